@@ -1,5 +1,44 @@
-"""Persian text analysis for Hamandishi: pure Python, no Django."""
+"""Persian text analysis for Hamandishi: pure Python, no Django, no other project app."""
 
+from .corpus import analyze_corpus, duplicate_groups
+from .duplicates import (
+    CAMPAIGN_MIN_SIZE,
+    NEAR_DUPLICATE_THRESHOLD,
+    NearDuplicate,
+    best_group_for,
+    find_near_duplicates,
+    group_kind,
+)
+from .lsh import MemoryBandIndex, RedisBandIndex, rebuild_index
+from .minhash import estimated_jaccard, signature, signature_from_bytes, signature_to_bytes
 from .normalize import display_form, fingerprint, match_form
+from .themes import ThemeModel, cluster_themes, label_themes, match_themes
+from .vectors import LexicalVectorizer, semantic_available, semantic_vectors
 
-__all__ = ["display_form", "fingerprint", "match_form"]
+__all__ = [
+    "CAMPAIGN_MIN_SIZE",
+    "NEAR_DUPLICATE_THRESHOLD",
+    "LexicalVectorizer",
+    "MemoryBandIndex",
+    "NearDuplicate",
+    "RedisBandIndex",
+    "ThemeModel",
+    "analyze_corpus",
+    "best_group_for",
+    "cluster_themes",
+    "display_form",
+    "duplicate_groups",
+    "estimated_jaccard",
+    "find_near_duplicates",
+    "fingerprint",
+    "group_kind",
+    "label_themes",
+    "match_form",
+    "match_themes",
+    "rebuild_index",
+    "semantic_available",
+    "semantic_vectors",
+    "signature",
+    "signature_from_bytes",
+    "signature_to_bytes",
+]

@@ -37,7 +37,7 @@ def duplicate_groups(
     group_of: dict[Hashable, Hashable] = {}
     row_of = {item_id: i for i, item_id in enumerate(ids)}
     index = MemoryBandIndex()
-    for i, (item_id, form) in enumerate(zip(ids, matches)):
+    for i, (item_id, form) in enumerate(zip(ids, matches, strict=False)):
         if form in first_with_form:
             group = group_of[first_with_form[form]]
         else:
@@ -59,6 +59,24 @@ def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WE
     if dense is not None:
         scores = (1 - semantic_weight) * scores + semantic_weight * (dense[start:stop] @ dense.T)
     return scores
+
+
+def _idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[list[list]]) -> list[Hashable]:
+    """Duplicate groups, with two groups joined when each is the other's most similar item.
+
+    Only for clustering: a paraphrase and its original then share a theme, without
+    ever being merged as duplicates.  Mutual best matches pair up, they cannot chain.
+    """
+    group_of = dict(zip(ids, canonical, strict=False))
+    best = {}
+    for item_id, sims in zip(ids, similar, strict=False):
+        if sims:
+            best.setdefault(group_of[item_id], group_of[sims[0][0]])
+    unit = {g: g for g in group_of.values()}
+    for group, other in best.items():
+        if best.get(other) == group and str(other) < str(group):
+            unit[group] = other
+    return [unit[group_of[item_id]] for item_id in ids]
 
 
 def analyze_corpus(
@@ -115,7 +133,9 @@ def analyze_corpus(
         # Centre the e5 vectors: their raw cosines all sit near 0.8 and would drown the lexical part.
         centred = l2_normalize(dense - dense.mean(axis=0))
         cluster_vectors = sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
-    themes, model = cluster_themes(cluster_vectors, canonical, displays, n_themes=n_themes)
+    themes, model = cluster_themes(
+        cluster_vectors, _idea_units(ids, canonical, similar), displays, n_themes=n_themes
+    )
     return [
         {
             "id": item_id,

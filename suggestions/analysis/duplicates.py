@@ -72,7 +72,7 @@ def best_group_for(
     *,
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
 ) -> Hashable | None:
-    """The group a new text joins: that of its best near-duplicate, if it is close to the group's canonical too.
+    """The group a new text joins: its best near-duplicate's, if also close to that group's canonical.
 
     Checking against the canonical member stops chains (A~B, B~C, A far from C) from
     pulling two different texts into one group.

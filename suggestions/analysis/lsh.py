@@ -61,7 +61,9 @@ class MemoryBandIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays (keys, rows and signatures)."""
-        return self._keys.nbytes + self._rows.nbytes + len(self._ids) * NUM_PERM * 4 + self._pending_count * 16
+        return (
+            self._keys.nbytes + self._rows.nbytes + len(self._ids) * NUM_PERM * 4 + self._pending_count * 16
+        )
 
     def add(self, item_id: Hashable, signature: np.ndarray) -> None:
         self.add_many([item_id], np.asarray(signature)[None, :])
@@ -122,16 +124,18 @@ class MemoryBandIndex:
         if len(self._keys):
             lo = np.searchsorted(self._keys, keys, side="left")
             hi = np.searchsorted(self._keys, keys, side="right")
-            found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+            found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=False) if b > a]
         if self._pending:
-            found += [np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending]
+            found += [
+                np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending
+            ]
         if not found:
             return []
         rows, counts = np.unique(np.concatenate(found), return_counts=True)
         order = np.argsort(-counts, kind="stable")
         return [
             (self._ids[r], c)
-            for r, c in zip(rows[order].tolist(), counts[order].tolist())
+            for r, c in zip(rows[order].tolist(), counts[order].tolist(), strict=False)
             if r not in self._removed
         ]
 
@@ -179,7 +183,9 @@ class RedisBandIndex:
     ``store_signatures=True`` to keep them in Redis too (512 bytes each).
     """
 
-    def __init__(self, client, prefix: str = "hd:lsh", *, bucket_bits: int = 20, store_signatures: bool = False):
+    def __init__(
+        self, client, prefix: str = "hd:lsh", *, bucket_bits: int = 20, store_signatures: bool = False
+    ):
         self.client = client
         self.prefix = prefix
         self.bucket_bits = bucket_bits
@@ -197,7 +203,7 @@ class RedisBandIndex:
 
     def add_many(self, item_ids: Iterable[Hashable], signatures: Iterable[np.ndarray]) -> None:
         pipe = self.client.pipeline(transaction=False)
-        for item_id, sig in zip(item_ids, signatures):
+        for item_id, sig in zip(item_ids, signatures, strict=False):
             member = str(item_id)
             if "," in member:
                 raise ValueError(f"ids in the Redis band index cannot contain commas: {member!r}")
@@ -220,7 +226,7 @@ class RedisBandIndex:
         """Candidate ids (as str) sharing at least one band, most shared bands first."""
         buckets, fields = self._slots(signature)
         pipe = self.client.pipeline(transaction=False)
-        for bucket, field in zip(buckets, fields):
+        for bucket, field in zip(buckets, fields, strict=False):
             pipe.hget(bucket, field)
         counts: dict[str, int] = {}
         for value in pipe.execute():
@@ -234,7 +240,7 @@ class RedisBandIndex:
             raise LookupError("this index keeps no signatures: pass signatures_of= from the database")
         item_ids = [str(i) for i in item_ids]
         values = self.client.hmget(f"{self.prefix}:sig", item_ids) if item_ids else []
-        return {i: signature_from_bytes(v) for i, v in zip(item_ids, values) if v}
+        return {i: signature_from_bytes(v) for i, v in zip(item_ids, values, strict=False) if v}
 
     def clear(self) -> int:
         """Delete every key under the prefix; returns how many were deleted."""
@@ -272,4 +278,3 @@ def rebuild_index(
         index.add_many(ids, np.stack(sigs))
         total += len(ids)
     return total
-

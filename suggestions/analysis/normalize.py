@@ -23,14 +23,28 @@ _INVISIBLE = (
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
 _VARIATION_SELECTORS = "".join(chr(c) for c in range(0xFE00, 0xFE10))
-_ODD_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"
+_ODD_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"
+)
 
 # Letters Persian spells one way that Arabic keyboards and old fonts spell another.
 _LETTER_FOLDS = {
-    "ي": "ی", "ى": "ی", "ې": "ی", "ۍ": "ی", "ێ": "ی",
-    "ك": "ک", "ڪ": "ک",
-    "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ہ": "ه",
-    "إ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ي": "ی",
+    "ى": "ی",
+    "ې": "ی",
+    "ۍ": "ی",
+    "ێ": "ی",
+    "ك": "ک",
+    "ڪ": "ک",
+    "ة": "ه",
+    "ۀ": "ه",
+    "ە": "ه",
+    "ھ": "ه",
+    "ہ": "ه",
+    "إ": "ا",
+    "ٱ": "ا",
+    "ٲ": "ا",
+    "ٳ": "ا",
 }
 
 # Private-use characters stand in for the tokens hazm would damage while it runs.
@@ -181,9 +195,7 @@ class _MatchTable(dict):
         return value
 
 
-_MATCH_TABLE = _MatchTable(
-    {ord(k): v for k, v in {"أ": "ا", "آ": "ا", "ؤ": "و", "ئ": "ی", "ء": ""}.items()}
-)
+_MATCH_TABLE = _MatchTable({ord(k): v for k, v in {"أ": "ا", "آ": "ا", "ؤ": "و", "ئ": "ی", "ء": ""}.items()})
 
 
 def match_form(text: str) -> str:

@@ -163,7 +163,7 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
     n_themes = int(max(item_labels)) + 1 if len(item_labels) else 0
     counts = [Counter() for _ in range(n_themes)]
     surfaces: dict[str, Counter] = defaultdict(Counter)
-    for label, display in zip(item_labels, displays):
+    for label, display in zip(item_labels, displays, strict=False):
         seen = set()
         for stem, word in surface_words(display):
             surfaces[stem][word] += 1
@@ -208,7 +208,7 @@ def match_themes(
             if inter:
                 overlap[i, j] = inter / len(new_sets[n] | old_sets[o])
     rows, cols = linear_sum_assignment(-overlap)
-    for i, j in zip(rows, cols):
+    for i, j in zip(rows, cols, strict=False):
         if overlap[i, j] >= min_jaccard:
             result[new_keys[i]] = old_keys[j]
     return result
