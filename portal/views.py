@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from portal.celery import app as celery_app
+from portal.models import WorkerHeartbeat
+from suggestions.choices import State
+from suggestions.models import Suggestion
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+def healthz(request):
+    now = timezone.now()
+    body = {"database": "ok" if _database_ok() else "error", "broker": "ok" if _broker_ok() else "error"}
+    body["broker_transport"] = celery_app.connection_for_write().transport_cls
+    if body["database"] == "ok":
+        beat = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+        oldest = Suggestion.objects.unprocessed().order_by("created_at").values_list("created_at", flat=True).first()
+        body["worker_heartbeat"] = beat.isoformat() if beat else None
+        body["worker_heartbeat_age_seconds"] = round((now - beat).total_seconds(), 1) if beat else None
+        body["oldest_unprocessed_age_seconds"] = round((now - oldest).total_seconds(), 1) if oldest else 0
+        body["failed_suggestions"] = Suggestion.objects.filter(state=State.FAILED).count()
+        stale = settings.HEARTBEAT_INTERVAL_SECONDS * 4
+        body["worker"] = "ok" if beat and (now - beat).total_seconds() < stale else "stale"
+    status = 200 if body["database"] == "ok" and body["broker"] == "ok" else 503
+    body["status"] = "ok" if status == 200 else "degraded"
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

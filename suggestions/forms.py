@@ -1,0 +1,148 @@
+import time
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from suggestions.choices import Province, Role
+from suggestions.models import Topic
+from suggestions.text import clean_user_text, normalize_mobile
+from suggestions.tracking import parse_tracking_code
+
+_FORM_CLOCK_SALT = "suggestions.form-clock"
+
+
+def _length_error(label: str, low: int, high: int) -> str:
+    return f"{label} باید دست‌کم {low:,} و حداکثر {high:,} نویسه باشد.".translate(
+        str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")
+    )
+
+
+class SuggestionForm(forms.Form):
+    TITLE_LIMITS = (10, 150)
+    BODY_LIMITS = (30, 5000)
+
+    role = forms.ChoiceField(label="شما در چه نقشی پیشنهاد می‌دهید؟", choices=Role.choices)
+    province = forms.ChoiceField(label="استان", choices=[("", "انتخاب کنید")] + Province.choices)
+    topic = forms.ModelChoiceField(
+        label="موضوع", queryset=Topic.objects.filter(is_active=True), empty_label="انتخاب کنید"
+    )
+    title = forms.CharField(label="عنوان پیشنهاد", max_length=400, strip=False)
+    body = forms.CharField(label="متن پیشنهاد", widget=forms.Textarea(attrs={"rows": 8}), max_length=12000,
+                           strip=False)
+    name = forms.CharField(label="نام (اختیاری)", required=False, max_length=120)
+    email = forms.EmailField(label="رایانامه (اختیاری)", required=False,
+                             error_messages={"invalid": "نشانی رایانامه درست نیست؛ مانند name@example.com بنویسید."})
+    phone = forms.CharField(label="تلفن همراه (اختیاری)", required=False, max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}))
+    consent = forms.BooleanField(
+        label="می‌پذیرم که برای پیگیری همین پیشنهاد با من تماس گرفته شود.", required=False
+    )
+    # A field people never see; naive bots fill every input they find.
+    website = forms.CharField(label="وب‌سایت", required=False)
+    form_clock = forms.CharField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_clock", signing.dumps(time.time(), salt=_FORM_CLOCK_SALT))
+            self.initial.setdefault("idempotency_key", str(uuid.uuid4()))
+        self.fields["title"].widget.attrs.update({"maxlength": self.TITLE_LIMITS[1]})
+        self.fields["body"].widget.attrs.update({"maxlength": self.BODY_LIMITS[1]})
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        self.helper = FormHelper()
+        self.helper.form_id = "suggestion-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Fieldset("پیشنهاد شما", "role", "province", "topic", "title", "body"),
+            Fieldset("راه تماس (اختیاری و محرمانه)", "name", "email", "phone", "consent",
+                     HTML('<p class="form-text">اطلاعات تماس هرگز منتشر نمی‌شود و پس از پایان '
+                          'دورهٔ نگهداری پاک می‌شود.</p>')),
+            Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
+            "form_clock",
+            "idempotency_key",
+            Submit("submit", "ثبت پیشنهاد", css_class="btn-primary btn-lg", data_once="1"),
+        )
+
+    def _clean_text(self, name: str, label: str, limits: tuple[int, int]) -> str:
+        value = clean_user_text(self.cleaned_data.get(name, ""))
+        if not limits[0] <= len(value) <= limits[1]:
+            raise forms.ValidationError(_length_error(label, *limits))
+        return value
+
+    def clean_title(self):
+        return self._clean_text("title", "عنوان", self.TITLE_LIMITS)
+
+    def clean_body(self):
+        return self._clean_text("body", "متن پیشنهاد", self.BODY_LIMITS)
+
+    def clean_name(self):
+        return clean_user_text(self.cleaned_data.get("name", ""))
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone", "")
+        if not raw.strip():
+            return ""
+        mobile = normalize_mobile(raw)
+        if mobile is None:
+            raise forms.ValidationError("شمارهٔ تلفن همراه درست نیست؛ مانند ۰۹۱۲۱۲۳۴۵۶۷ بنویسید.")
+        return mobile
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("این فرم را نمی‌توان به این شکل فرستاد.")
+        return ""
+
+    def clean_form_clock(self):
+        try:
+            started = float(signing.loads(self.cleaned_data["form_clock"], salt=_FORM_CLOCK_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            raise forms.ValidationError("فرم معتبر نیست؛ لطفاً صفحه را دوباره باز کنید.") from None
+        if time.time() - started < settings.FORM_MIN_FILL_SECONDS:
+            raise forms.ValidationError("فرم خیلی سریع فرستاده شد؛ لطفاً چند ثانیه صبر کنید و دوباره بفرستید.")
+        return started
+
+    def clean(self):
+        data = super().clean()
+        has_contact = any(data.get(name) for name in ("name", "email", "phone"))
+        if has_contact and not data.get("consent"):
+            self.add_error("consent", "برای ثبت راه تماس، رضایت به تماس را تأیید کنید یا راه تماس را خالی بگذارید.")
+        for hidden in ("form_clock", "website"):
+            # Hidden fields cannot show their own error; the person sees it at the top of the form.
+            if hidden in self.errors:
+                for message in self.errors.pop(hidden):
+                    self.add_error(None, message)
+        return data
+
+    def submission_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "role": data["role"],
+            "province": data["province"],
+            "topic": data["topic"],
+            "title": data["title"],
+            "body": data["body"],
+            "name": data["name"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "consent": data["consent"],
+            "idempotency_key": data["idempotency_key"],
+        }
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label="کد رهگیری", max_length=40,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric", "autocomplete": "off",
+                                      "placeholder": "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۶"}),
+    )
+
+    def clean_code(self):
+        code = parse_tracking_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError("کد رهگیری ۱۶ رقم است؛ آن را همان‌طور که در رسید آمده وارد کنید.")
+        return code

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from suggestions.demo import demo_suggestions
+from suggestions.models import Suggestion, Topic
+from suggestions.services import submit_suggestion
+
+DEMO_PASSWORD = "demo-pass-1400"
+DEMO_ACCOUNTS = [("reviewer", "reviewer"), ("editor", "editor")]
+
+
+class Command(BaseCommand):
+    help = "Creates demo accounts and, on an empty database, demo suggestions. Development only."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--suggestions", type=int, default=300)
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is for development only and is refused when DJANGO_DEBUG is off.")
+        with transaction.atomic():
+            for username, group_name in DEMO_ACCOUNTS:
+                self._ensure_account(username, group_name)
+        if Suggestion.objects.exists():
+            self.stdout.write("Suggestions already exist; no demo suggestions added.")
+        else:
+            topics = {topic.slug: topic for topic in Topic.objects.all()}
+            for row in demo_suggestions(options["suggestions"]):
+                topic = topics.get(row.pop("topic_slug")) or topics["other"]
+                submit_suggestion(topic=topic, source="demo", **row)
+            self.stdout.write(f"Added {options['suggestions']} demo suggestions; the worker analyses them.")
+        for username, _ in DEMO_ACCOUNTS:
+            self.stdout.write(f"Demo account: {username} / {DEMO_PASSWORD}")
+
+    def _ensure_account(self, username: str, group_name: str) -> None:
+        group, _ = Group.objects.get_or_create(name=group_name)
+        user, _ = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = True
+        user.save()
+        user.groups.add(group)

@@ -1,0 +1,147 @@
+"""Writes to suggestions. Each is keyword-only, typed and atomic; enqueueing happens after commit."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from suggestions.analysis.normalize import display_form, fingerprint, match_form
+from suggestions.choices import State
+from suggestions.models import Contact, Suggestion, Topic
+from suggestions.tracking import new_tracking_code
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_analysis(suggestion_id: int) -> bool:
+    """Queue the analysis; a broker that is down is logged and left to the sweeper, never raised."""
+    from suggestions.tasks import analyze_suggestion
+
+    try:
+        analyze_suggestion.apply_async(args=[suggestion_id], retry=False)
+    except Exception as exc:
+        logger.warning("Broker unavailable; suggestion %s waits for the sweeper (%s: %s)", suggestion_id,
+                       exc.__class__.__name__, exc)
+        return False
+    return True
+
+
+def submit_suggestion(
+    *,
+    role: str,
+    province: str,
+    topic: Topic,
+    title: str,
+    body: str,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    consent: bool = False,
+    ip_hash: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    source: str = "web",
+) -> Suggestion:
+    """Store a suggestion with its contact details in one transaction. The same idempotency key twice
+    returns the first suggestion instead of making a second one."""
+    if idempotency_key is not None:
+        existing = Suggestion.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            suggestion = _create_with_unique_code(
+                role=role, province=province, topic=topic, title=title, body=body, ip_hash=ip_hash,
+                idempotency_key=idempotency_key, source=source,
+            )
+            if name or email or phone:
+                Contact.objects.create(
+                    suggestion=suggestion, name=name, email=email, phone=phone, consent=consent,
+                    purge_after=Contact.purge_date_from(suggestion.created_at),
+                )
+            transaction.on_commit(lambda: enqueue_analysis(suggestion.pk))
+    except IntegrityError:
+        # A double click raced us to the same idempotency key: the other request stored it.
+        if idempotency_key is None:
+            raise
+        return Suggestion.objects.get(idempotency_key=idempotency_key)
+    return suggestion
+
+
+def _create_with_unique_code(**fields) -> Suggestion:
+    for _ in range(5):
+        code = new_tracking_code()
+        if not Suggestion.objects.filter(tracking_code=code).exists():
+            return Suggestion.objects.create(tracking_code=code, **fields)
+    raise RuntimeError("could not draw an unused tracking code")  # 53 bits make this unreachable in practice
+
+
+def claim_for_analysis(*, suggestion_id: int) -> bool:
+    """Move a received suggestion to analysing. False when another delivery already took it."""
+    now = timezone.now()
+    claimed = Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(
+        state=State.ANALYSING, attempts=F("attempts") + 1, state_changed_at=now
+    )
+    return claimed == 1
+
+
+def do_analyse(*, suggestion_id: int) -> None:
+    """Normalise and fingerprint a claimed suggestion and mark it analysed. Further analysis plugs in here."""
+    suggestion = Suggestion.objects.get(pk=suggestion_id)
+    text = f"{suggestion.title}\n{suggestion.body}"
+    normalized = display_form(text)
+    with transaction.atomic():
+        updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
+            normalized_text=normalized,
+            match_text=match_form(normalized),
+            fingerprint=fingerprint(normalized),
+            state=State.ANALYSED,
+            analysed_at=timezone.now(),
+            state_changed_at=timezone.now(),
+            last_error="",
+        )
+    if not updated:
+        logger.info("Suggestion %s was no longer analysing; its result was not written", suggestion_id)
+
+
+def release_after_failure(*, suggestion_id: int, error: Exception) -> State:
+    """Give a failed attempt back to the sweeper, or mark the suggestion failed after the last attempt."""
+    suggestion = Suggestion.objects.get(pk=suggestion_id)
+    state = State.FAILED if suggestion.attempts >= settings.ANALYSIS_MAX_ATTEMPTS else State.RECEIVED
+    Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
+        state=state, state_changed_at=timezone.now(), last_error=f"{error.__class__.__name__}: {error}"[:200]
+    )
+    return state
+
+
+def sweep_stuck_suggestions() -> dict[str, int]:
+    """Re-enqueue suggestions left received or analysing too long; fail those out of attempts."""
+    age = timezone.timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    now = timezone.now()
+    stuck = Suggestion.objects.stuck(older_than=age)
+    failed = stuck.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
+        state=State.FAILED, state_changed_at=now, last_error="تعداد تلاش‌ها به پایان رسید"
+    )
+    # An analysing row this old belongs to a worker that died; hand it back so a new delivery can claim it.
+    # Its clock stays old, so the lines below enqueue it in this same sweep.
+    Suggestion.objects.stuck(older_than=age).filter(state=State.ANALYSING).update(state=State.RECEIVED)
+    ids = list(
+        Suggestion.objects.filter(state=State.RECEIVED, state_changed_at__lt=now - age)
+        .order_by("state_changed_at")
+        .values_list("pk", flat=True)[:5000]
+    )
+    requeued = 0
+    for pk in ids:
+        if not enqueue_analysis(pk):
+            break
+        # Restart the clock so the next sweep does not enqueue it again while it waits in the queue.
+        Suggestion.objects.filter(pk=pk, state=State.RECEIVED).update(state_changed_at=now)
+        requeued += 1
+    return {"failed": failed, "requeued": requeued}
+
+
+def purge_expired_contacts() -> int:
+    deleted, _ = Contact.objects.filter(purge_after__lt=timezone.localdate()).delete()
+    return deleted

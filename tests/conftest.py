@@ -1,0 +1,88 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from portal.celery import app as celery_app
+from tests.factories import SuggestionFactory, UserFactory
+
+
+def service_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:
+        pass
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks inline, as unit tests only may."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def no_fill_delay(settings):
+    settings.FORM_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture
+def citizen(client):
+    """An anonymous member of the public: every citizen-facing page is open to them."""
+    return client
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer-persona", groups=["reviewer"])
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="editor-persona", groups=["editor"])
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider-persona")
+
+
+@pytest.fixture
+def suggestion(db):
+    return SuggestionFactory()
+
+
+@pytest.fixture
+def dead_broker(settings):
+    """A broker address where nothing listens, as when Redis has stopped."""
+    previous = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app.conf.broker_transport_options = {"socket_connect_timeout": 0.5}
+    _reset_producer_pool()
+    yield
+    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = previous
+    _reset_producer_pool()
+
+
+def _reset_producer_pool():
+    # The app keeps one producer pool bound to the broker it first saw; drop it so the new address is used.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or settings.REDIS_URL

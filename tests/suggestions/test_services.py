@@ -1,0 +1,71 @@
+import uuid
+
+import pytest
+from django.db import DatabaseError
+
+from suggestions.choices import State
+from suggestions.models import Contact, Suggestion, Topic
+from suggestions.services import submit_suggestion
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(**overrides):
+    fields = {
+        "role": "citizen",
+        "province": "tehran",
+        "topic": Topic.objects.get(slug="observation"),
+        "title": "پخش زندهٔ شمارش آرا",
+        "body": "شمارش آرا در همهٔ شعبه‌ها به صورت زنده پخش شود تا اعتماد عمومی بیشتر شود.",
+    }
+    fields.update(overrides)
+    return submit_suggestion(**fields)
+
+
+def test_a_submission_without_contact_details_stores_no_contact_row():
+    suggestion = submit()
+    assert not Contact.objects.filter(suggestion=suggestion).exists()
+
+
+def test_contact_details_are_stored_apart_with_a_purge_date(settings):
+    settings.CONTACT_RETENTION_DAYS = 30
+    suggestion = submit(email="reza@example.ir", consent=True)
+    contact = Contact.objects.get(suggestion=suggestion)
+    assert contact.email == "reza@example.ir"
+    assert (contact.purge_after - suggestion.created_at.date()).days == 30
+
+
+def test_the_same_idempotency_key_twice_makes_one_suggestion():
+    key = uuid.uuid4()
+    first = submit(idempotency_key=key)
+    second = submit(idempotency_key=key)
+    assert first.pk == second.pk
+    assert Suggestion.objects.count() == 1
+
+
+def test_a_failure_while_storing_contact_details_stores_no_suggestion(monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Contact, "save", disk_full)
+    with pytest.raises(DatabaseError):
+        submit(email="a@example.ir", consent=True)
+    assert Suggestion.objects.count() == 0
+
+
+def test_a_submission_is_analysed_once_the_transaction_commits(django_capture_on_commit_callbacks, eager_tasks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        suggestion = submit(title="پخش زنده شمارش آراء در شعبه ها")
+        assert Suggestion.objects.get(pk=suggestion.pk).state == State.RECEIVED
+    suggestion.refresh_from_db()
+    assert len(callbacks) == 1
+    assert suggestion.state == State.ANALYSED
+    assert suggestion.fingerprint and suggestion.normalized_text
+
+
+def test_a_broker_that_is_down_still_gives_a_receipt(django_capture_on_commit_callbacks, dead_broker):
+    with django_capture_on_commit_callbacks(execute=True):
+        suggestion = submit()
+    suggestion.refresh_from_db()
+    assert suggestion.tracking_code
+    assert suggestion.state == State.RECEIVED
