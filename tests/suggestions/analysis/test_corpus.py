@@ -1,0 +1,72 @@
+import json
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from suggestions.analysis import analyze_corpus
+
+DEV_SET = Path("/work/shared/data/dev_suggestions.jsonl")
+
+
+@pytest.fixture(scope="module")
+def dev_result():
+    if not DEV_SET.exists():
+        pytest.skip(f"the development set is not at {DEV_SET}")
+    rows = [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+    return rows, analyze_corpus([(r["id"], r["text"]) for r in rows], semantic=False)
+
+
+def _root(out, item_id):
+    seen = set()
+    while out[item_id]["duplicate_of"] and item_id not in seen:
+        seen.add(item_id)
+        item_id = out[item_id]["duplicate_of"]
+    return item_id
+
+
+def test_every_output_row_has_the_analyze_file_fields(dev_result):
+    rows, result = dev_result
+    assert [r["id"] for r in result] == [r["id"] for r in rows]
+    for item in result:
+        assert set(item) == {"id", "duplicate_of", "cluster", "cluster_label", "similar"}
+        assert isinstance(item["cluster"], str) and item["cluster_label"]
+        assert len(item["similar"]) <= 5
+        scores = [score for _, score in item["similar"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_two_different_ideas_are_never_merged_on_the_dev_set(dev_result):
+    rows, result = dev_result
+    out = {r["id"]: r for r in result}
+    idea = {r["id"]: r["dup_group"] for r in rows}
+    merged_pairs = [(a, b) for a, b in combinations(out, 2) if _root(out, a) == _root(out, b)]
+    assert merged_pairs
+    assert all(idea[a] == idea[b] for a, b in merged_pairs)
+
+
+def test_every_spelling_variant_is_merged_on_the_dev_set(dev_result):
+    rows, result = dev_result
+    out = {r["id"]: r for r in result}
+    exact = {r["id"]: r["exact_group"] for r in rows}
+    assert all(_root(out, a) == _root(out, b) for a, b in combinations(out, 2) if exact[a] == exact[b])
+
+
+def test_duplicate_group_members_share_a_cluster(dev_result):
+    _, result = dev_result
+    out = {r["id"]: r for r in result}
+    assert all(r["cluster"] == out[_root(out, r["id"])]["cluster"] for r in result)
+
+
+def test_an_item_never_lists_itself_as_similar(dev_result):
+    _, result = dev_result
+    assert all(r["id"] not in {s[0] for s in r["similar"]} for r in result)
+
+
+def test_analyze_corpus_rejects_repeated_ids():
+    with pytest.raises(ValueError):
+        analyze_corpus([("1", "سلام"), ("1", "دنیا")], semantic=False)
+
+
+def test_analyze_corpus_of_nothing_is_empty():
+    assert analyze_corpus([], semantic=False) == []

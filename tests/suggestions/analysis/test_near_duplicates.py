@@ -1,0 +1,142 @@
+import socket
+import uuid
+
+import numpy as np
+import pytest
+
+from suggestions.analysis import (
+    MemoryBandIndex,
+    RedisBandIndex,
+    estimated_jaccard,
+    find_near_duplicates,
+    group_kind,
+    rebuild_index,
+    signature,
+    signature_from_bytes,
+    signature_to_bytes,
+)
+
+TEMPLATE = (
+    "با سلام، اینجانب به عنوان یک شهروند درخواست دارم که ستاد انتخابات کشور رای‌گیری الکترونیکی را در همه "
+    "شهرها اجرا کند تا مردم در دوران کرونا مجبور به حضور در شعبه‌های شلوغ نباشند و سلامت همه حفظ شود."
+)
+CAMPAIGN_COPY = TEMPLATE.replace("درخواست دارم", "خواهش می‌کنم").replace("شلوغ", "پرجمعیت")
+OTHER_IDEA = (
+    "تعرفه‌های رای از طریق شرکت ملی پست به نشانی خانوارها ارسال شود و پس از تکمیل، در پاکت مهر و موم شده "
+    "بازگردانده شود تا سالمندان از خانه خارج نشوند."
+)
+
+
+def test_signature_has_128_values_and_round_trips_through_bytes():
+    sig = signature(TEMPLATE)
+    data = signature_to_bytes(sig)
+    assert sig.shape == (128,)
+    assert len(data) == 512
+    assert np.array_equal(signature_from_bytes(data), sig)
+
+
+def test_signature_from_bytes_rejects_a_truncated_value():
+    with pytest.raises(ValueError):
+        signature_from_bytes(b"\x00" * 100)
+
+
+def test_spelling_variants_have_the_same_signature():
+    assert np.array_equal(signature("صندوق‌های سیار"), signature("صندوقهاي سيار"))
+
+
+def test_campaign_copy_with_swapped_words_is_found_as_near_duplicate():
+    index = MemoryBandIndex()
+    index.add("template", signature(TEMPLATE))
+    index.add("other", signature(OTHER_IDEA))
+    found = find_near_duplicates(signature(CAMPAIGN_COPY), index)
+    assert [d.id for d in found] == ["template"]
+    assert found[0].score >= 0.55
+
+
+def test_a_different_idea_is_not_a_near_duplicate():
+    index = MemoryBandIndex()
+    index.add("template", signature(TEMPLATE))
+    assert find_near_duplicates(signature(OTHER_IDEA), index) == []
+
+
+def test_estimated_jaccard_of_unrelated_texts_is_low():
+    assert estimated_jaccard(signature(TEMPLATE), signature(OTHER_IDEA)) < 0.2
+
+
+def test_memory_index_finds_items_after_the_pending_tail_is_merged():
+    index = MemoryBandIndex()
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 2**32, size=(300_000 // 42 + 10, 128), dtype=np.uint32)
+    index.add_many(range(len(noise)), noise)
+    index.add("template", signature(TEMPLATE))
+    assert "template" in index.query(signature(CAMPAIGN_COPY))
+    assert len(index) == len(noise) + 1
+
+
+def test_removed_item_is_no_longer_a_candidate():
+    index = MemoryBandIndex()
+    index.add("template", signature(TEMPLATE))
+    index.remove("template")
+    assert index.query(signature(TEMPLATE)) == []
+
+
+def test_index_rebuilt_from_stored_bytes_answers_like_the_original():
+    stored = {
+        "template": signature_to_bytes(signature(TEMPLATE)),
+        "other": signature_to_bytes(signature(OTHER_IDEA)),
+    }
+    index = MemoryBandIndex()
+    assert rebuild_index(index, stored) == 2
+    assert [d.id for d in find_near_duplicates(signature(CAMPAIGN_COPY), index)] == ["template"]
+
+
+def test_group_of_one_wording_is_exact_and_a_large_varied_group_is_a_campaign():
+    assert group_kind(["a", "a", "a"]) == "exact"
+    assert group_kind(["a", "b"]) == "near"
+    assert group_kind(["a", "b", "c", "a", "d"]) == "campaign"
+
+
+def _redis_client():
+    redis = pytest.importorskip("redis")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    return redis.Redis(host="127.0.0.1", port=6379)
+
+
+@pytest.fixture
+def redis_index():
+    client = _redis_client()
+    index = RedisBandIndex(client, prefix=f"test:lsh:{uuid.uuid4().hex}", store_signatures=True)
+    yield index
+    index.clear()
+
+
+def test_redis_index_finds_a_campaign_copy_and_not_a_different_idea(redis_index):
+    redis_index.add_many(["1", "2"], [signature(TEMPLATE), signature(OTHER_IDEA)])
+    found = find_near_duplicates(signature(CAMPAIGN_COPY), redis_index)
+    assert [d.id for d in found] == ["1"]
+
+
+def test_redis_index_verifies_with_signatures_loaded_from_elsewhere(redis_index):
+    redis_index.store_signatures = False
+    redis_index.add(7, signature(TEMPLATE))
+    database = {"7": signature(TEMPLATE)}
+    found = find_near_duplicates(
+        signature(CAMPAIGN_COPY), redis_index, signatures_of=lambda ids: {i: database[i] for i in ids}
+    )
+    assert [d.id for d in found] == ["7"]
+
+
+def test_redis_index_forgets_a_removed_item(redis_index):
+    redis_index.add("1", signature(TEMPLATE))
+    redis_index.add("2", signature(TEMPLATE))
+    redis_index.remove("1", signature(TEMPLATE))
+    assert redis_index.query(signature(TEMPLATE)) == ["2"]
+
+
+def test_redis_index_clear_leaves_no_key_behind(redis_index):
+    redis_index.add("1", signature(TEMPLATE))
+    redis_index.clear()
+    assert list(redis_index.client.scan_iter(match=f"{redis_index.prefix}:*")) == []

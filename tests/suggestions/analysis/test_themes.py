@@ -1,0 +1,78 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from suggestions.analysis import LexicalVectorizer, cluster_themes, display_form, match_form, match_themes
+from suggestions.analysis.vectors import stop_words
+
+DEV_SET = Path("/work/shared/data/dev_suggestions.jsonl")
+
+
+@pytest.fixture(scope="module")
+def dev_rows():
+    if not DEV_SET.exists():
+        pytest.skip(f"the development set is not at {DEV_SET}")
+    return [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+
+
+def _themes(rows, n_themes=None):
+    displays = [display_form(r["text"]) for r in rows]
+    vectors = LexicalVectorizer().fit_transform(displays)
+    groups = [match_form(d) for d in displays]
+    labels, model = cluster_themes(vectors, groups, displays, n_themes=n_themes)
+    members = {}
+    for row, label in zip(rows, labels.tolist(), strict=True):
+        members.setdefault(label, set()).add(row["id"])
+    return members, model, vectors
+
+
+def test_match_themes_keeps_the_old_identity_of_a_cluster_that_mostly_stayed():
+    old = {"hygiene": {1, 2, 3, 4}, "hours": {5, 6, 7}}
+    new = {0: {5, 6, 7, 8}, 1: {1, 2, 3}, 2: {9, 10}}
+    assert match_themes(old, new) == {0: "hours", 1: "hygiene", 2: None}
+
+
+def test_match_themes_gives_a_new_identity_when_overlap_is_too_small():
+    assert match_themes({"a": set(range(10))}, {0: {9, 20, 21, 22, 23, 24, 25, 26, 27, 28}}) == {0: None}
+
+
+def test_reclustering_the_same_collection_in_another_order_keeps_every_theme(dev_rows):
+    before, _, _ = _themes(dev_rows)
+    after, _, _ = _themes(list(reversed(dev_rows)))
+    mapping = match_themes(before, after, min_jaccard=0.5)
+    assert None not in mapping.values()
+    assert len(set(mapping.values())) == len(before)
+
+
+def test_number_of_themes_can_be_overridden(dev_rows):
+    members, model, _ = _themes(dev_rows, n_themes=7)
+    assert len(members) == 7
+    assert len(model.labels) == 7
+
+
+def test_copies_of_one_text_share_a_theme(dev_rows):
+    members, _, _ = _themes(dev_rows)
+    theme_of = {i: t for t, ids in members.items() for i in ids}
+    by_form = {}
+    for row in dev_rows:
+        by_form.setdefault(match_form(row["text"]), set()).add(theme_of[row["id"]])
+    assert all(len(themes) == 1 for themes in by_form.values())
+
+
+def test_theme_labels_are_persian_keywords_without_stop_words(dev_rows):
+    _, model, _ = _themes(dev_rows)
+    for keywords in model.keywords:
+        assert keywords
+        assert not {match_form(w) for w in keywords} & stop_words()
+
+
+def test_new_text_joins_the_theme_of_its_own_copy(dev_rows):
+    members, model, vectors = _themes(dev_rows)
+    theme_of = {i: t for t, ids in members.items() for i in ids}
+    row = dev_rows[0]
+    vectorizer = LexicalVectorizer()
+    vectorizer.fit_transform([display_form(r["text"]) for r in dev_rows])
+    theme, score = model.assign(vectorizer.transform([display_form(row["text"])]))
+    assert theme == theme_of[row["id"]]
+    assert score > 0.5
