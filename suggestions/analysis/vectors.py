@@ -77,7 +77,9 @@ def _identity(tokens):
 class LexicalVectorizer:
     """Fit once on a collection, then turn any display-form text into a sparse unit vector."""
 
-    def __init__(self, *, max_features: int | None = 200_000) -> None:
+    def __init__(self, *, max_features: int | None = 200_000, chars: bool = True) -> None:
+        # chars=False: words only, about 5x faster, for re-clustering very large collections.
+        self.use_chars = chars
         self.words = TfidfVectorizer(
             analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features
         )
@@ -91,11 +93,15 @@ class LexicalVectorizer:
 
     def fit_transform(self, displays: list[str]) -> sparse.csr_matrix:
         words = self.words.fit_transform([content_words(d) for d in displays])
+        if not self.use_chars:
+            return l2_normalize(words).astype(np.float32).tocsr()
         chars = self.chars.fit_transform([_spaced_fold(d) for d in displays])
         return self._combine(words, chars)
 
     def transform(self, displays: list[str]) -> sparse.csr_matrix:
         words = self.words.transform([content_words(d) for d in displays])
+        if not self.use_chars:
+            return l2_normalize(words).astype(np.float32).tocsr()
         chars = self.chars.transform([_spaced_fold(d) for d in displays])
         return self._combine(words, chars)
 
