@@ -20,7 +20,6 @@ test: install-test npm .env browser
 
 lint: install-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 format: install-test
 	$(VENV)/bin/ruff format .

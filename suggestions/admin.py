@@ -16,8 +16,17 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_filter = ["state", "topic", "role", "province"]
     search_fields = ["title", "tracking_code"]
     readonly_fields = [
-        "tracking_code", "normalized_text", "match_text", "fingerprint", "state", "attempts", "last_error",
-        "source", "created_at", "state_changed_at", "analysed_at",
+        "tracking_code",
+        "normalized_text",
+        "match_text",
+        "fingerprint",
+        "state",
+        "attempts",
+        "last_error",
+        "source",
+        "created_at",
+        "state_changed_at",
+        "analysed_at",
     ]
     date_hierarchy = "created_at"
     list_select_related = ["topic"]

@@ -71,8 +71,13 @@ def demo_suggestions(count: int, *, seed: int = 1400) -> list[dict]:
         slug = rng.choice(topics)
         title, idea = rng.choice(PROPOSALS[slug])
         body = f"{rng.choice(OPENINGS)} {idea} {rng.choice(REASONS)}"
-        rows.append({
-            "topic_slug": slug, "title": title, "body": body,
-            "role": rng.choice(roles), "province": rng.choice(provinces),
-        })
+        rows.append(
+            {
+                "topic_slug": slug,
+                "title": title,
+                "body": body,
+                "role": rng.choice(roles),
+                "province": rng.choice(provinces),
+            }
+        )
     return rows

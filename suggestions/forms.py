@@ -31,16 +31,20 @@ class SuggestionForm(forms.Form):
         label="موضوع", queryset=Topic.objects.filter(is_active=True), empty_label="انتخاب کنید"
     )
     title = forms.CharField(label="عنوان پیشنهاد", max_length=400, strip=False)
-    body = forms.CharField(label="متن پیشنهاد", widget=forms.Textarea(attrs={"rows": 8}), max_length=12000,
-                           strip=False)
+    body = forms.CharField(label="متن پیشنهاد", widget=forms.Textarea(attrs={"rows": 8}), max_length=12000, strip=False)
     name = forms.CharField(label="نام (اختیاری)", required=False, max_length=120)
-    email = forms.EmailField(label="رایانامه (اختیاری)", required=False,
-                             error_messages={"invalid": "نشانی رایانامه درست نیست؛ مانند name@example.com بنویسید."})
-    phone = forms.CharField(label="تلفن همراه (اختیاری)", required=False, max_length=20,
-                            widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}))
-    consent = forms.BooleanField(
-        label="می‌پذیرم که برای پیگیری همین پیشنهاد با من تماس گرفته شود.", required=False
+    email = forms.EmailField(
+        label="رایانامه (اختیاری)",
+        required=False,
+        error_messages={"invalid": "نشانی رایانامه درست نیست؛ مانند name@example.com بنویسید."},
     )
+    phone = forms.CharField(
+        label="تلفن همراه (اختیاری)",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}),
+    )
+    consent = forms.BooleanField(label="می‌پذیرم که برای پیگیری همین پیشنهاد با من تماس گرفته شود.", required=False)
     # A field people never see; naive bots fill every input they find.
     website = forms.CharField(label="وب‌سایت", required=False)
     form_clock = forms.CharField(widget=forms.HiddenInput)
@@ -59,9 +63,14 @@ class SuggestionForm(forms.Form):
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Fieldset("پیشنهاد شما", "role", "province", "topic", "title", "body"),
-            Fieldset("راه تماس (اختیاری و محرمانه)", "name", "email", "phone", "consent",
-                     HTML('<p class="form-text">اطلاعات تماس هرگز منتشر نمی‌شود و پس از پایان '
-                          'دورهٔ نگهداری پاک می‌شود.</p>')),
+            Fieldset(
+                "راه تماس (اختیاری و محرمانه)",
+                "name",
+                "email",
+                "phone",
+                "consent",
+                HTML('<p class="form-text">اطلاعات تماس هرگز منتشر نمی‌شود و پس از پایان دورهٔ نگهداری پاک می‌شود.</p>'),
+            ),
             Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
             "form_clock",
             "idempotency_key",
@@ -136,9 +145,11 @@ class SuggestionForm(forms.Form):
 
 class TrackForm(forms.Form):
     code = forms.CharField(
-        label="کد رهگیری", max_length=40,
-        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric", "autocomplete": "off",
-                                      "placeholder": "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۶"}),
+        label="کد رهگیری",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"dir": "ltr", "inputmode": "numeric", "autocomplete": "off", "placeholder": "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۶"}
+        ),
     )
 
     def clean_code(self):

@@ -23,8 +23,12 @@ def enqueue_analysis(suggestion_id: int) -> bool:
     try:
         analyze_suggestion.apply_async(args=[suggestion_id], retry=False)
     except Exception as exc:
-        logger.warning("Broker unavailable; suggestion %s waits for the sweeper (%s: %s)", suggestion_id,
-                       exc.__class__.__name__, exc)
+        logger.warning(
+            "Broker unavailable; suggestion %s waits for the sweeper (%s: %s)",
+            suggestion_id,
+            exc.__class__.__name__,
+            exc,
+        )
         return False
     return True
 
@@ -53,12 +57,22 @@ def submit_suggestion(
     try:
         with transaction.atomic():
             suggestion = _create_with_unique_code(
-                role=role, province=province, topic=topic, title=title, body=body, ip_hash=ip_hash,
-                idempotency_key=idempotency_key, source=source,
+                role=role,
+                province=province,
+                topic=topic,
+                title=title,
+                body=body,
+                ip_hash=ip_hash,
+                idempotency_key=idempotency_key,
+                source=source,
             )
             if name or email or phone:
                 Contact.objects.create(
-                    suggestion=suggestion, name=name, email=email, phone=phone, consent=consent,
+                    suggestion=suggestion,
+                    name=name,
+                    email=email,
+                    phone=phone,
+                    consent=consent,
                     purge_after=Contact.purge_date_from(suggestion.created_at),
                 )
             transaction.on_commit(lambda: enqueue_analysis(suggestion.pk))

@@ -56,9 +56,7 @@ def track(request):
     form = TrackForm(request.GET)
     if not form.is_valid():
         return render(request, "suggestions/track.html", {"form": form}, status=400)
-    suggestion = (
-        Suggestion.objects.select_related("topic").filter(tracking_code=form.cleaned_data["code"]).first()
-    )
+    suggestion = Suggestion.objects.select_related("topic").filter(tracking_code=form.cleaned_data["code"]).first()
     if suggestion is None:
         return render(request, "suggestions/track.html", {"form": form, "not_found": True}, status=404)
     return render(request, "suggestions/track.html", {"form": form, "suggestion": suggestion})

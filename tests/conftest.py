@@ -1,3 +1,4 @@
+import contextlib
 import os
 import socket
 from urllib.parse import urlparse
@@ -7,6 +8,18 @@ from django.conf import settings
 
 from portal.celery import app as celery_app
 from tests.factories import SuggestionFactory, UserFactory
+
+if not settings.REDIS_URL:
+    # Messages that tests publish go to a folder of their own, never into the development queue.
+    _test_broker = settings.VAR_DIR / "test-broker"
+    for _folder in ("queue", "processed"):
+        (_test_broker / _folder).mkdir(parents=True, exist_ok=True)
+    celery_app.conf.broker_transport_options = {
+        **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": str(_test_broker / "queue"),
+        "data_folder_out": str(_test_broker / "queue"),
+        "processed_folder": str(_test_broker / "processed"),
+    }
 
 
 def service_reachable(url: str) -> bool:
@@ -22,10 +35,18 @@ def service_reachable(url: str) -> bool:
 def _isolated_cache():
     from django.core.cache import cache
 
-    try:
+    with contextlib.suppress(Exception):  # a test may point the cache at a server that is down
         cache.clear()
-    except Exception:
-        pass
+
+
+@pytest.fixture
+def seeded_topics(transactional_db):
+    """Transactional tests empty every table between them, the topics of the call included."""
+    from suggestions.models import Topic
+    from suggestions.topics import SEED_TOPICS
+
+    for position, (slug, name) in enumerate(SEED_TOPICS):
+        Topic.objects.get_or_create(slug=slug, defaults={"name": name, "position": position})
 
 
 @pytest.fixture

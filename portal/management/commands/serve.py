@@ -19,12 +19,46 @@ class Command(BaseCommand):
     def handle(self, *args, bind, **options):
         python = sys.executable
         commands = {
-            "web": [python, "-m", "gunicorn", "portal.wsgi", "--bind", bind, "--workers", "2", "--threads", "4",
-                    "--access-logfile", "-"],
-            "worker": [python, "-m", "celery", "-A", "portal", "worker", "--loglevel", "INFO",
-                       "--concurrency", "2", "--hostname", "worker@%h"],
-            "beat": [python, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO",
-                     "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                "worker@%h",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+            ],
         }
         broker = "Redis at " + settings.REDIS_URL if settings.REDIS_URL else "file-system broker under var/broker"
         self.stdout.write(f"Broker: {broker}")

@@ -1,0 +1,135 @@
+import pytest
+from django.urls import reverse
+
+from suggestions.choices import State
+from suggestions.models import Contact, Suggestion
+from tests.factories import SuggestionFactory
+from tests.suggestions.helpers import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_form_page_offers_every_field(citizen):
+    page = citizen.get(reverse("suggestions:suggest")).content.decode()
+    for name in ("role", "province", "topic", "title", "body", "email", "phone", "consent", "idempotency_key"):
+        assert f'name="{name}"' in page
+
+
+def test_a_valid_submission_leads_to_its_receipt(citizen):
+    response = citizen.post(reverse("suggestions:suggest"), form_data())
+    suggestion = Suggestion.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("suggestions:receipt", args=[suggestion.tracking_code])
+
+
+def test_the_receipt_shows_the_code_in_persian_digits(citizen, suggestion):
+    page = citizen.get(reverse("suggestions:receipt", args=[suggestion.tracking_code])).content.decode()
+    assert suggestion.display_code in page
+    assert "دریافت شد" in page
+
+
+def test_an_invalid_submission_stores_nothing_and_says_why_in_persian(citizen):
+    response = citizen.post(reverse("suggestions:suggest"), form_data(title="کوتاه", body="کوتاه"))
+    assert response.status_code == 400
+    assert "عنوان باید دست‌کم ۱۰" in response.content.decode()
+    assert Suggestion.objects.count() == 0
+
+
+def test_a_refused_submission_keeps_what_the_citizen_typed(citizen):
+    body = "متن بلندی که شهروند با زحمت نوشته است و نباید از دست برود چون خیلی مهم است."
+    response = citizen.post(reverse("suggestions:suggest"), form_data(title="کوتاه", body=body))
+    assert body in response.content.decode()
+
+
+def test_pressing_submit_twice_creates_one_suggestion(citizen):
+    data = form_data()
+    first = citizen.post(reverse("suggestions:suggest"), data)
+    second = citizen.post(reverse("suggestions:suggest"), data)
+    assert Suggestion.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_contact_details_are_stored_but_never_shown_on_the_receipt(citizen):
+    citizen.post(
+        reverse("suggestions:suggest"), form_data(email="canary-7731@example.ir", phone="09127731000", consent="on")
+    )
+    suggestion = Suggestion.objects.get()
+    assert Contact.objects.get(suggestion=suggestion).phone == "09127731000"
+    page = citizen.get(reverse("suggestions:receipt", args=[suggestion.tracking_code])).content.decode()
+    track = citizen.get(reverse("suggestions:track"), {"code": suggestion.tracking_code}).content.decode()
+    for shown in (page, track):
+        assert "canary-7731" not in shown and "7731000" not in shown
+
+
+def test_no_raw_address_is_stored(citizen):
+    citizen.post(reverse("suggestions:suggest"), form_data(), REMOTE_ADDR="203.0.113.9")
+    suggestion = Suggestion.objects.get()
+    assert suggestion.ip_hash and "203.0.113.9" not in suggestion.ip_hash
+
+
+def test_too_many_submissions_from_one_address_get_a_persian_429(citizen, settings):
+    settings.SUBMIT_RATE_LIMIT = "2/600"
+    for _ in range(2):
+        citizen.post(reverse("suggestions:suggest"), form_data())
+    response = citizen.post(reverse("suggestions:suggest"), form_data())
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "بیش از حد" in response.content.decode()
+    assert Suggestion.objects.count() == 2
+
+
+def test_submissions_go_through_when_the_cache_is_down(citizen, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    response = citizen.post(reverse("suggestions:suggest"), form_data())
+    assert response.status_code == 302
+    assert Suggestion.objects.count() == 1
+
+
+def test_a_broker_that_is_down_still_leads_to_a_receipt(citizen, dead_broker):
+    response = citizen.post(reverse("suggestions:suggest"), form_data())
+    assert response.status_code == 302
+    assert Suggestion.objects.get().state == State.RECEIVED
+
+
+def test_tracking_accepts_the_code_in_persian_digits(citizen, suggestion):
+    response = citizen.get(reverse("suggestions:track"), {"code": suggestion.display_code})
+    assert response.status_code == 200
+    assert "دریافت شد" in response.content.decode()
+
+
+def test_tracking_shows_the_analysed_state_in_persian():
+    suggestion = SuggestionFactory(state=State.ANALYSED)
+    from django.test import Client
+
+    page = Client().get(reverse("suggestions:track"), {"code": suggestion.tracking_code}).content.decode()
+    assert "تحلیل شد" in page
+
+
+def test_an_unknown_code_gets_a_persian_404(citizen):
+    response = citizen.get(reverse("suggestions:track"), {"code": "1234-5678-9012-3456"})
+    assert response.status_code == 404
+    assert "پیدا نشد" in response.content.decode()
+
+
+def test_a_malformed_code_is_explained_in_persian(citizen):
+    response = citizen.get(reverse("suggestions:track"), {"code": "abc"})
+    assert response.status_code == 400
+    assert "۱۶ رقم" in response.content.decode()
+
+
+def test_tracking_lookups_are_rate_limited_against_enumeration(citizen, settings):
+    settings.TRACK_RATE_LIMIT = "3/600"
+    for _ in range(3):
+        citizen.get(reverse("suggestions:track"), {"code": "1234567890123456"})
+    response = citizen.get(reverse("suggestions:track"), {"code": "1234567890123456"})
+    assert response.status_code == 429
+
+
+def test_the_receipt_of_an_unknown_code_is_a_404(citizen):
+    assert citizen.get(reverse("suggestions:receipt", args=["0000000000000000"])).status_code == 404
