@@ -43,9 +43,7 @@ def duplicate_groups(
         else:
             first_with_form[form] = item_id
             near = find_near_duplicates(signatures[i], index, threshold=threshold) if form else []
-            group = best_group_for(
-                near, group_of, lambda g: signatures[row_of[g]], signatures[i], threshold=threshold
-            )
+            group = best_group_for(near, group_of, lambda g: signatures[row_of[g]], signatures[i], threshold=threshold)
             if form:
                 index.add(item_id, signatures[i])
         group_of[item_id] = group if group is not None else item_id
@@ -133,9 +131,7 @@ def analyze_corpus(
         # Centre the e5 vectors: their raw cosines all sit near 0.8 and would drown the lexical part.
         centred = l2_normalize(dense - dense.mean(axis=0))
         cluster_vectors = sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
-    themes, model = cluster_themes(
-        cluster_vectors, _idea_units(ids, canonical, similar), displays, n_themes=n_themes
-    )
+    themes, model = cluster_themes(cluster_vectors, _idea_units(ids, canonical, similar), displays, n_themes=n_themes)
     return [
         {
             "id": item_id,

@@ -51,15 +51,22 @@ def find_near_duplicates(
     whose signatures live in the database); by default the index's own is used.
     """
     excluded = set(exclude)
+    if signatures_of is None and hasattr(index, "near"):
+        found = [NearDuplicate(i, s) for i, s in index.near(np.asarray(signature), threshold, excluded)]
+        return sorted(found, key=lambda d: (-d.score, str(d.id)))
     candidates = [c for c in index.query(signature) if c not in excluded][:_MAX_VERIFIED]
     if not candidates:
         return []
-    stored = (signatures_of or index.signatures_of)(candidates)
-    found = []
-    for item_id, other in stored.items():
-        score = estimated_jaccard(signature, other)
-        if score >= threshold:
-            found.append(NearDuplicate(item_id, score))
+    if signatures_of is None and hasattr(index, "signature_matrix"):
+        candidates, matrix = index.signature_matrix(candidates)
+    else:
+        stored = (signatures_of or index.signatures_of)(candidates)
+        candidates = list(stored)
+        matrix = np.vstack([stored[c] for c in candidates]) if candidates else np.empty((0, len(signature)))
+    if not len(candidates):
+        return []
+    scores = np.count_nonzero(matrix == np.asarray(signature)[None, :], axis=1) / matrix.shape[1]
+    found = [NearDuplicate(c, float(s)) for c, s in zip(candidates, scores.tolist(), strict=True) if s >= threshold]
     found.sort(key=lambda d: (-d.score, str(d.id)))
     return found
 

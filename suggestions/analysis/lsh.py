@@ -61,9 +61,7 @@ class MemoryBandIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays (keys, rows and signatures)."""
-        return (
-            self._keys.nbytes + self._rows.nbytes + len(self._ids) * NUM_PERM * 4 + self._pending_count * 16
-        )
+        return self._keys.nbytes + self._rows.nbytes + len(self._ids) * NUM_PERM * 4 + self._pending_count * 16
 
     def add(self, item_id: Hashable, signature: np.ndarray) -> None:
         self.add_many([item_id], np.asarray(signature)[None, :])
@@ -118,6 +116,31 @@ class MemoryBandIndex:
         """Candidate ids sharing at least one band, most shared bands first."""
         return [item_id for item_id, _ in self.query_counts(signature)]
 
+    def candidate_rows(self, signature: np.ndarray) -> np.ndarray:
+        """Internal rows of every live item sharing at least one band (unordered, may repeat)."""
+        keys = band_keys(signature)[0]
+        found = []
+        if len(self._keys):
+            lo = np.searchsorted(self._keys, keys, side="left")
+            hi = np.searchsorted(self._keys, keys, side="right")
+            found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        if self._pending:
+            found += [np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.uint32)
+
+    def near(self, signature: np.ndarray, threshold: float, exclude=()) -> list[tuple[Hashable, float]]:
+        """(id, estimated Jaccard) of candidates at or above ``threshold``: query and verify in numpy."""
+        rows = np.unique(self.candidate_rows(signature))
+        if not len(rows):
+            return []
+        scores = np.count_nonzero(self._sigs[rows] == signature, axis=1) / NUM_PERM
+        keep = scores >= threshold
+        return [
+            (self._ids[r], s)
+            for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True)
+            if r not in self._removed and self._ids[r] not in exclude
+        ]
+
     def query_counts(self, signature: np.ndarray) -> list[tuple[Hashable, int]]:
         keys = band_keys(signature)[0]
         found = []
@@ -126,9 +149,7 @@ class MemoryBandIndex:
             hi = np.searchsorted(self._keys, keys, side="right")
             found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=False) if b > a]
         if self._pending:
-            found += [
-                np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending
-            ]
+            found += [np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending]
         if not found:
             return []
         rows, counts = np.unique(np.concatenate(found), return_counts=True)
@@ -141,6 +162,11 @@ class MemoryBandIndex:
 
     def signatures_of(self, item_ids: Iterable[Hashable]) -> dict[Hashable, np.ndarray]:
         return {i: self._sigs[self._row_of[i]] for i in item_ids if i in self._row_of}
+
+    def signature_matrix(self, item_ids: Iterable[Hashable]) -> tuple[list[Hashable], np.ndarray]:
+        """The indexed ids among ``item_ids`` and their signatures as one (n, 128) array."""
+        known = [i for i in item_ids if i in self._row_of]
+        return known, self._sigs[[self._row_of[i] for i in known]]
 
 
 _ADD_SCRIPT = """
@@ -183,9 +209,7 @@ class RedisBandIndex:
     ``store_signatures=True`` to keep them in Redis too (512 bytes each).
     """
 
-    def __init__(
-        self, client, prefix: str = "hd:lsh", *, bucket_bits: int = 20, store_signatures: bool = False
-    ):
+    def __init__(self, client, prefix: str = "hd:lsh", *, bucket_bits: int = 20, store_signatures: bool = False):
         self.client = client
         self.prefix = prefix
         self.bucket_bits = bucket_bits

@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["display_form", "match_form", "fingerprint"]
+__all__ = ["display_form", "fingerprint", "fingerprint_of_match_form", "match_form"]
 
 ZWNJ = "\u200c"
 
@@ -23,9 +23,7 @@ _INVISIBLE = (
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
 _VARIATION_SELECTORS = "".join(chr(c) for c in range(0xFE00, 0xFE10))
-_ODD_SPACES = (
-    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"
-)
+_ODD_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"
 
 # Letters Persian spells one way that Arabic keyboards and old fonts spell another.
 _LETTER_FOLDS = {
@@ -124,9 +122,18 @@ def _strip_markup(text: str) -> str:
     return text
 
 
+@functools.cache
+def _clean_pattern() -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_clean_table())) + "]+")
+
+
 def _clean(text: str) -> str:
     """What hazm leaves alone: markup, invisible controls, odd spaces, letter variants."""
-    text = _strip_markup(text).translate(_clean_table())
+    text = _strip_markup(text)
+    # Most texts need few or no replacements: find them with one regex scan rather than
+    # a per-character dictionary look-up over the whole text.
+    table = _clean_table()
+    text = _clean_pattern().sub(lambda m: m.group(0).translate(table), text)
     if ZWNJ in text:
         text = _ZWNJ_RUN.sub(ZWNJ, _STRAY_ZWNJ.sub("", text))
     if not unicodedata.is_normalized("NFC", text):
@@ -211,4 +218,9 @@ def match_form(text: str) -> str:
 
 def fingerprint(text: str) -> str:
     """Exact-duplicate key: a 32-character hex digest of the match form."""
-    return hashlib.blake2b(match_form(text).encode("utf-8"), digest_size=16).hexdigest()
+    return fingerprint_of_match_form(match_form(text))
+
+
+def fingerprint_of_match_form(folded: str) -> str:
+    """``fingerprint`` for a text already in match form (saves folding it twice)."""
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()

