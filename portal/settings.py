@@ -172,6 +172,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 IP_HASH_SALT = env("IP_HASH_SALT", default=SECRET_KEY)
 SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", default="10/600")  # submissions per seconds, per address
 TRACK_RATE_LIMIT = env("TRACK_RATE_LIMIT", default="30/600")  # tracking-code look-ups per seconds, per address
+SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", default="120/600")  # live similar look-ups while typing
 FORM_MIN_FILL_SECONDS = env.float("FORM_MIN_FILL_SECONDS", default=3.0)
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
 
@@ -180,6 +181,9 @@ ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=5)
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=120)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=30)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=15)
+RECLUSTER_CHECK_SECONDS = env.int("RECLUSTER_CHECK_SECONDS", default=300)
+RECLUSTER_MIN_SUGGESTIONS = env.int("RECLUSTER_MIN_SUGGESTIONS", default=20)
+LSH_REDIS_PREFIX = env("LSH_REDIS_PREFIX", default="hamandishi:lsh")
 
 # Celery. Chosen so that no accepted task is lost: acknowledge after the work, give the message back when
 # a worker dies, take one message at a time, and keep unacknowledged messages invisible for longer than
@@ -228,5 +232,6 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-suggestions": {"task": "suggestions.sweep_stuck_suggestions", "schedule": SWEEP_INTERVAL_SECONDS},
     "record-heartbeat": {"task": "portal.record_heartbeat", "schedule": HEARTBEAT_INTERVAL_SECONDS},
+    "recluster-themes-if-due": {"task": "suggestions.recluster_themes_if_due", "schedule": RECLUSTER_CHECK_SECONDS},
     "purge-expired-contacts": {"task": "suggestions.purge_expired_contacts", "schedule": 6 * 3600},
 }

@@ -6,6 +6,7 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse_lazy
 
 from suggestions.choices import Province, Role
 from suggestions.models import Topic
@@ -56,13 +57,24 @@ class SuggestionForm(forms.Form):
             self.initial.setdefault("form_clock", signing.dumps(time.time(), salt=_FORM_CLOCK_SALT))
             self.initial.setdefault("idempotency_key", str(uuid.uuid4()))
         self.fields["title"].widget.attrs.update({"maxlength": self.TITLE_LIMITS[1]})
-        self.fields["body"].widget.attrs.update({"maxlength": self.BODY_LIMITS[1]})
+        self.fields["body"].widget.attrs.update(
+            {
+                "maxlength": self.BODY_LIMITS[1],
+                "hx-post": reverse_lazy("suggestions:similar"),
+                "hx-trigger": "input changed delay:700ms",
+                "hx-target": "#similar-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.helper = FormHelper()
         self.helper.form_id = "suggestion-form"
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
-            Fieldset("پیشنهاد شما", "role", "province", "topic", "title", "body"),
+            Fieldset(
+                "پیشنهاد شما", "role", "province", "topic", "title", "body",
+                HTML('<div id="similar-suggestions" aria-live="polite"></div>'),
+            ),
             Fieldset(
                 "راه تماس (اختیاری و محرمانه)",
                 "name",

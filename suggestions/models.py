@@ -40,13 +40,24 @@ class SuggestionQuerySet(models.QuerySet):
 class Suggestion(models.Model):
     tracking_code = models.CharField("کد رهگیری", max_length=16, unique=True, editable=False)
     role = models.CharField("نقش فرستنده", max_length=32, choices=Role.choices)
-    province = models.CharField("استان", max_length=32, choices=Province.choices)
+    # Blank only for suggestions imported from paper or elsewhere without a province.
+    province = models.CharField("استان", max_length=32, choices=Province.choices, blank=True)
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="suggestions", verbose_name="موضوع")
     title = models.CharField("عنوان", max_length=150)
     body = models.TextField("متن پیشنهاد")
     normalized_text = models.TextField("متن یکسان‌شده", blank=True, default="")
     match_text = models.TextField("صورت مقایسه", blank=True, default="")
     fingerprint = models.CharField("اثر انگشت", max_length=32, blank=True, default="", db_index=True)
+    signature = models.BinaryField("امضای MinHash", null=True, blank=True, editable=False)
+    duplicate_group = models.ForeignKey(
+        "DuplicateGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name="گروه تکراری",
+    )
+    duplicate_score = models.FloatField("شباهت به نمونهٔ اصلی", null=True, blank=True)
     state = models.CharField("وضعیت پردازش", max_length=16, choices=State.choices, default=State.RECEIVED)
     attempts = models.PositiveSmallIntegerField("تعداد تلاش", default=0)
     last_error = models.CharField("آخرین خطا", max_length=200, blank=True, default="")
@@ -94,3 +105,117 @@ class Contact(models.Model):
     @staticmethod
     def purge_date_from(moment) -> "timezone.datetime.date":
         return (moment + timedelta(days=settings.CONTACT_RETENTION_DAYS)).date()
+
+
+class GroupKind(models.TextChoices):
+    EXACT = "exact", "تکراری دقیق"
+    NEAR = "near", "تقریباً تکراری"
+    CAMPAIGN = "campaign", "کارزار کپی‌شده"
+
+
+class DuplicateGroup(models.Model):
+    """Suggestions that say the same thing in (nearly) the same words; a large one is a campaign."""
+
+    kind = models.CharField("نوع", max_length=16, choices=GroupKind.choices, default=GroupKind.EXACT)
+    canonical = models.ForeignKey("Suggestion", on_delete=models.PROTECT, related_name="+", verbose_name="نمونهٔ اصلی")
+    score = models.FloatField("کمترین شباهت", default=1.0)
+    size = models.PositiveIntegerField("تعداد", default=1)
+    first_seen = models.DateTimeField("نخستین دریافت", default=timezone.now)
+    last_seen = models.DateTimeField("آخرین دریافت", default=timezone.now)
+    canonical_chosen_by_reviewer = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "گروه تکراری"
+        verbose_name_plural = "گروه‌های تکراری"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.size})"
+
+
+class Theme(models.Model):
+    """A theme of the collection. Identities survive re-clustering; reviewer edits are kept."""
+
+    label = models.CharField("عنوان", max_length=200)
+    keywords = models.JSONField("کلیدواژه‌ها", default=list, blank=True)
+    size = models.PositiveIntegerField("تعداد", default=0)
+    version = models.PositiveIntegerField("نسخهٔ خوشه‌بندی", default=1)
+    label_edited = models.BooleanField("عنوان را کارشناس نوشته", default=False)
+    is_active = models.BooleanField("فعال", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-size", "id"]
+        verbose_name = "محور"
+        verbose_name_plural = "محورها"
+
+    def __str__(self):
+        return self.label
+
+
+class ThemeMembership(models.Model):
+    class Source(models.TextChoices):
+        MACHINE = "machine", "خوشه‌بندی"
+        REVIEWER = "reviewer", "کارشناس"
+
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="theme_membership")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="memberships")
+    score = models.FloatField(default=0.0)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MACHINE)
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "عضویت در محور"
+        verbose_name_plural = "عضویت در محورها"
+        indexes = [models.Index(fields=["theme", "source"], name="membership_theme_source")]
+
+    def __str__(self):
+        return f"{self.suggestion_id} → {self.theme_id}"
+
+
+class SimilarSuggestion(models.Model):
+    """The few existing suggestions most like one suggestion, best first."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="similar_links")
+    other = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["suggestion", "rank"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "other"], name="similar_once")]
+
+    def __str__(self):
+        return f"{self.suggestion_id} ~ {self.other_id} ({self.score:.2f})"
+
+
+class SeparatePair(models.Model):
+    """A reviewer said these two are not duplicates: the analysis never merges them again."""
+
+    first = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="separate_pair_once"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")), name="separate_pair_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ≠ {self.second_id}"
+
+
+class ThemeSnapshot(models.Model):
+    """The fitted vectoriser and theme centroids of the latest re-clustering, shared by every process."""
+
+    version = models.PositiveIntegerField(unique=True)
+    model = models.BinaryField()
+    item_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"snapshot {self.version}"

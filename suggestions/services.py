@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from suggestions.analysis.normalize import display_form, fingerprint, match_form
+from suggestions import pipeline
 from suggestions.choices import State
 from suggestions.models import Contact, Suggestion, Topic
 from suggestions.tracking import new_tracking_code
@@ -102,22 +102,18 @@ def claim_for_analysis(*, suggestion_id: int) -> bool:
 
 
 def do_analyse(*, suggestion_id: int) -> None:
-    """Normalise and fingerprint a claimed suggestion and mark it analysed. Further analysis plugs in here."""
+    """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
+    and mark it analysed, all in one transaction."""
     suggestion = Suggestion.objects.get(pk=suggestion_id)
-    text = f"{suggestion.title}\n{suggestion.body}"
-    normalized = display_form(text)
     with transaction.atomic():
+        pipeline.analyse_suggestion_text(suggestion)
         updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
-            normalized_text=normalized,
-            match_text=match_form(normalized),
-            fingerprint=fingerprint(normalized),
-            state=State.ANALYSED,
-            analysed_at=timezone.now(),
-            state_changed_at=timezone.now(),
-            last_error="",
+            state=State.ANALYSED, analysed_at=timezone.now(), state_changed_at=timezone.now(), last_error=""
         )
-    if not updated:
-        logger.info("Suggestion %s was no longer analysing; its result was not written", suggestion_id)
+        if not updated:
+            # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
+            transaction.set_rollback(True)
+            logger.info("Suggestion %s was no longer analysing; its result was not written", suggestion_id)
 
 
 def release_after_failure(*, suggestion_id: int, error: Exception) -> State:

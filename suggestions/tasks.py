@@ -3,8 +3,9 @@
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
-from suggestions import services
+from suggestions import pipeline, services
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +29,30 @@ def sweep_stuck_suggestions() -> dict[str, int]:
 @shared_task(name="suggestions.purge_expired_contacts")
 def purge_expired_contacts() -> int:
     return services.purge_expired_contacts()
+
+
+RECLUSTER_LOCK = "suggestions:recluster-lock"
+
+
+@shared_task(bind=True, name="suggestions.recluster_themes", ignore_result=False)
+def recluster_themes(self, n_themes: int | None = None) -> dict:
+    """Re-cluster the whole collection; progress is readable as Celery task state PROGRESS."""
+    # One re-clustering at a time: a second request while one runs would only repeat the same work.
+    if not cache.add(RECLUSTER_LOCK, self.request.id or "inline", timeout=3600):
+        return {"skipped": "another re-clustering is running"}
+    try:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if self.request.id and not self.request.is_eager:
+                self.update_state(state="PROGRESS", meta={"stage": stage, "done": done, "total": total})
+
+        return pipeline.recluster(n_themes=n_themes, progress=progress)
+    finally:
+        cache.delete(RECLUSTER_LOCK)
+
+
+@shared_task(name="suggestions.recluster_themes_if_due")
+def recluster_themes_if_due() -> dict | None:
+    if pipeline.recluster_is_due():
+        return recluster_themes()
+    return None

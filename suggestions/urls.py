@@ -7,6 +7,7 @@ app_name = "suggestions"
 urlpatterns = [
     path("", views.home, name="home"),
     path("suggest/", views.suggest, name="suggest"),
+    path("suggest/similar/", views.similar, name="similar"),
     path("suggest/receipt/<str:code>/", views.receipt, name="receipt"),
     path("track/", views.track, name="track"),
 ]

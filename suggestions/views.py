@@ -1,13 +1,18 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
+from suggestions import pipeline
+from suggestions.choices import State
 from suggestions.forms import SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Topic
 from suggestions.services import submit_suggestion
+from suggestions.text import clean_user_text
 from suggestions.tracking import parse_tracking_code
+
+SIMILAR_MIN_CHARS = 20
 
 
 def too_many_requests(request, retry_after: int):
@@ -39,12 +44,28 @@ def suggest(request):
     return redirect("suggestions:receipt", code=suggestion.tracking_code)
 
 
+@require_POST
+def similar(request):
+    """The htmx look-up under the body field: up to five existing suggestions like what is being typed."""
+    text = clean_user_text(request.POST.get("body", ""))[: SuggestionForm.BODY_LIMITS[1]]
+    found = []
+    if len(text) >= SIMILAR_MIN_CHARS:
+        verdict = check_rate(scope="similar", ip=client_ip(request), rate=settings.SIMILAR_RATE_LIMIT)
+        if verdict.allowed:
+            found = pipeline.similar_to_text(text)
+    return render(request, "suggestions/_similar.html", {"similar": found})
+
+
 def receipt(request, code: str):
     stored = parse_tracking_code(code)
     if stored is None:
         raise Http404
     suggestion = get_object_or_404(Suggestion.objects.select_related("topic"), tracking_code=stored)
-    return render(request, "suggestions/receipt.html", {"suggestion": suggestion})
+    if suggestion.state == State.ANALYSED:
+        similar_list = [link.other for link in suggestion.similar_links.select_related("other")]
+    else:
+        similar_list = [other for other in pipeline.similar_to_text(suggestion.body) if other.pk != suggestion.pk]
+    return render(request, "suggestions/receipt.html", {"suggestion": suggestion, "similar": similar_list})
 
 
 def track(request):

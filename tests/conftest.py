@@ -36,7 +36,16 @@ def _isolated_cache():
     from django.core.cache import cache
 
     with contextlib.suppress(Exception):  # a test may point the cache at a server that is down
-        cache.clear()
+        cache.clear()  # with Redis this also empties the shared band index, rebuilt from the test database
+
+
+@pytest.fixture(autouse=True)
+def _fresh_band_index():
+    from suggestions import pipeline
+
+    pipeline.reset_band_index()
+    yield
+    pipeline.reset_band_index()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def worker():
     if settings.REDIS_URL and not service_reachable(settings.REDIS_URL):
         pytest.skip(f"REDIS_URL is set but Redis does not answer at {settings.REDIS_URL}")
+    celery_app.control.purge()  # messages earlier tests published for rows that no longer exist
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
         yield running
 

@@ -16,7 +16,7 @@ def make_analysis_fail(monkeypatch):
     def broken(text):
         raise ValueError("normaliser crashed")
 
-    monkeypatch.setattr(services, "display_form", broken)
+    monkeypatch.setattr(services.pipeline.analysis, "display_form", broken)
 
 
 def test_the_task_stores_normalised_text_and_fingerprint(suggestion):

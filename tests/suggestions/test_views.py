@@ -133,3 +133,30 @@ def test_tracking_lookups_are_rate_limited_against_enumeration(citizen, settings
 
 def test_the_receipt_of_an_unknown_code_is_a_404(citizen):
     assert citizen.get(reverse("suggestions:receipt", args=["0000000000000000"])).status_code == 404
+
+
+def test_the_live_lookup_lists_similar_suggestions_as_the_citizen_types(citizen, eager_tasks):
+    from suggestions import pipeline
+    from tests.suggestions.test_pipeline import IDEAS, analysed
+
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body, title=body[:40])
+    pipeline.recluster()
+    response = citizen.post(
+        reverse("suggestions:similar"), {"body": "ماسک و دستکش رایگان در ورودی شعبه‌ها داده شود"}, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert "آیا پیشنهاد مشابهی قبلاً ثبت شده است؟" in page
+    assert IDEAS["masks"][0][:40] in page
+    assert page.count("<li>") <= 5
+
+
+def test_the_live_lookup_stays_silent_for_a_few_words(citizen):
+    response = citizen.post(reverse("suggestions:similar"), {"body": "ماسک"})
+    assert response.status_code == 200
+    assert response.content.decode().strip() == ""
+
+
+def test_the_live_lookup_refuses_get(citizen):
+    assert citizen.get(reverse("suggestions:similar")).status_code == 405

@@ -1,0 +1,446 @@
+"""The per-suggestion analysis and the collection-wide re-clustering, on top of `suggestions.analysis`.
+
+Band index: Redis when REDIS_URL is set (shared by every worker, rebuilt from the database when Redis
+has lost it); otherwise an in-process index that catches up with the database before every look-up.
+"""
+
+import logging
+import pickle
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from suggestions import analysis
+from suggestions.analysis.corpus import _idea_units as idea_units
+from suggestions.choices import State
+from suggestions.models import (
+    DuplicateGroup,
+    GroupKind,
+    SeparatePair,
+    SimilarSuggestion,
+    Suggestion,
+    Theme,
+    ThemeMembership,
+    ThemeSnapshot,
+)
+
+logger = logging.getLogger(__name__)
+
+SIMILAR_K = 5
+THEME_POOL = 2000  # most recent members of a theme searched for similar suggestions
+_lock = threading.Lock()
+
+
+# Band index ---------------------------------------------------------------------------------------------
+
+
+class DatabaseSyncedIndex:
+    """An in-memory band index that reads signatures the database has gained since its last look."""
+
+    def __init__(self):
+        self.index = analysis.MemoryBandIndex()
+        self.synced_pk = 0
+
+    def sync(self):
+        rows = (
+            Suggestion.objects.filter(pk__gt=self.synced_pk, signature__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "signature")
+        )
+        for pk, signature in rows.iterator(chunk_size=2000):
+            if pk not in self.index:
+                self.index.add(pk, analysis.signature_from_bytes(signature))
+            self.synced_pk = pk
+
+    def query(self, signature):
+        self.sync()
+        return self.index.query(signature)
+
+    def add(self, pk, signature):
+        if pk not in self.index:
+            self.index.add(pk, signature)
+
+
+class RedisIndex:
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+        self.index = analysis.RedisBandIndex(self.client, prefix=prefix)
+        self.built_key = f"{prefix}:built"
+        self.lock_key = f"{prefix}-rebuild-lock"  # outside the prefix, which a rebuild clears
+
+    def ensure_built(self):
+        if self.client.exists(self.built_key):
+            return
+        # Redis lost the index (restart without persistence, or first run): rebuild it from the database.
+        with self.client.lock(self.lock_key, timeout=600, blocking_timeout=600):
+            if self.client.exists(self.built_key):
+                return
+            self.index.clear()
+            rows = Suggestion.objects.filter(signature__isnull=False).values_list("pk", "signature")
+            count = analysis.rebuild_index(self.index, rows.iterator(chunk_size=2000))
+            self.client.set(self.built_key, timezone.now().isoformat())
+            logger.info("Rebuilt the Redis band index from %s stored signatures", count)
+
+    def query(self, signature):
+        self.ensure_built()
+        return [int(pk) for pk in self.index.query(signature)]
+
+    def add(self, pk, signature):
+        self.index.add(pk, signature)
+
+
+_index = None
+
+
+def band_index():
+    global _index
+    with _lock:
+        if _index is None:
+            if settings.REDIS_URL:
+                _index = RedisIndex(settings.REDIS_URL, settings.LSH_REDIS_PREFIX)
+            else:
+                _index = DatabaseSyncedIndex()
+        return _index
+
+
+def reset_band_index():
+    """Forget this process's index (tests, and after the Redis index is cleared)."""
+    global _index
+    with _lock:
+        _index = None
+
+
+def stored_signatures(pks) -> dict[int, np.ndarray]:
+    rows = Suggestion.objects.filter(pk__in=list(pks), signature__isnull=False).values_list("pk", "signature")
+    return {pk: analysis.signature_from_bytes(sig) for pk, sig in rows}
+
+
+# Theme snapshot -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    key: tuple  # (version, created_at): identifies one snapshot even where a database is rebuilt, as in tests
+    vectorizer: analysis.LexicalVectorizer
+    model: analysis.ThemeModel
+
+
+_snapshot: Snapshot | None = None
+
+
+def current_snapshot() -> Snapshot | None:
+    """The latest re-clustering's vectoriser and centroids, loaded once per process and per version."""
+    global _snapshot
+    latest = ThemeSnapshot.objects.order_by("-version").values_list("version", "created_at").first()
+    if latest is None:
+        return None
+    if _snapshot is None or _snapshot.key != latest:
+        row = ThemeSnapshot.objects.get(version=latest[0])
+        vectorizer, model = pickle.loads(bytes(row.model))  # written only by recluster() below
+        _snapshot = Snapshot(key=latest, vectorizer=vectorizer, model=model)
+    return _snapshot
+
+
+# Per-suggestion analysis --------------------------------------------------------------------------------
+
+
+def separated_from(pk: int) -> set[int]:
+    pairs = SeparatePair.objects.filter(Q(first_id=pk) | Q(second_id=pk)).values_list("first_id", "second_id")
+    return {a if b == pk else b for a, b in pairs}
+
+
+def analyse_suggestion_text(suggestion: Suggestion) -> None:
+    """Normalise, fingerprint, group with duplicates, list similar suggestions, place in a theme.
+    The caller holds the claim on the suggestion (state analysing)."""
+    text = f"{suggestion.title}\n{suggestion.body}"
+    display = analysis.display_form(text)
+    folded = analysis.match_form(display)
+    signature = analysis.signature(display)
+    index = band_index()
+    separated = separated_from(suggestion.pk)
+
+    exact = (
+        Suggestion.objects.filter(fingerprint=analysis.fingerprint(display), state=State.ANALYSED)
+        .exclude(pk=suggestion.pk)
+        .exclude(pk__in=separated)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    near = analysis.find_near_duplicates(
+        signature, index, signatures_of=stored_signatures, exclude={suggestion.pk, *separated}
+    )
+    group_target = exact.pk if exact else _near_group_target(near, signature)
+
+    with transaction.atomic():
+        suggestion.normalized_text = display
+        suggestion.match_text = folded
+        suggestion.fingerprint = analysis.fingerprint(display)
+        suggestion.signature = analysis.signature_to_bytes(signature)
+        suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
+        if group_target is not None:
+            _join_group(suggestion, Suggestion.objects.get(pk=group_target), signature)
+        similar = _similar_for(suggestion, display, near)
+        SimilarSuggestion.objects.filter(suggestion=suggestion).delete()
+        SimilarSuggestion.objects.bulk_create(
+            SimilarSuggestion(suggestion=suggestion, other_id=pk, score=score, rank=rank)
+            for rank, (pk, score) in enumerate(similar)
+        )
+        _place_in_theme(suggestion, display)
+    transaction.on_commit(lambda: index.add(suggestion.pk, signature))
+
+
+def _near_group_target(near, signature) -> int | None:
+    if not near:
+        return None
+    group_of = dict(
+        Suggestion.objects.filter(pk__in=[d.id for d in near], duplicate_group__isnull=False).values_list(
+            "pk", "duplicate_group__canonical_id"
+        )
+    )
+
+    def canonical_signature(pk):
+        return stored_signatures([pk]).get(pk, np.zeros_like(signature))
+
+    return analysis.best_group_for(near, group_of, canonical_signature, signature)
+
+
+def _join_group(suggestion: Suggestion, other: Suggestion, signature) -> None:
+    group = other.duplicate_group
+    if group is None:
+        group = DuplicateGroup.objects.create(
+            canonical=other, first_seen=other.created_at, last_seen=other.created_at, size=1
+        )
+        Suggestion.objects.filter(pk=other.pk).update(duplicate_group=group, duplicate_score=1.0)
+    canonical_sig = stored_signatures([group.canonical_id]).get(group.canonical_id)
+    score = analysis.estimated_jaccard(signature, canonical_sig) if canonical_sig is not None else 1.0
+    suggestion.duplicate_group = group
+    suggestion.duplicate_score = score
+    suggestion.save(update_fields=["duplicate_group", "duplicate_score", "updated_at"])
+    refresh_group(group)
+
+
+def refresh_group(group: DuplicateGroup) -> None:
+    """Recount a group's size, first and last time seen, lowest score and kind from its members."""
+    members = Suggestion.objects.filter(duplicate_group=group)
+    figures = members.aggregate(
+        size=Count("pk"), first=Min("created_at"), last=Max("created_at"), score=Min("duplicate_score")
+    )
+    fingerprints = list(members.values_list("fingerprint", flat=True))
+    DuplicateGroup.objects.filter(pk=group.pk).update(
+        size=figures["size"],
+        first_seen=figures["first"] or group.first_seen,
+        last_seen=figures["last"] or group.last_seen,
+        score=figures["score"] or 1.0,
+        kind=GroupKind(analysis.group_kind(fingerprints)),
+    )
+
+
+def _similar_for(suggestion: Suggestion, display: str, near) -> list[tuple[int, float]]:
+    """Up to five other suggestions outside the suggestion's own group, best first."""
+    own_group = set()
+    if suggestion.duplicate_group_id:
+        own_group = set(
+            Suggestion.objects.filter(duplicate_group_id=suggestion.duplicate_group_id).values_list("pk", flat=True)
+        )
+    scores: dict[int, float] = {}
+    for dup in near:
+        scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
+    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}):
+        scores[pk] = max(scores.get(pk, 0.0), score)
+    ranked = sorted(
+        ((pk, s) for pk, s in scores.items() if pk not in own_group and pk != suggestion.pk),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [(pk, round(score, 4)) for pk, score in ranked[:SIMILAR_K]]
+
+
+def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:
+    """The suggestions of the nearest theme most like a text (cosine of the lexical vectors)."""
+    snapshot = current_snapshot()
+    if snapshot is None:
+        return []
+    vector = snapshot.vectorizer.transform([display])
+    theme_id, _ = snapshot.model.assign(vector)
+    pks, matrix = _theme_pool(snapshot, theme_id)
+    if not pks:
+        return []
+    cosines = (matrix @ vector.T).toarray().ravel()
+    excluded = set(exclude)
+    best = [i for i in np.argsort(-cosines)[: limit + len(excluded)] if pks[i] not in excluded][:limit]
+    return [(pks[i], float(cosines[i])) for i in best if cosines[i] > 0]
+
+
+_pools: dict[tuple, tuple[float, list[int], object]] = {}
+POOL_TTL_SECONDS = 60
+
+
+def _theme_pool(snapshot: Snapshot, theme_id: int):
+    """The vectors of a theme's most recent members, kept for a minute per process: the form's live
+    look-up asks for them on every pause in typing."""
+    key = (snapshot.key, theme_id)
+    now = time.monotonic()
+    cached = _pools.get(key)
+    if cached and now - cached[0] < POOL_TTL_SECONDS:
+        return cached[1], cached[2]
+    pool = list(
+        Suggestion.objects.filter(theme_membership__theme_id=theme_id, state=State.ANALYSED)
+        .order_by("-pk")
+        .values_list("pk", "normalized_text")[:THEME_POOL]
+    )
+    pks = [pk for pk, _ in pool]
+    matrix = snapshot.vectorizer.transform([text for _, text in pool]) if pool else None
+    if len(_pools) > 256:
+        _pools.clear()
+    _pools[key] = (now, pks, matrix)
+    return pks, matrix
+
+
+def _place_in_theme(suggestion: Suggestion, display: str) -> None:
+    if ThemeMembership.objects.filter(suggestion=suggestion, source=ThemeMembership.Source.REVIEWER).exists():
+        return  # a reviewer's placement is never overridden by the machine
+    theme_id, score = None, 0.0
+    if suggestion.duplicate_group_id:
+        # Every copy of one text belongs to the theme of its canonical member.
+        canonical_theme = (
+            ThemeMembership.objects.filter(suggestion_id=suggestion.duplicate_group.canonical_id)
+            .values_list("theme_id", "score")
+            .first()
+        )
+        if canonical_theme:
+            theme_id, score = canonical_theme
+    if theme_id is None:
+        snapshot = current_snapshot()
+        if snapshot is None:
+            return
+        theme_id, score = snapshot.model.assign(snapshot.vectorizer.transform([display]))
+        if not Theme.objects.filter(pk=theme_id, is_active=True).exists():
+            return
+    ThemeMembership.objects.update_or_create(
+        suggestion=suggestion,
+        defaults={
+            "theme_id": theme_id,
+            "score": float(score),
+            "source": ThemeMembership.Source.MACHINE,
+            "assigned_at": timezone.now(),
+        },
+    )
+    Theme.objects.filter(pk=theme_id).update(size=ThemeMembership.objects.filter(theme_id=theme_id).count())
+
+
+def similar_to_text(text: str) -> list[Suggestion]:
+    """For a text being typed: up to five analysed suggestions like it, near-duplicates first."""
+    display = analysis.display_form(text)
+    signature = analysis.signature(display)
+    near = analysis.find_near_duplicates(signature, band_index(), signatures_of=stored_signatures, threshold=0.3)
+    scores = {int(d.id): float(d.score) for d in near[:SIMILAR_K]}
+    for pk, score in lexical_neighbours(display, limit=SIMILAR_K):
+        scores[pk] = max(scores.get(pk, 0.0), score)
+    ranked = [pk for pk, score in sorted(scores.items(), key=lambda item: -item[1]) if score >= 0.2][:SIMILAR_K]
+    found = Suggestion.objects.in_bulk(ranked)
+    return [found[pk] for pk in ranked if pk in found and found[pk].state == State.ANALYSED]
+
+
+# Re-clustering ------------------------------------------------------------------------------------------
+
+
+def recluster(*, n_themes: int | None = None, progress=None) -> dict:
+    """Cluster every analysed suggestion into themes. New clusters continue the old themes they overlap,
+    reviewer labels and reviewer placements are kept, and a new snapshot places later suggestions."""
+    report = progress or (lambda stage, done, total: None)
+    rows = list(
+        Suggestion.objects.analysed()
+        .order_by("pk")
+        .values_list("pk", "normalized_text", "duplicate_group__canonical_id")
+    )
+    if len(rows) < 3:
+        return {"suggestions": len(rows), "themes": 0}
+    report("vectorising", 0, len(rows))
+    ids = [pk for pk, _, _ in rows]
+    displays = [text for _, text, _ in rows]
+    groups = [canonical or pk for pk, _, canonical in rows]
+    top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
+    canonical_of = dict(zip(ids, groups, strict=True))
+    units = idea_units(
+        ids,
+        groups,
+        [[[top_similar[pk], 1.0]] if pk in top_similar and top_similar[pk] in canonical_of else [] for pk in ids],
+    )
+    vectorizer = analysis.LexicalVectorizer(chars=len(rows) <= 200_000)
+    vectors = vectorizer.fit_transform(displays)
+    report("clustering", 0, len(rows))
+    labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes)
+    clusters: dict[int, list[int]] = {}
+    for pk, label in zip(ids, labels.tolist(), strict=True):
+        clusters.setdefault(label, []).append(pk)
+    old = {}
+    for theme_id, pk in ThemeMembership.objects.filter(theme__is_active=True).values_list("theme_id", "suggestion_id"):
+        old.setdefault(theme_id, []).append(pk)
+    continues = analysis.match_themes(old, clusters)
+    report("saving", 0, len(rows))
+    with transaction.atomic():
+        version = (ThemeSnapshot.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        pinned = set(
+            ThemeMembership.objects.filter(source=ThemeMembership.Source.REVIEWER).values_list(
+                "suggestion_id", flat=True
+            )
+        )
+        theme_of_cluster = {}
+        for cluster in clusters:
+            theme = Theme.objects.filter(pk=continues.get(cluster)).first() or Theme(label=model.labels[cluster])
+            if not theme.label_edited:
+                theme.label = model.labels[cluster]
+            theme.keywords = model.keywords[cluster]
+            theme.version = version
+            theme.is_active = True
+            theme.save()
+            theme_of_cluster[cluster] = theme.pk
+        kept = set(theme_of_cluster.values())
+        still_pinned = set(
+            ThemeMembership.objects.filter(source=ThemeMembership.Source.REVIEWER).values_list("theme_id", flat=True)
+        )
+        Theme.objects.exclude(pk__in=kept | still_pinned).update(is_active=False)
+        ThemeMembership.objects.filter(source=ThemeMembership.Source.MACHINE).delete()
+        now = timezone.now()
+        ThemeMembership.objects.bulk_create(
+            (
+                ThemeMembership(
+                    suggestion_id=pk,
+                    theme_id=theme_of_cluster[label],
+                    source=ThemeMembership.Source.MACHINE,
+                    assigned_at=now,
+                )
+                for pk, label in zip(ids, labels.tolist(), strict=True)
+                if pk not in pinned
+            ),
+            batch_size=5000,
+        )
+        for theme_id, size in ThemeMembership.objects.values_list("theme_id").annotate(n=Count("pk")):
+            Theme.objects.filter(pk=theme_id).update(size=size)
+        model.theme_ids = [theme_of_cluster[c] for c in range(len(model.labels))]
+        ThemeSnapshot.objects.create(
+            version=version,
+            model=pickle.dumps((vectorizer, model), protocol=pickle.HIGHEST_PROTOCOL),
+            item_count=len(ids),
+        )
+        ThemeSnapshot.objects.filter(version__lt=version - 2).delete()
+    report("done", len(rows), len(rows))
+    return {"suggestions": len(ids), "themes": len(clusters), "version": version}
+
+
+def recluster_is_due() -> bool:
+    """No themes yet, the collection grew by a tenth since the last clustering, or that is a day old."""
+    latest = ThemeSnapshot.objects.order_by("-version").first()
+    analysed = Suggestion.objects.analysed().count()
+    if latest is None:
+        return analysed >= settings.RECLUSTER_MIN_SUGGESTIONS
+    grown = analysed - latest.item_count
+    age = (timezone.now() - latest.created_at).total_seconds()
+    return grown >= max(1, latest.item_count // 10) or (grown > 0 and age > 24 * 3600)

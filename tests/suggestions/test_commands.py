@@ -1,0 +1,67 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from suggestions.models import Suggestion
+from tests.suggestions.test_pipeline import IDEAS
+
+pytestmark = pytest.mark.django_db
+
+
+def write_lines(path, rows):
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_analyze_file_writes_one_result_line_per_input_and_nothing_to_the_database(tmp_path):
+    rows = [{"id": f"{name}-{i}", "text": text} for name, texts in IDEAS.items() for i, text in enumerate(texts)]
+    rows.append({"id": "copy", "text": IDEAS["hours"][0].replace("۲۴", "24")})
+    out = tmp_path / "out.jsonl"
+    call_command("analyze_file", str(write_lines(tmp_path / "in.jsonl", rows)), out=str(out))
+    results = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert set(results) == {row["id"] for row in rows}
+    assert results["copy"]["duplicate_of"] == "hours-0"
+    assert set(results["hours-1"]) == {"id", "duplicate_of", "cluster", "cluster_label", "similar"}
+    assert Suggestion.objects.count() == 0
+
+
+def test_analyze_file_refuses_a_line_without_text_in_persian(tmp_path):
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "a"}])
+    with pytest.raises(CommandError, match="سطر ۱|سطر 1"):
+        call_command("analyze_file", str(source), out=str(tmp_path / "out.jsonl"))
+
+
+def test_import_brings_in_suggestions_and_queues_them(tmp_path, django_capture_on_commit_callbacks):
+    rows = [
+        {"id": "p1", "title": "ماسک رایگان در شعبه", "body": IDEAS["masks"][0], "province": "qom"},
+        {"id": "p2", "body": IDEAS["hours"][1], "topic": "voting-procedures", "created_at": "2021-01-05T08:00:00Z"},
+    ]
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("import_suggestions", str(write_lines(tmp_path / "paper.jsonl", rows)))
+    assert Suggestion.objects.filter(source="import").count() == 2
+    assert len(callbacks) == 2
+    dated = Suggestion.objects.get(body=IDEAS["hours"][1])
+    assert dated.created_at.year == 2021 and dated.title
+
+
+def test_importing_the_same_file_twice_adds_nothing(tmp_path):
+    source = write_lines(tmp_path / "paper.jsonl", [{"id": "p1", "body": IDEAS["masks"][0]}])
+    call_command("import_suggestions", str(source))
+    call_command("import_suggestions", str(source))
+    assert Suggestion.objects.count() == 1
+
+
+def test_import_reads_csv(tmp_path):
+    source = tmp_path / "paper.csv"
+    source.write_text(f"title,body,role\nنظارت زنده بر شمارش,{IDEAS['observers'][0]},journalist\n", encoding="utf-8")
+    call_command("import_suggestions", str(source))
+    assert Suggestion.objects.get().role == "journalist"
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(tmp_path):
+    source = write_lines(tmp_path / "paper.jsonl", [{"body": IDEAS["masks"][0]}, {"body": "", "province": "mars"}])
+    with pytest.raises(CommandError, match="ردیف 2") as error:
+        call_command("import_suggestions", str(source))
+    assert "استان «mars» شناخته نیست" in str(error.value)
+    assert Suggestion.objects.count() == 0

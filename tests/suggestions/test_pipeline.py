@@ -1,0 +1,201 @@
+import pytest
+from django.test import TestCase
+
+from suggestions import pipeline
+from suggestions.choices import State
+from suggestions.models import (
+    DuplicateGroup,
+    GroupKind,
+    SeparatePair,
+    SimilarSuggestion,
+    Suggestion,
+    Theme,
+    ThemeMembership,
+)
+from suggestions.tasks import analyze_suggestion
+from tests.factories import SuggestionFactory
+
+pytestmark = pytest.mark.django_db
+
+HOURS = "پیشنهاد می‌کنم ساعت رأی‌گیری تا ساعت ۲۴ تمدید شود تا مردم مجبور نباشند همه در یک زمان به شعبه‌ها بروند."
+IDEAS = {
+    "hours": [
+        HOURS,
+        "لطفا زمان رای گیری را تا نیمه شب تمدید کنید که مردم همه با هم به شعبه ها نروند و شلوغی کم شود.",
+        "رأی‌گیری در دو روز برگزار شود تا جمعیت در شعبه‌ها پخش شود و ازدحام پیش نیاید.",
+    ],
+    "masks": [
+        "در ورودی همهٔ شعبه‌های اخذ رأی ماسک و دستکش رایگان به رأی‌دهندگان داده شود.",
+        "به هر رای دهنده در ورودی شعبه ماسک و دستکش مجانی بدهید تا بیماری پخش نشود.",
+        "مأموران شعبه باید دمای بدن رأی‌دهندگان را بسنجند و ماسک اضافه داشته باشند.",
+    ],
+    "ballots": [
+        "رأی‌گیری الکترونیک در شهرهای بزرگ اجرا شود تا زمان حضور در شعبه کوتاه شود.",
+        "با دستگاه‌های رأی‌گیری الکترونیکی، شمارش آرا سریع‌تر و حضور مردم در شعبه کوتاه‌تر می‌شود.",
+        "احراز هویت رأی‌دهندگان با کارت ملی هوشمند و بدون تماس دست انجام شود.",
+    ],
+    "observers": [
+        "شمارش آرا در همهٔ شعبه‌ها به صورت زنده از تلویزیون و اینترنت پخش شود.",
+        "ناظران مستقل و نمایندگان نامزدها در همهٔ شعبه‌ها هنگام شمارش آرا حضور داشته باشند.",
+        "نتیجهٔ هر شعبه بلافاصله پس از شمارش روی سایت وزارت کشور منتشر شود.",
+    ],
+}
+
+
+def analysed(body: str, title: str = "پیشنهاد برای انتخابات") -> Suggestion:
+    suggestion = SuggestionFactory(title=title, body=body)
+    # Run what waits for commit (adding to the band index), as a real worker's transaction would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        analyze_suggestion(suggestion.pk)
+    suggestion.refresh_from_db()
+    return suggestion
+
+
+def test_spelling_digit_and_zwnj_variants_join_one_exact_group():
+    first = analysed(HOURS)
+    variant = analysed(HOURS.replace("۲۴", "24").replace("می‌کنم", "میکنم").replace("ی", "ي"))
+    assert variant.duplicate_group is not None
+    assert variant.duplicate_group.canonical_id == first.pk
+    assert variant.duplicate_group.kind == GroupKind.EXACT
+    assert variant.duplicate_group.size == 2
+
+
+def test_a_lightly_edited_copy_joins_as_a_near_duplicate():
+    first = analysed(HOURS)
+    edited = analysed(HOURS.replace("تا مردم مجبور نباشند", "تا شهروندان مجبور نباشند"))
+    assert edited.duplicate_group.canonical_id == first.pk
+    assert edited.duplicate_group.kind == GroupKind.NEAR
+    assert 0.5 < edited.duplicate_score < 1.0
+
+
+def test_a_template_sent_many_times_with_small_edits_is_one_campaign_with_its_count():
+    names = ["تهران", "اصفهان", "شیراز", "تبریز", "مشهد", "کرج"]
+    members = [analysed(HOURS.replace("به شعبه‌ها بروند", f"به شعبه‌های {name} بروند")) for name in names]
+    group = DuplicateGroup.objects.get()
+    assert group.kind == GroupKind.CAMPAIGN
+    assert group.size == len(names)
+    assert group.first_seen == members[0].created_at
+    assert group.last_seen == members[-1].created_at
+
+
+def test_a_different_idea_is_never_grouped():
+    analysed(HOURS)
+    other = analysed(IDEAS["masks"][0])
+    assert other.duplicate_group is None
+
+
+def test_a_paraphrase_is_listed_as_similar_but_not_merged():
+    first = analysed(IDEAS["masks"][0])
+    for body in IDEAS["hours"] + IDEAS["ballots"] + IDEAS["observers"]:
+        analysed(body)
+    pipeline.recluster()
+    paraphrase = analysed(IDEAS["masks"][1])
+    assert paraphrase.duplicate_group is None
+    assert first.pk in SimilarSuggestion.objects.filter(suggestion=paraphrase).values_list("other_id", flat=True)
+
+
+def test_a_pair_a_reviewer_separated_is_not_merged_again():
+    first = analysed(HOURS)
+    copy = SuggestionFactory(body=HOURS)
+    SeparatePair.objects.create(first=first, second=copy)
+    analyze_suggestion(copy.pk)
+    copy.refresh_from_db()
+    assert copy.duplicate_group is None
+
+
+def test_a_second_delivery_leaves_the_group_as_it_was():
+    analysed(HOURS)
+    copy = analysed(HOURS)
+    analyze_suggestion(copy.pk)
+    assert DuplicateGroup.objects.get().size == 2
+
+
+def test_similar_suggestions_never_list_the_suggestion_or_its_own_copies():
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)
+    pipeline.recluster()
+    first = analysed(HOURS)
+    copy = analysed(HOURS)
+    listed = set(SimilarSuggestion.objects.filter(suggestion=copy).values_list("other_id", flat=True))
+    assert copy.pk not in listed and first.pk not in listed
+    assert 0 < len(listed) <= 5
+
+
+def corpus():
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)
+
+
+def test_reclustering_gives_every_analysed_suggestion_a_theme_with_a_persian_label():
+    corpus()
+    result = pipeline.recluster()
+    assert result["themes"] >= 2
+    assert ThemeMembership.objects.count() == Suggestion.objects.count()
+    for theme in Theme.objects.filter(is_active=True):
+        assert theme.label and theme.keywords and theme.size > 0
+        assert any("\u0600" <= ch <= "\u06ff" for ch in theme.label)
+
+
+def test_copies_share_the_theme_of_their_canonical_member():
+    corpus()
+    pipeline.recluster()
+    copy = analysed(IDEAS["ballots"][0])
+    original = Suggestion.objects.filter(body=IDEAS["ballots"][0]).order_by("pk").first()
+    assert copy.theme_membership.theme_id == original.theme_membership.theme_id
+
+
+def test_a_new_suggestion_joins_its_nearest_theme_at_once():
+    corpus()
+    pipeline.recluster()
+    newcomer = analysed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
+    masks_theme = Suggestion.objects.get(body=IDEAS["masks"][0]).theme_membership.theme_id
+    assert newcomer.theme_membership.theme_id == masks_theme
+
+
+def test_theme_identities_and_reviewer_edits_survive_reclustering():
+    corpus()
+    pipeline.recluster(n_themes=4)
+    mask_member = Suggestion.objects.get(body=IDEAS["masks"][0])
+    theme = mask_member.theme_membership.theme
+    Theme.objects.filter(pk=theme.pk).update(label="ماسک و بهداشت شعبه", label_edited=True)
+    moved = Suggestion.objects.get(body=IDEAS["observers"][2])
+    ThemeMembership.objects.filter(suggestion=moved).update(theme=theme, source=ThemeMembership.Source.REVIEWER)
+
+    analysed("روی میز هر شعبه مایع ضدعفونی و ماسک یک‌بار مصرف برای رأی‌دهندگان گذاشته شود.")
+    result = pipeline.recluster(n_themes=4)
+
+    mask_member.refresh_from_db()
+    assert result["version"] == 2
+    assert mask_member.theme_membership.theme_id == theme.pk
+    assert Theme.objects.get(pk=theme.pk).label == "ماسک و بهداشت شعبه"
+    assert ThemeMembership.objects.get(suggestion=moved).theme_id == theme.pk
+
+
+def test_reclustering_reports_its_progress():
+    corpus()
+    stages = []
+    pipeline.recluster(progress=lambda stage, done, total: stages.append(stage))
+    assert stages[0] == "vectorising" and stages[-1] == "done"
+
+
+def test_reclustering_too_few_suggestions_makes_no_themes():
+    analysed(HOURS)
+    assert pipeline.recluster() == {"suggestions": 1, "themes": 0}
+    assert not Theme.objects.exists()
+
+
+def test_failed_analysis_writes_no_partial_group(monkeypatch):
+    analysed(HOURS)
+    copy = SuggestionFactory(body=HOURS)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "_place_in_theme", broken)
+    analyze_suggestion(copy.pk)
+    copy.refresh_from_db()
+    assert copy.state == State.RECEIVED
+    assert copy.duplicate_group is None
+    assert not DuplicateGroup.objects.exists()
