@@ -10,6 +10,8 @@ admin.site.index_title = "مدیریت"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("review/", include("review.urls")),
+    path("review/", include("review.boards.urls")),
     path("", include("suggestions.urls")),
 ]
 
