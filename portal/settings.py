@@ -1,5 +1,6 @@
 """The one settings module. Every value comes from the environment; `.env.example` lists them all."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -9,7 +10,8 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)  # SQLite, the file-system broker and collected static files live here
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -33,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal",
     "suggestions",
     "review",
@@ -46,10 +51,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "review.accounts.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lock-out flagged during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -138,6 +147,30 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/review/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Staff accounts. Axes checks the lock-out before the password is even compared, so it comes first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock one username from one address after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_MINUTES. Locking
+# the pair, and not restarting the clock on failures during the lock-out, means an attacker elsewhere can
+# never lock a reviewer out for good.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_VERBOSE = False
+# A signed-in session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
+# the sign-in however active it is.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# Two-factor login (TOTP) for editors and administrators who turn it on.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Hamandishi")
+
 # Security headers. The CSP uses nonces; no inline script or style runs without one.
 from django.utils.csp import CSP  # noqa: E402
 
@@ -178,12 +211,19 @@ SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", default="120/600")  # live simila
 FORM_MIN_FILL_SECONDS = env.float("FORM_MIN_FILL_SECONDS", default=3.0)
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
 
+# Review.
+REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=20)  # a «next» claim lapses after this
+REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=25)
+REVIEW_COUNT_LIMIT = env.int("REVIEW_COUNT_LIMIT", default=10000)  # the queue counts matches up to this many
+REVIEW_COUNTS_SECONDS = env.int("REVIEW_COUNTS_SECONDS", default=300)  # filter and dashboard counts are cached
+REVIEW_BULK_LIMIT = env.int("REVIEW_BULK_LIMIT", default=1000)  # most suggestions one bulk action may change
+
 # Processing.
 ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=5)
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=120)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=30)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=15)
-RECLUSTER_CHECK_SECONDS = env.int("RECLUSTER_CHECK_SECONDS", default=300)
+RECLUSTER_CHECK_SECONDS = env.int("RECLUSTER_CHECK_SECONDS", default=60)
 RECLUSTER_MIN_SUGGESTIONS = env.int("RECLUSTER_MIN_SUGGESTIONS", default=20)
 LSH_REDIS_PREFIX = env("LSH_REDIS_PREFIX", default="hamandishi:lsh")
 
@@ -202,6 +242,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
         "store_processed": False,
+        # The file-system transport polls its folder; the default second between polls caps a worker at a
+        # message or two per second.
+        "polling_interval": 0.05,
     }
 )
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{VAR_DIR / 'celery-results'}"
@@ -236,4 +279,5 @@ CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "portal.record_heartbeat", "schedule": HEARTBEAT_INTERVAL_SECONDS},
     "recluster-themes-if-due": {"task": "suggestions.recluster_themes_if_due", "schedule": RECLUSTER_CHECK_SECONDS},
     "purge-expired-contacts": {"task": "suggestions.purge_expired_contacts", "schedule": 6 * 3600},
+    "refresh-review-counts": {"task": "review.refresh_counts", "schedule": max(REVIEW_COUNTS_SECONDS // 2, 30)},
 }
