@@ -60,6 +60,8 @@ class Suggestion(models.Model):
     duplicate_score = models.FloatField("شباهت به نمونهٔ اصلی", null=True, blank=True)
     state = models.CharField("وضعیت پردازش", max_length=16, choices=State.choices, default=State.RECEIVED)
     attempts = models.PositiveSmallIntegerField("تعداد تلاش", default=0)
+    # Set only when the broker refused the task at submit time; the next sweep enqueues it at once.
+    awaiting_enqueue = models.BooleanField("در انتظار صف", default=False)
     last_error = models.CharField("آخرین خطا", max_length=200, blank=True, default="")
     ip_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)

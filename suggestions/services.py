@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from suggestions import pipeline
@@ -29,6 +29,7 @@ def enqueue_analysis(suggestion_id: int) -> bool:
             exc.__class__.__name__,
             exc,
         )
+        Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(awaiting_enqueue=True)
         return False
     return True
 
@@ -137,9 +138,11 @@ def sweep_stuck_suggestions() -> dict[str, int]:
     # An analysing row this old belongs to a worker that died; hand it back so a new delivery can claim it.
     # Its clock stays old, so the lines below enqueue it in this same sweep.
     Suggestion.objects.stuck(older_than=age).filter(state=State.ANALYSING).update(state=State.RECEIVED)
+    # Those the broker refused at submit time go first and at once; the rest once they are stuck.
     ids = list(
-        Suggestion.objects.filter(state=State.RECEIVED, state_changed_at__lt=now - age)
-        .order_by("state_changed_at")
+        Suggestion.objects.filter(state=State.RECEIVED)
+        .filter(Q(awaiting_enqueue=True) | Q(state_changed_at__lt=now - age))
+        .order_by("-awaiting_enqueue", "state_changed_at")
         .values_list("pk", flat=True)[:5000]
     )
     requeued = 0
@@ -148,6 +151,7 @@ def sweep_stuck_suggestions() -> dict[str, int]:
             break
         # Restart the clock so the next sweep does not enqueue it again while it waits in the queue.
         Suggestion.objects.filter(pk=pk, state=State.RECEIVED).update(state_changed_at=now)
+        Suggestion.objects.filter(pk=pk, awaiting_enqueue=True).update(awaiting_enqueue=False)
         requeued += 1
     return {"failed": failed, "requeued": requeued}
 

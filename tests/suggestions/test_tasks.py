@@ -113,3 +113,29 @@ def test_the_purge_removes_only_contact_details_past_their_date():
     assert not Contact.objects.filter(pk=expired.pk).exists()
     assert Contact.objects.filter(pk=kept.pk).exists()
     assert Suggestion.objects.filter(pk=expired.suggestion_id).exists()
+
+
+def test_a_suggestion_the_broker_refused_is_enqueued_by_the_next_sweep_at_once(dead_broker, settings):
+    from django.test import TestCase
+
+    from suggestions.models import Topic
+    from suggestions.services import submit_suggestion
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        suggestion = submit_suggestion(
+            role="citizen",
+            province="qom",
+            topic=Topic.objects.get(slug="other"),
+            title="صندوق سیار برای سالمندان",
+            body="برای سالمندان و بیماران صندوق سیار به در منازل فرستاده شود.",
+        )
+    suggestion.refresh_from_db()
+    assert suggestion.awaiting_enqueue
+    assert Suggestion.objects.filter(state=State.RECEIVED, awaiting_enqueue=True).count() == 1
+
+
+def test_the_sweep_after_the_broker_returns_takes_refused_suggestions_first(eager_tasks):
+    refused = SuggestionFactory(state=State.RECEIVED, awaiting_enqueue=True)
+    assert sweep_stuck_suggestions()["requeued"] == 1
+    refused.refresh_from_db()
+    assert refused.state == State.ANALYSED and not refused.awaiting_enqueue
