@@ -1,0 +1,318 @@
+"""Duplicate groups, campaigns and the themes board. Each view parses input, calls one service and picks a
+response: an htmx partial when htmx asked, otherwise the full page (after a change, a redirect to it)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.templatetags.persian import fa_number_filter as fa_number
+from review.boards import queries, services
+from review.boards.forms import (
+    GroupFilterForm,
+    MemberForm,
+    MergeThemeForm,
+    MoveForm,
+    RenameThemeForm,
+    SplitThemeForm,
+    active_themes,
+    first_error,
+)
+from review.boards.progress import recluster_progress as read_progress
+from review.boards.services import BoardError
+from review.roles import REVIEW_ROLES, role_required
+from suggestions.choices import Province
+from suggestions.models import DuplicateGroup, GroupKind, Theme
+
+review_staff = role_required(*REVIEW_ROLES)
+
+GROUPS_PER_PAGE = 25
+MEMBERS_PER_PAGE = 20
+THEME_MEMBERS_PER_PAGE = 50
+
+
+def wants_partial(request) -> bool:
+    # A history restore asks for the whole page even though htmx sends it.
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def respond(request, *, full: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
+    response = render(request, partial if wants_partial(request) else full, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def redirect_after_change(request, url: str) -> HttpResponse:
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# Duplicate groups ---------------------------------------------------------------------------------------
+
+
+@review_staff
+@require_GET
+def group_list(request):
+    filters = GroupFilterForm(request.GET).filters()
+    page = Paginator(queries.duplicate_groups(**filters), GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = queries.group_counts_by_kind()
+    context = {
+        "staff_section": "duplicates",
+        "page": page,
+        "filters": filters,
+        "kinds": [(value, label, counts[value]) for value, label in [("", "همه"), *GroupKind.choices]],
+    }
+    return respond(
+        request, full="review/boards/group_list.html", partial="review/boards/_group_list.html", context=context
+    )
+
+
+def group_context(request, group: DuplicateGroup, **extra) -> dict:
+    members = Paginator(queries.members_of(group), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "staff_section": "duplicates",
+        "group": group,
+        "canonical": group.canonical,
+        "members": members,
+        "rows": queries.compared_with(group.canonical, members),
+        **extra,
+    }
+
+
+def get_group_or_404(pk: int) -> DuplicateGroup:
+    return get_object_or_404(DuplicateGroup.objects.select_related("canonical"), pk=pk)
+
+
+@review_staff
+@require_GET
+def group_detail(request, pk: int):
+    group = get_group_or_404(pk)
+    return respond(
+        request,
+        full="review/boards/group_detail.html",
+        partial="review/boards/_group_board.html",
+        context=group_context(request, group),
+    )
+
+
+@review_staff
+@require_GET
+def campaign(request, pk: int):
+    group = get_group_or_404(pk)
+    provinces = dict(Province.choices)
+    context = {
+        "staff_section": "duplicates",
+        "group": group,
+        "sample": queries.campaign_sample(group),
+        "provinces": [(provinces.get(code, "نامشخص"), count) for code, count in queries.campaign_provinces(group)],
+    }
+    return render(request, "review/boards/campaign.html", context)
+
+
+def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
+    group = get_group_or_404(pk)
+    form = MemberForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        kept = service(group=group, suggestion=form.cleaned_data["suggestion"], actor=request.user)
+    except BoardError as error:
+        return respond(
+            request,
+            full="review/boards/group_detail.html",
+            partial="review/boards/_group_board.html",
+            context=group_context(request, group, error=str(error)),
+            status=400,
+        )
+    if kept is None:
+        messages.success(request, f"{done} گروه با یک عضو باقی‌مانده برچیده شد.")
+        return redirect_after_change(request, reverse("boards:group_list"))
+    if not wants_partial(request):
+        messages.success(request, done)
+        return redirect("boards:group_detail", pk=kept.pk)
+    kept = get_group_or_404(kept.pk)
+    return render(request, "review/boards/_group_board.html", group_context(request, kept, notice=done))
+
+
+@review_staff
+@require_POST
+def group_canonical(request, pk: int):
+    return edit_group(request, pk, services.choose_canonical, done="نمونهٔ اصلی گروه عوض شد.")
+
+
+@review_staff
+@require_POST
+def group_split(request, pk: int):
+    return edit_group(request, pk, services.split_member, done="پیشنهاد از گروه جدا شد.")
+
+
+@review_staff
+@require_POST
+def group_not_duplicate(request, pk: int):
+    return edit_group(
+        request,
+        pk,
+        services.mark_not_duplicate,
+        done="پیشنهاد از گروه جدا شد و تحلیل دیگر آن را با اعضای این گروه یکی نمی‌کند.",
+    )
+
+
+# Themes -------------------------------------------------------------------------------------------------
+
+
+def with_samples(themes: list[Theme]) -> list[Theme]:
+    samples = queries.theme_samples(themes)
+    for theme in themes:
+        theme.samples = samples.get(theme.pk, [])
+    return themes
+
+
+@review_staff
+@require_GET
+def theme_board(request):
+    themes = with_samples(list(queries.board_themes()))
+    context = {"staff_section": "themes", "themes": themes, "total": sum(theme.size for theme in themes)}
+    return render(request, "review/boards/theme_board.html", context)
+
+
+def theme_context(request, theme: Theme, **extra) -> dict:
+    members = Paginator(queries.theme_members(theme), THEME_MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "staff_section": "themes",
+        "theme": theme,
+        "members": members,
+        "other_themes": active_themes().exclude(pk=theme.pk).only("pk", "label", "size"),
+        **extra,
+    }
+
+
+@review_staff
+@require_GET
+def theme_detail(request, pk: int):
+    theme = get_object_or_404(Theme, pk=pk, is_active=True)
+    return respond(
+        request,
+        full="review/boards/theme_detail.html",
+        partial="review/boards/_theme_page.html",
+        context=theme_context(request, theme),
+    )
+
+
+def theme_response(request, theme: Theme, *, notice: str = "", error: str = "", **extra) -> HttpResponse:
+    status = 400 if error else 200
+    if not error and not wants_partial(request):
+        messages.success(request, notice)
+        return redirect("boards:theme_detail", pk=theme.pk)
+    if request.POST.get("part") == "card" and wants_partial(request):
+        # The rename form on a board card answers with that card alone.
+        context = {"theme": with_samples([theme])[0], "notice": notice, "error": error}
+        return render(request, "review/boards/_theme_card.html", context, status=status)
+    return respond(
+        request,
+        full="review/boards/theme_detail.html",
+        partial="review/boards/_theme_page.html",
+        context=theme_context(request, theme, notice=notice, error=error, **extra),
+        status=status,
+    )
+
+
+@review_staff
+@require_POST
+def theme_rename(request, pk: int):
+    theme = get_object_or_404(Theme, pk=pk)
+    form = RenameThemeForm(request.POST)
+    label = form.cleaned_data["label"] if form.is_valid() else ""
+    try:
+        theme = services.rename_theme(theme=theme, label=label, actor=request.user)
+    except BoardError as error:
+        return theme_response(request, theme, error=str(error))
+    return theme_response(request, theme, notice="عنوان محور ذخیره شد.")
+
+
+@review_staff
+@require_POST
+def theme_merge(request, pk: int):
+    source = get_object_or_404(Theme, pk=pk)
+    form = MergeThemeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        target = services.merge_themes(source=source, target=form.cleaned_data["target"], actor=request.user)
+    except BoardError as error:
+        return theme_response(request, source, error=str(error))
+    messages.success(request, f"محور «{source.label}» در این محور ادغام شد.")
+    return redirect_after_change(request, reverse("boards:theme_detail", args=[target.pk]))
+
+
+@review_staff
+@require_POST
+def theme_move(request, pk: int):
+    theme = get_object_or_404(Theme, pk=pk)
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        target = form.cleaned_data["target"]
+        moved = services.move_to_theme(
+            suggestions=form.cleaned_data["suggestions"], from_theme=theme, to_theme=target, actor=request.user
+        )
+    except BoardError as error:
+        return theme_response(request, theme, error=str(error))
+    notice = f"{fa_number(moved)} پیشنهاد به محور «{target.label}» رفت."
+    theme.refresh_from_db()
+    if not theme.is_active:
+        messages.success(request, f"{notice} این محور خالی شد و کنار رفت.")
+        return redirect_after_change(request, reverse("boards:theme_detail", args=[target.pk]))
+    return theme_response(request, theme, notice=notice)
+
+
+@review_staff
+@require_POST
+def theme_split(request, pk: int):
+    theme = get_object_or_404(Theme, pk=pk)
+    form = SplitThemeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        new_theme = services.split_theme(
+            theme=theme,
+            suggestions=form.cleaned_data["suggestions"],
+            label=form.cleaned_data["label"],
+            actor=request.user,
+        )
+    except BoardError as error:
+        return theme_response(request, theme, error=str(error))
+    theme.refresh_from_db()
+    notice = f"{fa_number(new_theme.size)} پیشنهاد به محور تازهٔ «{new_theme.label}» رفت."
+    return theme_response(request, theme, notice=notice, new_theme=new_theme)
+
+
+# Re-clustering ------------------------------------------------------------------------------------------
+
+
+@review_staff
+@require_POST
+def recluster_start(request):
+    task_id = services.start_reclustering(actor=request.user)
+    if wants_partial(request):
+        context = {"task_id": task_id, "progress": read_progress(task_id)}
+        return render(request, "review/boards/_recluster_progress.html", context)
+    return redirect("boards:recluster_progress", task_id=task_id)
+
+
+@review_staff
+@require_GET
+def recluster_progress(request, task_id):
+    task_id = str(task_id)
+    if not services.was_started(task_id):
+        raise Http404("no re-clustering was started with this id")
+    context = {"staff_section": "themes", "task_id": task_id, "progress": read_progress(task_id)}
+    return respond(
+        request, full="review/boards/recluster.html", partial="review/boards/_recluster_progress.html", context=context
+    )
