@@ -52,8 +52,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "review.accounts.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "review.accounts.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
@@ -160,7 +160,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "review.accounts.locked_out_response"  # the Persian page, status 429
 AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
 AXES_VERBOSE = False
 # A signed-in session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after

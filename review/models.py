@@ -1,7 +1,152 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+from suggestions.models import Suggestion, Theme
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "در انتظار بررسی"
+    ACCEPTED = "accepted", "پذیرفته"
+    REJECTED = "rejected", "ردشده"
+    DUPLICATE = "duplicate", "تکراری"
+    FOLLOW_UP = "follow_up", "نیازمند پیگیری"
+    RECUSED = "recused", "کناره‌گیری بررسی‌کننده"
+
+
+# No decision yet: «next» hands these out. A recused suggestion waits for a reviewer without the conflict.
+OPEN_STATUSES = (ReviewStatus.PENDING, ReviewStatus.RECUSED)
+
+
+class RejectReason(models.TextChoices):
+    SPAM = "spam", "هرزنامه"
+    OFF_TOPIC = "off_topic", "نامربوط به موضوع فراخوان"
+    ABUSIVE = "abusive", "توهین‌آمیز"
+    NOT_ACTIONABLE = "not_actionable", "قابل اجرا نیست"
+    OTHER = "other", "دلیل دیگر"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def claimed_by(self, user):
+        return self.filter(claimed_by=user, claim_expires_at__gt=timezone.now())
+
+    def decided(self):
+        return self.exclude(status__in=OPEN_STATUSES).filter(decided_at__isnull=False)
+
+
+class Review(models.Model):
+    """What reviewers made of one suggestion. Created on the first claim, decision or note: a suggestion
+    without one is simply pending, so the queue sees every analysed suggestion without a copy step."""
+
+    suggestion = models.OneToOneField(
+        Suggestion, primary_key=True, on_delete=models.CASCADE, related_name="review", verbose_name="پیشنهاد"
+    )
+    status = models.CharField(
+        "وضعیت بررسی", max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    reject_reason = models.CharField("دلیل رد", max_length=16, choices=RejectReason.choices, blank=True, default="")
+    decision_note = models.TextField("توضیح تصمیم", blank=True, default="")
+    theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="محور پذیرش"
+    )
+    duplicate_of = models.ForeignKey(
+        Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="تکراریِ"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="تصمیم‌گیرنده",
+    )
+    decided_at = models.DateTimeField("زمان تصمیم", null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="در دست",
+    )
+    claim_expires_at = models.DateTimeField("پایان در دست داشتن", null=True, blank=True)
+    private_notes = models.TextField("یادداشت‌های داخلی", blank=True, default="")
+    tags = models.JSONField("برچسب‌ها", default=list, blank=True)
+    # Raised by every decision; a form that carries an older number was filled before someone else decided.
+    version = models.PositiveIntegerField("نسخه", default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "بررسی"
+        verbose_name_plural = "بررسی‌ها"
+        permissions = [("view_contact", "دیدن اطلاعات تماس فرستنده")]
+        indexes = [models.Index(fields=["decided_at"], name="review_decided_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True) | Q(claim_expires_at__isnull=False), name="review_claim_expires"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def claim_holder(self, *, now=None):
+        """The user whose claim is still running, or None."""
+        if self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > (now or timezone.now()):
+            return self.claimed_by
+        return None
+
+    def facts(self) -> dict:
+        """What the audit log keeps of a review: decisions and labels, never the free-text notes."""
+        return {
+            "status": self.status,
+            "reject_reason": self.reject_reason,
+            "theme": self.theme_id,
+            "duplicate_of": self.duplicate_of_id,
+            "tags": list(self.tags),
+        }
+
+
+class Recusal(models.Model):
+    """A reviewer declared a conflict of interest: «next» never hands them this suggestion again."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="recusals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "کناره‌گیری"
+        verbose_name_plural = "کناره‌گیری‌ها"
+        constraints = [models.UniqueConstraint(fields=["suggestion", "reviewer"], name="recusal_once")]
+
+    def __str__(self):
+        return f"{self.reviewer_id} ∤ {self.suggestion_id}"
+
+
+ACTION_LABELS = {
+    "claim": "برداشتن برای بررسی",
+    "release": "رها کردن",
+    "accept": "پذیرش",
+    "reject": "رد",
+    "mark_duplicate": "علامت تکراری",
+    "follow_up": "نیازمند پیگیری",
+    "recuse": "کناره‌گیری",
+    "notes": "یادداشت و برچسب",
+    "view_contact": "دیدن اطلاعات تماس",
+    "bulk_reject_spam": "رد گروهی (هرزنامه)",
+    "bulk_move_theme": "انتقال گروهی به محور",
+    "bulk_mark_reviewed": "بررسی گروهی",
+    "otp_enabled": "روشن کردن ورود دومرحله‌ای",
+    "otp_disabled": "خاموش کردن ورود دومرحله‌ای",
+}
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -48,3 +193,16 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("the audit log is append-only")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def status_after_label(self) -> str:
+        """The review status this action left, in Persian, or '' when it did not touch the status."""
+        after, before = self.after or {}, self.before or {}
+        status = after.get("status") if isinstance(after, dict) else None
+        if not status or (isinstance(before, dict) and before.get("status") == status):
+            return ""
+        return dict(ReviewStatus.choices).get(status, status)

@@ -1,0 +1,416 @@
+"""Writes of the review workspace. Each is keyword-only, typed and atomic, and writes its audit row in the
+same transaction, so the log never claims what did not happen."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from portal.templatetags.persian import jalali_datetime
+from review.audit import record_action
+from review.models import OPEN_STATUSES, Recusal, RejectReason, Review, ReviewStatus
+from review.queries import QueueQuerySet
+from suggestions.choices import State
+from suggestions.models import DuplicateGroup, Suggestion, Theme, ThemeMembership
+from suggestions.pipeline import refresh_group
+
+MAX_TAGS = 10
+
+
+class ReviewError(ValueError):
+    """A request that cannot be carried out; the message is Persian and shown as it is."""
+
+
+class ReviewConflict(ReviewError):
+    """Someone else decided or holds the suggestion; nothing was changed."""
+
+
+def _locked_review(suggestion: Suggestion) -> Review:
+    """The suggestion's review, created on first use and locked until the transaction ends."""
+    Review.objects.bulk_create([Review(suggestion=suggestion)], ignore_conflicts=True)
+    return Review.objects.select_for_update().select_related("claimed_by", "decided_by").get(pk=suggestion.pk)
+
+
+def _check_can_decide(review: Review, *, reviewer, version: int | None) -> None:
+    if not Suggestion.objects.filter(pk=review.pk, state=State.ANALYSED).exists():
+        raise ReviewError("این پیشنهاد هنوز تحلیل نشده است و نمی‌توان دربارهٔ آن تصمیم گرفت.")
+    if Recusal.objects.filter(suggestion_id=review.pk, reviewer=reviewer).exists():
+        raise ReviewConflict("شما از بررسی این پیشنهاد کناره گرفته‌اید؛ بررسی آن با همکاران دیگر است.")
+    if version is not None and version != review.version:
+        who = review.decided_by.get_username() if review.decided_by else "همکار دیگری"
+        when = jalali_datetime(review.decided_at) if review.decided_at else ""
+        raise ReviewConflict(
+            f"«{who}» این پیشنهاد را {when} بررسی کرده و وضعیت آن اکنون «{review.get_status_display()}» است. "
+            "تصمیم شما ثبت نشد؛ صفحه را دوباره ببینید و اگر لازم است تصمیم را تغییر دهید."
+        )
+    holder = review.claim_holder()
+    if holder is not None and holder.pk != reviewer.pk:
+        raise ReviewConflict(
+            f"این پیشنهاد تا {jalali_datetime(review.claim_expires_at)} در دست «{holder.get_username()}» است. "
+            "تصمیم شما ثبت نشد."
+        )
+
+
+def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: str, **changes) -> Review:
+    review = _locked_review(suggestion)
+    _check_can_decide(review, reviewer=reviewer, version=version)
+    before = review.facts()
+    review.reject_reason = ""
+    review.decision_note = ""
+    review.duplicate_of = None
+    review.theme = None
+    for name, value in changes.items():
+        setattr(review, name, value)
+    review.decided_by = reviewer
+    review.decided_at = timezone.now()
+    review.claimed_by = None
+    review.claim_expires_at = None
+    review.version += 1
+    review.save()
+    record_action(actor=reviewer, action=action, target=suggestion, before=before, after=review.facts())
+    return review
+
+
+def _place_in_theme(suggestion_ids: list[int], theme: Theme) -> None:
+    """Pin suggestions to a theme as a reviewer's placement, which re-clustering keeps, and recount sizes."""
+    old_themes = set(
+        ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).values_list("theme_id", flat=True)
+    )
+    now = timezone.now()
+    ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).update(
+        theme=theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now, score=1.0
+    )
+    have = set(ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).values_list("suggestion_id", flat=True))
+    ThemeMembership.objects.bulk_create(
+        ThemeMembership(
+            suggestion_id=pk, theme=theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now, score=1.0
+        )
+        for pk in suggestion_ids
+        if pk not in have
+    )
+    sizes = dict(
+        ThemeMembership.objects.filter(theme_id__in=old_themes | {theme.pk})
+        .values_list("theme_id")
+        .annotate(n=Count("pk"))
+    )
+    for theme_id in old_themes | {theme.pk}:
+        Theme.objects.filter(pk=theme_id).update(size=sizes.get(theme_id, 0))
+
+
+@transaction.atomic
+def claim_next_suggestion(*, reviewer, queue: QueueQuerySet) -> Suggestion | None:
+    """Claim the oldest unclaimed suggestion of a filtered queue for REVIEW_CLAIM_MINUTES. Rows another
+    reviewer is claiming right now are skipped, not waited for, so two reviewers never get the same one."""
+    now = timezone.now()
+    candidates = (
+        queue.claimable_by(reviewer, now=now)
+        .select_related(None)
+        .oldest_first()
+        .select_for_update(skip_locked=True, of=("self",))
+        .only("pk", "created_at")
+    )
+    passed = []
+    for _ in range(5):
+        suggestion = candidates.exclude(pk__in=passed).first()
+        if suggestion is None:
+            return None
+        review = _locked_review(suggestion)
+        if review.claim_holder(now=now) is not None or not review.is_open:
+            # Claimed or decided by a reviewer who committed after this query's snapshot: take the next one.
+            passed.append(suggestion.pk)
+            continue
+        review.claimed_by = reviewer
+        review.claim_expires_at = now + timedelta(minutes=settings.REVIEW_CLAIM_MINUTES)
+        review.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
+        record_action(
+            actor=reviewer, action="claim", target=suggestion, after={"until": review.claim_expires_at.isoformat()}
+        )
+        return suggestion
+    return None
+
+
+@transaction.atomic
+def release_claim(*, suggestion: Suggestion, reviewer) -> bool:
+    released = Review.objects.filter(pk=suggestion.pk, claimed_by=reviewer).update(
+        claimed_by=None, claim_expires_at=None, updated_at=timezone.now()
+    )
+    if released:
+        record_action(actor=reviewer, action="release", target=suggestion)
+    return bool(released)
+
+
+@transaction.atomic
+def accept_suggestion(*, suggestion: Suggestion, reviewer, theme: Theme, version: int | None) -> Review:
+    review = _decide(
+        suggestion=suggestion,
+        reviewer=reviewer,
+        version=version,
+        action="accept",
+        status=ReviewStatus.ACCEPTED,
+        theme=theme,
+    )
+    _place_in_theme([suggestion.pk], theme)
+    return review
+
+
+@transaction.atomic
+def reject_suggestion(*, suggestion: Suggestion, reviewer, reason: str, note: str = "", version: int | None) -> Review:
+    if reason not in RejectReason.values:
+        raise ReviewError("دلیل رد را از فهرست انتخاب کنید.")
+    if reason == RejectReason.OTHER and not note.strip():
+        raise ReviewError("برای «دلیل دیگر» توضیح کوتاهی بنویسید.")
+    return _decide(
+        suggestion=suggestion,
+        reviewer=reviewer,
+        version=version,
+        action="reject",
+        status=ReviewStatus.REJECTED,
+        reject_reason=reason,
+        decision_note=note.strip(),
+    )
+
+
+@transaction.atomic
+def mark_duplicate(*, suggestion: Suggestion, reviewer, original: Suggestion, version: int | None) -> Review:
+    """Mark a suggestion as a duplicate of another and put it in the other's duplicate group (made if the
+    other has none), then recount the groups it left and joined."""
+    if original.pk == suggestion.pk:
+        raise ReviewError("یک پیشنهاد نمی‌تواند تکراریِ خودش باشد.")
+    if original.state != State.ANALYSED:
+        raise ReviewError("پیشنهاد اصلی هنوز تحلیل نشده است.")
+    review = _decide(
+        suggestion=suggestion,
+        reviewer=reviewer,
+        version=version,
+        action="mark_duplicate",
+        status=ReviewStatus.DUPLICATE,
+        duplicate_of=original,
+    )
+    original = Suggestion.objects.select_for_update().get(pk=original.pk)
+    group = original.duplicate_group
+    if group is None:
+        group = DuplicateGroup.objects.create(
+            canonical=original, first_seen=original.created_at, last_seen=original.created_at, size=1
+        )
+        Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
+    left = suggestion.duplicate_group
+    if left is None or left.pk != group.pk:
+        Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=group, duplicate_score=None)
+        suggestion.duplicate_group = group
+        refresh_group(group)
+        if left is not None:
+            _after_member_left(left, suggestion)
+    return review
+
+
+def _after_member_left(group: DuplicateGroup, member: Suggestion) -> None:
+    remaining = Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk")
+    if remaining.count() < 2:
+        # One suggestion alone is no group: free it and drop the group.
+        remaining.update(duplicate_group=None, duplicate_score=None)
+        DuplicateGroup.objects.filter(pk=group.pk).delete()
+        return
+    if group.canonical_id == member.pk:
+        DuplicateGroup.objects.filter(pk=group.pk).update(canonical=remaining.first())
+    refresh_group(group)
+
+
+@transaction.atomic
+def mark_follow_up(*, suggestion: Suggestion, reviewer, note: str = "", version: int | None) -> Review:
+    return _decide(
+        suggestion=suggestion,
+        reviewer=reviewer,
+        version=version,
+        action="follow_up",
+        status=ReviewStatus.FOLLOW_UP,
+        decision_note=note.strip(),
+    )
+
+
+@transaction.atomic
+def recuse_from_suggestion(*, suggestion: Suggestion, reviewer) -> Review:
+    """Declare a conflict of interest: release the claim, and never hand this suggestion to this reviewer
+    again. An undecided suggestion is marked recused so a colleague picks it up."""
+    review = _locked_review(suggestion)
+    before = review.facts()
+    Recusal.objects.get_or_create(suggestion=suggestion, reviewer=reviewer)
+    if review.claimed_by_id == reviewer.pk:
+        review.claimed_by = None
+        review.claim_expires_at = None
+    if review.status == ReviewStatus.PENDING:
+        review.status = ReviewStatus.RECUSED
+    review.save()
+    record_action(actor=reviewer, action="recuse", target=suggestion, before=before, after=review.facts())
+    return review
+
+
+def clean_tags(text: str) -> list[str]:
+    tags = []
+    for part in text.replace("،", ",").split(","):
+        tag = " ".join(part.split())[:40]
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ReviewError(f"حداکثر {MAX_TAGS} برچسب می‌توان گذاشت.".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    return tags
+
+
+@transaction.atomic
+def save_private_notes(*, suggestion: Suggestion, reviewer, notes: str, tags: list[str]) -> Review:
+    """Notes stay inside the workspace. The audit row says that they changed, never what they say."""
+    review = _locked_review(suggestion)
+    before = {**review.facts(), "notes_length": len(review.private_notes)}
+    review.private_notes = notes.strip()
+    review.tags = tags
+    review.save(update_fields=["private_notes", "tags", "updated_at"])
+    after = {**review.facts(), "notes_length": len(review.private_notes)}
+    record_action(actor=reviewer, action="notes", target=suggestion, before=before, after=after)
+    return review
+
+
+@transaction.atomic
+def record_contact_view(*, suggestion: Suggestion, viewer) -> None:
+    """Seeing a submitter's contact details is logged, though nothing of the details is."""
+    record_action(actor=viewer, action="view_contact", target=suggestion)
+
+
+# Bulk actions -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    changed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def _bulk_targets(suggestion_ids: list[int], *, reviewer) -> tuple[list[Review], list[int]]:
+    ids = sorted(set(suggestion_ids))
+    if len(ids) > settings.REVIEW_BULK_LIMIT:
+        limit = f"{settings.REVIEW_BULK_LIMIT:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        raise ReviewError(f"یک کار گروهی حداکثر {limit} پیشنهاد را تغییر می‌دهد؛ فیلترها را محدودتر کنید.")
+    if not ids:
+        raise ReviewError("هیچ پیشنهادی انتخاب نشده است.")
+    analysed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYSED).values_list("pk", flat=True))
+    Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analysed], ignore_conflicts=True)
+    # Locked in id order, so two bulk actions over overlapping selections cannot deadlock.
+    reviews = list(Review.objects.select_for_update().filter(pk__in=analysed).order_by("pk"))
+    recused = set(
+        Recusal.objects.filter(suggestion_id__in=analysed, reviewer=reviewer).values_list("suggestion_id", flat=True)
+    )
+    now = timezone.now()
+    usable = []
+    for review in reviews:
+        held_by_other = review.claimed_by_id not in (None, reviewer.pk) and review.claim_expires_at > now
+        if held_by_other or review.pk in recused:
+            continue
+        usable.append(review)
+    return usable, sorted(set(ids) - {review.pk for review in usable})
+
+
+def _bulk_decide(*, reviewer, reviews: list[Review], action: str, **changes) -> list[int]:
+    now = timezone.now()
+    changed = []
+    for review in reviews:
+        before = review.facts()
+        review.reject_reason = ""
+        review.decision_note = ""
+        review.duplicate_of = None
+        review.theme = None
+        for name, value in changes.items():
+            setattr(review, name, value)
+        review.decided_by = reviewer
+        review.decided_at = now
+        review.updated_at = now
+        review.claimed_by = None
+        review.claim_expires_at = None
+        review.version += 1
+        changed.append(review)
+        record_action(
+            actor=reviewer, action=action, target=Suggestion(pk=review.pk), before=before, after=review.facts()
+        )
+    Review.objects.bulk_update(
+        changed,
+        [
+            "status",
+            "reject_reason",
+            "decision_note",
+            "duplicate_of",
+            "theme",
+            "decided_by",
+            "decided_at",
+            "claimed_by",
+            "claim_expires_at",
+            "version",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    return [review.pk for review in changed]
+
+
+@transaction.atomic
+def bulk_reject_as_spam(*, suggestion_ids: list[int], reviewer) -> BulkResult:
+    """Reject undecided suggestions as spam. Decided ones, and those a colleague holds, are left alone."""
+    reviews, skipped = _bulk_targets(suggestion_ids, reviewer=reviewer)
+    undecided = [review for review in reviews if review.status in OPEN_STATUSES]
+    skipped += [review.pk for review in reviews if review.status not in OPEN_STATUSES]
+    changed = _bulk_decide(
+        reviewer=reviewer,
+        reviews=undecided,
+        action="bulk_reject_spam",
+        status=ReviewStatus.REJECTED,
+        reject_reason=RejectReason.SPAM,
+    )
+    return BulkResult(changed=changed, skipped=sorted(skipped))
+
+
+@transaction.atomic
+def bulk_mark_reviewed(*, suggestion_ids: list[int], reviewer) -> BulkResult:
+    """Accept undecided suggestions as they stand, each into the theme the analysis gave it."""
+    reviews, skipped = _bulk_targets(suggestion_ids, reviewer=reviewer)
+    theme_of = dict(
+        ThemeMembership.objects.filter(suggestion_id__in=[r.pk for r in reviews]).values_list(
+            "suggestion_id", "theme_id"
+        )
+    )
+    changed = []
+    for theme_id in {theme_of.get(review.pk) for review in reviews if review.status in OPEN_STATUSES}:
+        batch = [r for r in reviews if r.status in OPEN_STATUSES and theme_of.get(r.pk) == theme_id]
+        changed += _bulk_decide(
+            reviewer=reviewer,
+            reviews=batch,
+            action="bulk_mark_reviewed",
+            status=ReviewStatus.ACCEPTED,
+            theme_id=theme_id,
+        )
+    skipped += [review.pk for review in reviews if review.status not in OPEN_STATUSES]
+    return BulkResult(changed=sorted(changed), skipped=sorted(skipped))
+
+
+@transaction.atomic
+def bulk_move_to_theme(*, suggestion_ids: list[int], reviewer, theme: Theme) -> BulkResult:
+    """Move suggestions to a theme as a reviewer's placement; an accepted one is now accepted into it."""
+    reviews, skipped = _bulk_targets(suggestion_ids, reviewer=reviewer)
+    theme_of = dict(
+        ThemeMembership.objects.filter(suggestion_id__in=[r.pk for r in reviews]).values_list(
+            "suggestion_id", "theme_id"
+        )
+    )
+    for review in reviews:
+        before = {**review.facts(), "placed_in": theme_of.get(review.pk)}
+        if review.status == ReviewStatus.ACCEPTED:
+            review.theme = theme
+        review.updated_at = timezone.now()
+        record_action(
+            actor=reviewer,
+            action="bulk_move_theme",
+            target=Suggestion(pk=review.pk),
+            before=before,
+            after={**review.facts(), "placed_in": theme.pk},
+        )
+    Review.objects.bulk_update(reviews, ["theme", "updated_at"], batch_size=500)
+    _place_in_theme([review.pk for review in reviews], theme)
+    return BulkResult(changed=[review.pk for review in reviews], skipped=skipped)
