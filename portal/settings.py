@@ -1,5 +1,6 @@
 """The one settings module. Every value comes from the environment; `.env.example` lists them all."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,6 +94,9 @@ else:
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     # Web, worker and beat write to one file: take the write lock at BEGIN so no one fails mid-transaction.
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    # A file, not memory, so that worker processes started by the fault tests share the test database.
+    # One file per test run, so runs side by side never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-hamandishi-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -235,7 +239,12 @@ if not REDIS_URL:
     for folder in ("queue", "processed", "../celery-results"):
         (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+    {
+        # An unacknowledged message returns to the queue after this long: longer than the slowest task.
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
@@ -271,7 +280,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 CELERY_BEAT_SCHEDULE = {
