@@ -29,15 +29,16 @@ def parse_jalali_date(text: str) -> date:
     return jdatetime.date(year, month, day).togregorian()
 
 
-class JalaliDateField(forms.CharField):
+class JalaliDateField(forms.Field):
+    widget = forms.TextInput
+
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
         self.widget.attrs.update({"placeholder": "۱۴۰۵/۰۹/۰۵", "inputmode": "numeric", "dir": "ltr"})
 
     def to_python(self, value):
-        text = super().to_python(value)
+        text = (value or "").strip()[:20]
         if not text:
             return None
         try:

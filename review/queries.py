@@ -92,7 +92,8 @@ class QueueQuerySet(SuggestionQuerySet):
 
 
 def queue() -> QueueQuerySet:
-    return QueueQuerySet(Suggestion)
+    """Every analysed suggestion, whatever its review."""
+    return QueueQuerySet(Suggestion).analysed()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ class ReviewConflict(ReviewError):
 def _locked_review(suggestion: Suggestion) -> Review:
     """The suggestion's review, created on first use and locked until the transaction ends."""
     Review.objects.bulk_create([Review(suggestion=suggestion)], ignore_conflicts=True)
-    return Review.objects.select_for_update().select_related("claimed_by", "decided_by").get(pk=suggestion.pk)
+    return (
+        Review.objects.select_for_update(of=("self",)).select_related("claimed_by", "decided_by").get(pk=suggestion.pk)
+    )
 
 
 def _check_can_decide(review: Review, *, reviewer, version: int | None) -> None:

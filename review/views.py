@@ -154,7 +154,7 @@ def _review_context(request, suggestion: Suggestion, **extra) -> dict:
 def suggestion_page(request, pk: int):
     suggestion = queries.get_suggestion_for_review_or_404(pk)
     filters = _filters_from_query(_carried_query(request)) or queries.QueueFilters()
-    queued = filters.apply(queue().analysed())
+    queued = filters.apply(queue())
     context = _review_context(
         request,
         suggestion,
@@ -262,7 +262,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
     if is_htmx(request):
         return render_htmx(request, "review/suggestion.html", "review/_decision.html", context, status=status)
     filters = _filters_from_query(query) or queries.QueueFilters()
-    queued = filters.apply(queue().analysed())
+    queued = filters.apply(queue())
     context.update(
         similar=list(suggestion.similar_links.select_related("other")[:5]),
         group_members=_group_members(suggestion),
