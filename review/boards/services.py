@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from portal.templatetags.persian import persian_digits
 from review.audit import record_action
-from review.models import AuditEntry
+from review.models import AuditEntry, Review
 from suggestions import analysis, pipeline
 from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
 
@@ -187,6 +187,8 @@ def merge_themes(*, source: Theme, target: Theme, actor) -> Theme:
         theme=target, source=ThemeMembership.Source.REVIEWER, assigned_at=now
     )
     ThemeMembership.objects.filter(theme=target).update(source=ThemeMembership.Source.REVIEWER)
+    # A decision «accepted into this theme» follows its suggestion rather than point at a retired theme.
+    Review.objects.filter(theme=source).update(theme=target)
     source.is_active = False
     source.size = 0
     source.save(update_fields=["is_active", "size", "updated_at"])
@@ -230,6 +232,7 @@ def move_to_theme(*, suggestions: Iterable[Suggestion], to_theme: Theme, actor, 
         for pk in ids
         if pk not in current
     )
+    _follow_in_reviews(ids, to_theme)
     for old_theme_id in set(current.values()) - {to_theme.pk}:
         _recount(Theme(pk=old_theme_id), retire_when_empty=True)
     _recount(to_theme)
@@ -263,6 +266,7 @@ def split_theme(*, theme: Theme, suggestions: Iterable[Suggestion], label: str, 
     ThemeMembership.objects.filter(suggestion_id__in=ids).update(
         theme=new_theme, source=ThemeMembership.Source.REVIEWER, assigned_at=timezone.now()
     )
+    _follow_in_reviews(ids, new_theme)
     _recount(theme)
     _recount(new_theme)
     new_theme.refresh_from_db()
@@ -300,6 +304,11 @@ def _recount(theme: Theme, *, retire_when_empty: bool = False) -> None:
     if retire_when_empty and size == 0:
         fields["is_active"] = False
     Theme.objects.filter(pk=theme.pk).update(**fields)
+
+
+def _follow_in_reviews(suggestion_ids: list[int], theme: Theme) -> None:
+    """Suggestions accepted into a theme are now accepted into the one a reviewer moved them to."""
+    Review.objects.filter(suggestion_id__in=suggestion_ids, theme__isnull=False).update(theme=theme)
 
 
 def _split_keywords(members: set[int], chosen: set[int]) -> list[str]:

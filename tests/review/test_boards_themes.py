@@ -9,7 +9,7 @@ from portal.templatetags.persian import persian_digits
 from review.audit import record_action
 from review.boards import services
 from review.boards.services import BoardError
-from review.models import AuditEntry
+from review.models import AuditEntry, Review, ReviewStatus
 from suggestions import pipeline
 from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
@@ -62,15 +62,17 @@ def stored_results(reviewer):
 
 
 def board_urls(themes, task_id: str) -> list[tuple]:
+    # Clustering decides the sizes; only the largest theme is sure to have two members. So one suggestion
+    # moves from it to the second theme, is split from there into a new theme, then the second is merged in.
     first, second = themes[0], themes[1]
-    moving, splitting = pick(first, 2)
+    moving = pick(first)[0]
     return [
         ("get", reverse("boards:theme_board")),
         ("get", reverse("boards:theme_detail", args=[first.pk])),
         ("get", reverse("boards:recluster_progress", args=[task_id])),
         ("post", reverse("boards:theme_rename", args=[first.pk]), {"label": "ساعت رأی‌گیری"}),
         ("post", reverse("boards:theme_move", args=[first.pk]), {"suggestions": [moving.pk], "target": second.pk}),
-        ("post", reverse("boards:theme_split", args=[first.pk]), {"suggestions": [splitting.pk], "label": "تازه"}),
+        ("post", reverse("boards:theme_split", args=[second.pk]), {"suggestions": [moving.pk], "label": "تازه"}),
         ("post", reverse("boards:theme_merge", args=[second.pk]), {"target": first.pk}),
         ("post", reverse("boards:recluster_start")),
     ]
@@ -274,6 +276,14 @@ def test_merging_without_a_target_answers_400_in_persian(client, reviewer, theme
     assert response.status_code == 400 and "محور مقصد را برگزینید" in response.content.decode()
 
 
+def test_a_decision_accepting_into_the_merged_theme_follows_to_the_target(reviewer, themes):
+    source, target = themes[1], themes[0]
+    accepted = Review.objects.create(suggestion=pick(source)[0], status=ReviewStatus.ACCEPTED, theme=source)
+    services.merge_themes(source=source, target=target, actor=reviewer)
+    accepted.refresh_from_db()
+    assert accepted.theme_id == target.pk
+
+
 # Move ----------------------------------------------------------------------------------------------------
 
 
@@ -300,6 +310,16 @@ def test_a_moved_suggestion_keeps_its_theme_when_analysed_again(reviewer, themes
     Suggestion.objects.filter(pk=moving.pk).update(state=State.RECEIVED)
     analyze_suggestion(moving.pk)
     assert ThemeMembership.objects.get(suggestion=moving).theme_id == themes[1].pk
+
+
+def test_a_decision_accepting_a_moved_suggestion_follows_it(reviewer, themes):
+    moving, staying = pick(themes[0], 2)
+    accepted = Review.objects.create(suggestion=moving, status=ReviewStatus.ACCEPTED, theme=themes[0])
+    undecided = Review.objects.create(suggestion=staying)
+    services.move_to_theme(suggestions=[moving, staying], from_theme=themes[0], to_theme=themes[1], actor=reviewer)
+    accepted.refresh_from_db()
+    undecided.refresh_from_db()
+    assert accepted.theme_id == themes[1].pk and undecided.theme_id is None
 
 
 def test_a_suggestion_without_a_theme_can_be_placed_in_one(reviewer, themes):
@@ -355,15 +375,15 @@ def test_moving_with_nothing_selected_answers_400_in_persian(client, reviewer, t
 
 
 def test_splitting_makes_a_new_theme_with_the_reviewer_label_that_survives_reclustering(reviewer, themes):
-    theme = themes[0]
-    chosen = pick(theme, 2)
+    theme = themes[0]  # the largest, so at least two members
+    chosen = pick(theme, theme.size - 1)
     rest = members(theme) - {s.pk for s in chosen}
     new_theme = services.split_theme(theme=theme, suggestions=chosen, label="رأی‌گیری دو روزه", actor=reviewer)
-    assert new_theme.label == "رأی‌گیری دو روزه" and new_theme.label_edited and new_theme.size == 2
+    assert new_theme.label == "رأی‌گیری دو روزه" and new_theme.label_edited and new_theme.size == len(chosen)
     assert members(new_theme) == {s.pk for s in chosen} and members(theme) == rest
     assert new_theme.keywords, "the new theme should get the words that set it apart"
     entry = AuditEntry.objects.get(action="themes.split")
-    assert entry.before == {"theme": theme.pk, "size": len(rest) + 2}
+    assert entry.before == {"theme": theme.pk, "size": theme.size}
 
     pipeline.recluster()
     new_theme.refresh_from_db()
