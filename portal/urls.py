@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("suggestions.urls")),
 ]
 
+handler400 = "portal.views.bad_request"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

@@ -48,6 +48,10 @@ def healthz(request):
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
 
