@@ -128,7 +128,7 @@ class RejectForm(DecisionForm):
     reason = forms.ChoiceField(
         label="دلیل رد",
         choices=[("", "دلیل را انتخاب کنید"), *RejectReason.choices],
-        error_messages={"required": "دلیل رد را انتخاب کنید."},
+        error_messages={"required": "دلیل رد را انتخاب کنید.", "invalid_choice": "دلیل رد را از فهرست انتخاب کنید."},
     )
     note = forms.CharField(label="توضیح", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -206,3 +206,6 @@ class AuditEntry(models.Model):
         if not status or (isinstance(before, dict) and before.get("status") == status):
             return ""
         return dict(ReviewStatus.choices).get(status, status)
+
+
+from review.reports.models import *  # noqa: E402,F401,F403

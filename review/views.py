@@ -258,7 +258,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
         messages.success(request, success)
         return redirect(f"{reverse('review:suggestion', args=[suggestion.pk])}?{query}")
     suggestion = queries.get_suggestion_for_review_or_404(suggestion.pk)
-    context = _review_context(request, suggestion, query=query, success=success, error=error)
+    context = _review_context(request, suggestion, query=query, success=success, error=error, oob=is_htmx(request))
     if is_htmx(request):
         return render_htmx(request, "review/suggestion.html", "review/_decision.html", context, status=status)
     filters = _filters_from_query(query) or queries.QueueFilters()
@@ -293,7 +293,9 @@ def notes(request, pk: int):
         messages.success(request, "یادداشت و برچسب‌ها ذخیره شد.")
         return redirect(f"{reverse('review:suggestion', args=[pk])}?{query}")
     suggestion = queries.get_suggestion_for_review_or_404(pk)
-    context = _review_context(request, suggestion, query=query, notes_error=error, notes_saved=not error)
+    context = _review_context(
+        request, suggestion, query=query, notes_error=error, notes_saved=not error, oob=is_htmx(request)
+    )
     if error:
         context["notes_form"] = form
     return render_htmx(request, "review/suggestion.html", "review/_notes.html", context, status=400 if error else 200)
