@@ -86,11 +86,19 @@ def submit_suggestion(
 
 
 def _create_with_unique_code(**fields) -> Suggestion:
-    for _ in range(5):
-        code = new_tracking_code()
-        if not Suggestion.objects.filter(tracking_code=code).exists():
-            return Suggestion.objects.create(tracking_code=code, **fields)
-    raise RuntimeError("could not draw an unused tracking code")  # 53 bits make this unreachable in practice
+    # 53 random bits: a clash is so rare that asking the database first would cost more than it saves; the
+    # unique index refuses one, and a fresh code is drawn.
+    for _ in range(4):
+        try:
+            with transaction.atomic():
+                return Suggestion.objects.create(tracking_code=new_tracking_code(), **fields)
+        except IntegrityError:
+            if (
+                fields.get("idempotency_key") is not None
+                and Suggestion.objects.filter(idempotency_key=fields["idempotency_key"]).exists()
+            ):
+                raise
+    raise RuntimeError("could not draw an unused tracking code")
 
 
 def claim_for_analysis(*, suggestion_id: int) -> bool:

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
@@ -29,10 +31,34 @@ def home(request):
     return render(request, "suggestions/home.html", context)
 
 
+# The blank form is the busiest page in a call for ideas. Its markup is the same for everyone but for three
+# values, so it is rendered once per process (and per set of topics) with placeholders filled in per request.
+_CLOCK_PLACEHOLDER = "FORMCLOCKPLACEHOLDER"
+_KEY_PLACEHOLDER = "00000000-0000-4000-8000-00000000beef"
+_CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER"
+_blank_forms: dict[tuple, str] = {}
+
+
+def blank_form_html(request) -> str:
+    topics = tuple(Topic.objects.filter(is_active=True).values_list("pk", "name", "position"))
+    markup = _blank_forms.get(topics)
+    if markup is None:
+        form = SuggestionForm(initial={"form_clock": _CLOCK_PLACEHOLDER, "idempotency_key": _KEY_PLACEHOLDER})
+        markup = render_to_string("suggestions/_suggestion_form.html", {"form": form, "csrf_token": _CSRF_PLACEHOLDER})
+        _blank_forms.clear()
+        _blank_forms[topics] = markup
+    fresh = SuggestionForm().initial
+    return (
+        markup.replace(_CLOCK_PLACEHOLDER, fresh["form_clock"])
+        .replace(_KEY_PLACEHOLDER, fresh["idempotency_key"])
+        .replace(_CSRF_PLACEHOLDER, get_token(request))
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def suggest(request):
     if request.method == "GET":
-        return render(request, "suggestions/suggest.html", {"form": SuggestionForm()})
+        return render(request, "suggestions/suggest.html", {"form_html": blank_form_html(request)})
     form = SuggestionForm(request.POST)
     if not form.is_valid():
         return render(request, "suggestions/suggest.html", {"form": form}, status=400)
@@ -61,11 +87,19 @@ def receipt(request, code: str):
     if stored is None:
         raise Http404
     suggestion = get_object_or_404(Suggestion.objects.select_related("topic"), tracking_code=stored)
+    # Right after submitting, the analysis has usually not run yet: the page then fetches the similar
+    # suggestions afterwards (htmx) instead of making the citizen wait for them.
+    similar_list = None
     if suggestion.state == State.ANALYSED:
         similar_list = [link.other for link in suggestion.similar_links.select_related("other")]
-    else:
-        similar_list = [other for other in pipeline.similar_to_text(suggestion.body) if other.pk != suggestion.pk]
     return render(request, "suggestions/receipt.html", {"suggestion": suggestion, "similar": similar_list})
+
+
+def receipt_similar(request, code: str):
+    stored = parse_tracking_code(code)
+    suggestion = get_object_or_404(Suggestion, tracking_code=stored or "")
+    found = [other for other in pipeline.similar_to_text(suggestion.body) if other.pk != suggestion.pk]
+    return render(request, "suggestions/_similar_list.html", {"similar": found})
 
 
 def track(request):

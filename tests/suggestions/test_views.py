@@ -160,3 +160,40 @@ def test_the_live_lookup_stays_silent_for_a_few_words(citizen):
 
 def test_the_live_lookup_refuses_get(citizen):
     assert citizen.get(reverse("suggestions:similar")).status_code == 405
+
+
+def test_each_blank_form_carries_its_own_idempotency_key_and_no_placeholder(citizen):
+    import re
+
+    pages = [citizen.get(reverse("suggestions:suggest")).content.decode() for _ in range(2)]
+    keys = [re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1) for page in pages]
+    assert keys[0] != keys[1]
+    assert all("PLACEHOLDER" not in page and "beef" not in page for page in pages)
+
+
+def test_the_cached_blank_form_posts_successfully(citizen, no_fill_delay):
+    import re
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(reverse("suggestions:suggest")).content.decode()
+    hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|form_clock|idempotency_key)" value="([^"]+)"', page))
+    data = form_data(form_clock=hidden["form_clock"], idempotency_key=hidden["idempotency_key"])
+    data["csrfmiddlewaretoken"] = hidden["csrfmiddlewaretoken"]
+    assert browser.post(reverse("suggestions:suggest"), data).status_code == 302
+
+
+def test_a_new_topic_appears_on_the_form_at_once(citizen):
+    from suggestions.models import Topic
+
+    citizen.get(reverse("suggestions:suggest"))
+    Topic.objects.create(slug="postal-voting", name="رأی‌گیری پستی", position=3)
+    assert "رأی‌گیری پستی" in citizen.get(reverse("suggestions:suggest")).content.decode()
+
+
+def test_the_receipt_fetches_similar_suggestions_afterwards_until_analysed(citizen, suggestion):
+    page = citizen.get(reverse("suggestions:receipt", args=[suggestion.tracking_code])).content.decode()
+    assert reverse("suggestions:receipt_similar", args=[suggestion.tracking_code]) in page
+    listing = citizen.get(reverse("suggestions:receipt_similar", args=[suggestion.tracking_code]))
+    assert listing.status_code == 200
