@@ -141,6 +141,14 @@ def test_word_diff_marks_replaced_added_and_removed_words():
     ]
 
 
+def test_word_diff_keeps_line_breaks_in_place():
+    assert word_diff("عنوان\nمتن کوتاه", "عنوان\nمتن بلند") == [
+        Segment("same", "عنوان \n متن"),
+        Segment("removed", "کوتاه"),
+        Segment("added", "بلند"),
+    ]
+
+
 def test_the_group_page_shows_members_beside_the_canonical_with_their_differences(client, reviewer, group):
     page = login(client, reviewer).get(reverse("boards:group_detail", args=[group.pk])).content.decode()
     assert "نمونهٔ اصلی" in page
@@ -150,14 +158,21 @@ def test_the_group_page_shows_members_beside_the_canonical_with_their_difference
     assert len(re.findall(r"<h1[\s>]", page)) == 1
 
 
-def test_the_group_page_escapes_what_citizens_wrote(client, reviewer, group):
-    member = ordered_members(group)[1]
-    Suggestion.objects.filter(pk=member.pk).update(
-        title="<b>عنوان</b>", normalized_text=member.normalized_text + " <script>alert(1)</script>"
-    )
-    page = login(client, reviewer).get(reverse("boards:group_detail", args=[group.pk])).content.decode()
-    assert "<script>alert(1)</script>" not in page and "<b>عنوان</b>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;عنوان&lt;/b&gt;" in page
+def test_the_group_pages_escape_what_citizens_wrote(client, reviewer, group):
+    canonical, member = ordered_members(group)[:2]
+    Suggestion.objects.filter(pk=canonical.pk).update(title="<b>عنوان</b>", body="<i>متن</i>")
+    injected = member.normalized_text + " <script>alert(1)</script>"
+    Suggestion.objects.filter(pk=member.pk).update(normalized_text=injected)
+    login(client, reviewer)
+    for url in (
+        reverse("boards:group_list"),
+        reverse("boards:group_detail", args=[group.pk]),
+        reverse("boards:campaign", args=[group.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page and "<b>عنوان</b>" not in page and "<i>متن" not in page, url
+    page = client.get(reverse("boards:group_detail", args=[group.pk])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_the_group_page_never_shows_contact_details(client, reviewer, group):
