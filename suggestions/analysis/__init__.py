@@ -1,6 +1,6 @@
 """Persian text analysis for Hamandishi: pure Python, no Django, no other project app."""
 
-from .corpus import analyze_corpus, duplicate_groups
+from .corpus import analyze_corpus, duplicate_groups, idea_units, theme_vectors
 from .duplicates import (
     CAMPAIGN_MIN_SIZE,
     NEAR_DUPLICATE_THRESHOLD,
@@ -13,7 +13,7 @@ from .lsh import MemoryBandIndex, RedisBandIndex, rebuild_index
 from .minhash import estimated_jaccard, signature, signature_from_bytes, signature_to_bytes
 from .normalize import display_form, fingerprint, match_form
 from .themes import ThemeModel, cluster_themes, label_themes, match_themes
-from .vectors import LexicalVectorizer, semantic_available, semantic_vectors
+from .vectors import LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
 
 __all__ = [
     "CAMPAIGN_MIN_SIZE",
@@ -32,7 +32,9 @@ __all__ = [
     "find_near_duplicates",
     "fingerprint",
     "group_kind",
+    "idea_units",
     "label_themes",
+    "main_clauses",
     "match_form",
     "match_themes",
     "rebuild_index",
@@ -41,4 +43,5 @@ __all__ = [
     "signature",
     "signature_from_bytes",
     "signature_to_bytes",
+    "theme_vectors",
 ]

@@ -13,9 +13,16 @@ from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
 from .normalize import display_form, match_form
 from .themes import cluster_themes
-from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, semantic_available, semantic_vectors
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
 
-__all__ = ["SEMANTIC_AUTO_LIMIT", "analyze_corpus", "duplicate_groups", "similarity_rows"]
+__all__ = [
+    "SEMANTIC_AUTO_LIMIT",
+    "analyze_corpus",
+    "duplicate_groups",
+    "idea_units",
+    "similarity_rows",
+    "theme_vectors",
+]
 
 # Above this many texts the e5 tier (about 20 texts/s per thread) is left to the slow queue.
 SEMANTIC_AUTO_LIMIT = 5_000
@@ -59,9 +66,10 @@ def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WE
     return scores
 
 
-def _idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[list[list]]) -> list[Hashable]:
+def idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[list[list]]) -> list[Hashable]:
     """Duplicate groups, with two groups joined when each is the other's most similar item.
 
+    ``similar[i]`` is item i's ``[[other id, score], ...]`` best first (only the first is read).
     Only for clustering: a paraphrase and its original then share a theme, without
     ever being merged as duplicates.  Mutual best matches pair up, they cannot chain.
     """
@@ -75,6 +83,24 @@ def _idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[li
         if best.get(other) == group and str(other) < str(group):
             unit[group] = other
     return [unit[group_of[item_id]] for item_id in ids]
+
+
+_idea_units = idea_units  # the old private name, still imported by older callers
+
+
+def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
+    """What themes are clustered on: lexical vectors of what each text asks for, plus centred e5 if given.
+
+    Lexical: TF-IDF of the main clauses only (``main_clauses``), since the reasons given
+    («so that crowds are smaller») are shared across topics.  Semantic: the whole text's
+    e5 vector minus the collection's mean, whose raw cosines all sit near 0.8 and would
+    otherwise drown the lexical part; both halves unit length, so they weigh the same.
+    """
+    vectors = LexicalVectorizer().fit_transform([main_clauses(d) for d in displays])
+    if dense is None:
+        return vectors
+    centred = l2_normalize(dense - dense.mean(axis=0))
+    return sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
 
 
 def analyze_corpus(
@@ -126,12 +152,9 @@ def analyze_corpus(
             scored.sort(key=lambda sj: (-sj[0], sj[1]))
             similar.append([[ids[j], round(score, 4)] for score, j in scored[:k]])
 
-    cluster_vectors = vectors
-    if dense is not None:
-        # Centre the e5 vectors: their raw cosines all sit near 0.8 and would drown the lexical part.
-        centred = l2_normalize(dense - dense.mean(axis=0))
-        cluster_vectors = sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
-    themes, model = cluster_themes(cluster_vectors, _idea_units(ids, canonical, similar), displays, n_themes=n_themes)
+    themes, model = cluster_themes(
+        theme_vectors(displays, dense), idea_units(ids, canonical, similar), displays, n_themes=n_themes
+    )
     return [
         {
             "id": item_id,

@@ -1,10 +1,16 @@
 """Themes: a whole collection grouped by topic, with Persian keyword labels.
 
-Items are clustered as duplicate groups (a group's mean vector), so every copy of
-one text lands in one theme.  Up to ``AGGLOMERATIVE_LIMIT`` groups: average-linkage
-agglomerative clustering on cosine distance; above it: SVD to 100 dimensions and
-MiniBatchKMeans.  The number of themes is the one with the best silhouette over a
-range that grows with the square root of the collection, unless given.
+Items are clustered as groups (a group's mean vector: a duplicate group, or an idea
+unit of several), so every copy of one text lands in one theme.  Up to
+``AGGLOMERATIVE_LIMIT`` groups: average-linkage agglomerative clustering on cosine
+distance, where two clusters join while their mean similarity stands out from the
+collection's pairs as an outlier would: above their median by ``THEME_OUTLIER_Z``
+robust standard deviations (1.4826 times the median absolute deviation).  With
+three or more topics most pairs of a collection are unrelated, so the median and
+its spread describe unrelated texts; the number of themes follows from the cut.  Above the limit: SVD
+to 100 dimensions and MiniBatchKMeans, the number of themes the one with the best
+silhouette over a range that grows with the square root of the collection.  A given
+number of themes overrides either choice.
 """
 
 from __future__ import annotations
@@ -22,11 +28,21 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .vectors import surface_words
+from .vectors import is_finite_verb, surface_words
 
-__all__ = ["ThemeModel", "cluster_themes", "label_themes", "match_themes", "choose_k_range"]
+__all__ = [
+    "THEME_OUTLIER_Z",
+    "ThemeModel",
+    "choose_k_range",
+    "cluster_themes",
+    "label_themes",
+    "match_themes",
+    "significant_average_linkage",
+]
 
 AGGLOMERATIVE_LIMIT = 3_000
+# The usual three-sigma outlier rule, fixed in advance rather than fitted to a labelled set.
+THEME_OUTLIER_Z = 3.0
 _SILHOUETTE_SAMPLE = 4_000
 _KEYWORDS = 3
 
@@ -92,6 +108,24 @@ def _best_k(points: np.ndarray, fit, ks: Iterable[int], rng: np.random.Generator
     return best or 2
 
 
+def significant_average_linkage(points: np.ndarray, z: float = THEME_OUTLIER_Z) -> np.ndarray:
+    """Average-linkage clusters of unit rows, merged while their mean cosine is an outlier among all pairs.
+
+    A theme is a set of items that are, on average, as alike as only unusually close
+    pairs are: median + z robust standard deviations of the cosines of all pairs.
+    """
+    n = len(points)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    cosines = (points @ points.T)[np.triu_indices(n, 1)]
+    median = float(np.median(cosines))
+    spread = 1.4826 * float(np.median(np.abs(cosines - median)))
+    model = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=max(1.0 - (median + z * spread), 1e-9), linkage="average", metric="cosine"
+    )
+    return model.fit_predict(points)
+
+
 def cluster_themes(
     vectors,
     groups: Sequence[Hashable],
@@ -127,8 +161,7 @@ def cluster_themes(
             model = AgglomerativeClustering(n_clusters=min(k, len(data)), linkage="average", metric="cosine")
             return model.fit_predict(data)
 
-        k = n_themes or _best_k(points, fit, choose_k_range(len(groups), n_groups), rng)
-        group_labels = fit(points, min(k, n_groups))
+        group_labels = fit(points, min(n_themes, n_groups)) if n_themes else significant_average_linkage(points)
     else:
 
         def fit(data, k):
@@ -166,6 +199,8 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
     for label, display in zip(item_labels, displays, strict=False):
         seen = set()
         for stem, word in surface_words(display):
+            if is_finite_verb(word):
+                continue  # «بدهند», «شوند»: a label names a topic, not an action
             surfaces[stem][word] += 1
             if stem not in seen:  # count documents, not repetitions
                 counts[label][stem] += 1

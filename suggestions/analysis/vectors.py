@@ -21,6 +21,8 @@ from .normalize import match_form
 __all__ = [
     "LexicalVectorizer",
     "content_words",
+    "is_finite_verb",
+    "main_clauses",
     "semantic_available",
     "semantic_vectors",
     "stop_words",
@@ -64,6 +66,102 @@ def content_words(display: str) -> list[str]:
 def surface_words(display: str) -> list[tuple[str, str]]:
     """(stem, word as written) pairs, to label a theme with words people actually wrote."""
     return [(_stem(w)[0], w) for w in _WORD.findall(display) if _stem(w)[0]]
+
+
+@functools.cache
+def _verb_stems() -> tuple[frozenset[str], frozenset[str]]:
+    """Present and past stems of the verbs in hazm's word list (``past#present`` per line), ZWNJ removed."""
+    from importlib.resources import files
+
+    present, past = set(), set()
+    for line in files("hazm").joinpath("data/verbs.dat").read_text(encoding="utf-8").split():
+        if "#" in line:
+            past_stem, present_stem = line.split("#", 1)
+            past.add(past_stem.replace(ZWNJ, ""))
+            present.add(present_stem.replace(ZWNJ, ""))
+    return frozenset(present - {""}), frozenset(past - {""})
+
+
+@functools.cache
+def _lexicon_words() -> frozenset[str]:
+    """Words hazm's lexicon tags as something other than a verb (noun, adjective, ...): «مردم», «بدون»."""
+    from importlib.resources import files
+
+    words = set()
+    for line in files("hazm").joinpath("data/words.dat").read_text(encoding="utf-8").splitlines():
+        word, _, rest = line.partition("\t")
+        if rest.rpartition("\t")[2] not in ("", "0"):  # "0": listed without a part of speech
+            words.add(word.replace(ZWNJ, ""))
+    return frozenset(words)
+
+
+ZWNJ = "\u200c"
+_PREFIXES = ("نمی", "می", "ن", "ب", "")
+_PERSON_ENDINGS = ("ند", "ید", "یم", "د", "م")
+_SPOKEN_ENDINGS = ("ن", "ه")  # «بشه», «نباشن»: only after a verb prefix, where no noun can end so
+_COPULAS = frozenset({"است", "هست", "نیست", "بود", "نبود"})
+
+
+@functools.lru_cache(maxsize=100_000)
+def is_finite_verb(word: str) -> bool:
+    """Whether a written word is a conjugated verb: prefix, a stem from hazm's verb list, a person ending.
+
+    Words hazm lists as nouns or adjectives are not, even when ambiguous («کند»: slow, or does):
+    a verb missed here only leaves a reason clause in place.
+    """
+    word = word.replace(ZWNJ, "")
+    if word in _COPULAS:
+        return True
+    if word in _lexicon_words():
+        return False  # a noun or adjective that looks conjugated: «مردم», «چشم», «بدون»
+    present, past = _verb_stems()
+    for prefix in _PREFIXES:
+        if not word.startswith(prefix):
+            continue
+        rest = word[len(prefix) :]
+        candidates = {rest}
+        if prefix and rest.startswith("یا"):  # ن + آور -> نیاور
+            candidates.add("آ" + rest[2:])
+        elif prefix and rest.startswith("ی"):  # ب + افت -> بیفت
+            candidates.add("ا" + rest[1:])
+        for body in candidates:
+            for ending in _PERSON_ENDINGS + (_SPOKEN_ENDINGS if prefix else ()):
+                stem = body[: -len(ending)]
+                if not stem or not body.endswith(ending):
+                    continue
+                if stem in present or stem in past or (ending in _SPOKEN_ENDINGS and stem + "و" in present):
+                    return True  # the last: spoken «بشه», «میره» drop the stem's و
+            if prefix and body in past:  # «نشد», «می‌رفت»
+                return True
+    return word in past and len(word) > 2  # «شد» alone is too often part of a compound noun
+
+
+# Conjunctions that open a purpose or reason clause when they follow a finished main clause.
+_SUBORDINATORS = frozenset({"تا", "که", "چون", "زیرا", "چراکه"})
+_LEADING_REASON = re.compile(r"^(?:برای\s?این\s?که|از\s?آنجا\s?که|چون|زیرا)[^،,:؛;]*[،,:؛;]\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟؛;:])\s+")
+
+
+def main_clauses(display: str) -> str:
+    """What a suggestion asks for, without why: each sentence cut before a purpose or reason clause.
+
+    Persian puts the verb last, so «تا», «که», «چون» or «زیرا» right after a conjugated verb
+    opens a subordinate clause («... تمدید شود تا ازدحام کم شود»), while «تا» before a noun
+    («تا ساعت ۲۴») is part of the request.  A leading «برای اینکه ...،» goes too.  Reasons
+    («so that crowds are smaller») are shared by suggestions on every topic, so themes
+    built on them mix topics.  A text with nothing left is returned whole.
+    """
+    kept = []
+    for sentence in _SENTENCE_END.split(display.strip()):
+        sentence = _LEADING_REASON.sub("", sentence)
+        words = sentence.split()
+        for i in range(1, len(words)):
+            if words[i] in _SUBORDINATORS and is_finite_verb(words[i - 1].strip("،,.!?؟؛;:«»()")):
+                words = words[:i]
+                break
+        if words:
+            kept.append(" ".join(words))
+    return " ".join(kept) or display
 
 
 def _spaced_fold(display: str) -> str:

@@ -30,9 +30,7 @@ DISPLAY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), [c[1:] for c in DISPLAY_CASES], ids=[c[0] for c in DISPLAY_CASES]
-)
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in DISPLAY_CASES], ids=[c[0] for c in DISPLAY_CASES])
 def test_display_form_cleans_what_hazm_leaves(text, expected):
     assert display_form(text) == expected
 

@@ -1,10 +1,22 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.preprocessing import normalize as l2_normalize
 
-from suggestions.analysis import LexicalVectorizer, cluster_themes, display_form, match_form, match_themes
-from suggestions.analysis.vectors import stop_words
+from suggestions.analysis import (
+    LexicalVectorizer,
+    cluster_themes,
+    display_form,
+    idea_units,
+    match_form,
+    match_themes,
+    theme_vectors,
+)
+from suggestions.analysis.corpus import _idea_units
+from suggestions.analysis.themes import significant_average_linkage
+from suggestions.analysis.vectors import is_finite_verb, stop_words
 
 DEV_SET = Path("/work/shared/data/dev_suggestions.jsonl")
 
@@ -76,3 +88,55 @@ def test_new_text_joins_the_theme_of_its_own_copy(dev_rows):
     theme, score = model.assign(vectorizer.transform([display_form(row["text"])]))
     assert theme == theme_of[row["id"]]
     assert score > 0.5
+
+
+def test_separate_topics_become_separate_themes_without_being_told_how_many():
+    rng = np.random.default_rng(0)
+    centres = np.eye(4, 16) * 5
+    points = l2_normalize(np.vstack([c + rng.normal(0, 0.3, size=(12, 16)) for c in centres]))
+    labels = significant_average_linkage(points)
+    assert len(set(labels.tolist())) == 4
+    assert all(len(set(labels[i * 12 : (i + 1) * 12].tolist())) == 1 for i in range(4))
+
+
+def test_a_collection_of_one_text_is_one_theme():
+    assert significant_average_linkage(np.ones((1, 3))).tolist() == [0]
+
+
+def test_dev_set_theme_count_is_chosen_between_one_and_the_number_of_texts(dev_rows):
+    members, model, _ = _themes(dev_rows)
+    assert 1 < len(members) < len({match_form(r["text"]) for r in dev_rows})
+    assert len(model.labels) == len(members)
+
+
+def test_theme_labels_leave_out_conjugated_verbs(dev_rows):
+    _, model, _ = _themes(dev_rows)
+    assert not [w for keywords in model.keywords for w in keywords if is_finite_verb(w)]
+
+
+def test_idea_units_join_mutual_best_matches_and_do_not_chain():
+    ids = ["a", "b", "c", "d"]
+    # a and b are each other's best; c's best is b, but b's is a, so c stays alone.
+    similar = [[["b", 0.9]], [["a", 0.9]], [["b", 0.8]], [["c", 0.1]]]
+    units = idea_units(ids, ids, similar)
+    assert units[0] == units[1]
+    assert len({units[1], units[2], units[3]}) == 3
+
+
+def test_idea_units_keep_duplicate_groups_whole():
+    ids = ["a", "a2", "b"]
+    units = idea_units(ids, ["a", "a", "b"], [[["b", 0.2]], [["b", 0.2]], [["a", 0.1]]])
+    assert units[0] == units[1]
+
+
+def test_the_old_private_idea_units_name_still_works():
+    assert _idea_units is idea_units
+
+
+def test_theme_vectors_weigh_lexical_and_centred_semantic_halves_equally():
+    displays = ["ساعت رای‌گیری تمدید شود", "ماسک رایگان توزیع شود", "رای‌گیری اینترنتی شود"]
+    dense = l2_normalize(np.random.default_rng(1).normal(size=(3, 8)))
+    vectors = theme_vectors(displays, dense).toarray()
+    lexical = vectors[:, :-8]
+    assert np.allclose(np.linalg.norm(lexical, axis=1), 1)
+    assert np.allclose(np.linalg.norm(vectors[:, -8:], axis=1), 1)
