@@ -222,6 +222,29 @@ REVIEW_COUNT_LIMIT = env.int("REVIEW_COUNT_LIMIT", default=10000)  # the queue c
 REVIEW_COUNTS_SECONDS = env.int("REVIEW_COUNTS_SECONDS", default=300)  # filter and dashboard counts are cached
 REVIEW_BULK_LIMIT = env.int("REVIEW_BULK_LIMIT", default=1000)  # most suggestions one bulk action may change
 
+# Reports.
+# The address people reach the portal at, for links in e-mails, e.g. https://hamandishi.example.ir
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# /track/ asks this function (suggestion -> fate) what became of a suggestion; suggestions never imports review.
+SUGGESTION_FATE_PROVIDER = env("SUGGESTION_FATE_PROVIDER", default="review.reports.fate.fate_of")
+REPORT_PDF_CACHE_SECONDS = env.int("REPORT_PDF_CACHE_SECONDS", default=24 * 3600)
+
+# E-mail: printed to the console unless EMAIL_BACKEND names SMTP, which then uses the EMAIL_* server below.
+# Django 6.1 configures mail through MAILERS; the environment keeps the familiar EMAIL_* names.
+_email_backend = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": _email_backend}}
+if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", default="localhost"),
+        "port": env.int("EMAIL_PORT", default=25),
+        "username": env("EMAIL_HOST_USER", default=""),
+        "password": env("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+        "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    }
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hamandishi <no-reply@hamandishi.local>")
+
 # Processing.
 ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=5)
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=120)
@@ -272,6 +295,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Task modules autodiscovery does not find (it looks for <app>/tasks.py only).
+CELERY_IMPORTS = ["review.reports.tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {

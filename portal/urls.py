@@ -13,8 +13,10 @@ urlpatterns = [
     path("admin/login/", redirect_to_login),  # one sign-in for all staff: lock-out and two-factor included
     path("admin/", admin.site.urls),
     path("accounts/", include("review.accounts_urls")),
+    path("review/reports/", include("review.reports.urls")),
     path("review/", include("review.urls")),
     path("review/", include("review.boards.urls")),
+    path("reports/", include("review.reports.public_urls")),
     path("", include("suggestions.urls")),
 ]
 

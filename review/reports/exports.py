@@ -1,0 +1,80 @@
+"""Open data of a published version: the aggregates only, as CSV and JSON. No text a citizen wrote, no
+quotes, nothing about any one person."""
+
+import csv
+import io
+
+from django.urls import reverse
+
+from review.reports.models import ReportVersion
+
+LICENCE = "CC BY 4.0"
+
+
+def _theme_rows(section: dict):
+    figures = section["figures"]
+    label = section["label"]
+    for measure in ("suggestions", "distinct_ideas", "merged"):
+        yield ["theme", label, measure, "", figures[measure], ""]
+    for campaign in figures["campaigns"]:
+        yield ["theme", label, "campaign_size", campaign["label"], campaign["size"], ""]
+    for dimension in ("by_role", "by_province"):
+        for row in figures[dimension]:
+            yield ["theme", label, dimension, row["label"], row["count"], row["share"]]
+
+
+def csv_rows(version: ReportVersion):
+    content = version.content
+    method = content["method"]
+    yield ["section", "theme", "measure", "category", "count", "share_percent"]
+    for measure in (
+        "received",
+        "rejected",
+        "counted",
+        "awaiting_review",
+        "distinct_ideas",
+        "merged",
+        "duplicate_groups",
+        "themes",
+        "in_report_themes",
+        "outside_report_themes",
+    ):
+        yield ["method", "", measure, "", method[measure], ""]
+    for row in method["rejected_by_reason"]:
+        yield ["method", "", "rejected_by_reason", row["label"], row["count"], ""]
+    for campaign in method["campaigns"]:
+        yield ["method", "", "campaign_size", campaign["label"], campaign["size"], ""]
+    for section in content["sections"]:
+        yield from _theme_rows(section)
+
+
+def report_csv(version: ReportVersion) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(csv_rows(version))
+    # A byte-order mark, so spreadsheet programs read the Persian labels as UTF-8.
+    return "\ufeff" + buffer.getvalue()
+
+
+def report_json(version: ReportVersion) -> dict:
+    content = version.content
+    return {
+        "report": version.report_id,
+        "version": version.number,
+        "title": content["title"],
+        "url": reverse("reports:version", args=[version.report_id, version.number]),
+        "period": content["period"],
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+        "change_note": content.get("change_note", ""),
+        "licence": LICENCE,
+        "counting_rules": {
+            "counted": "received minus rejected by reviewers",
+            "distinct_ideas": "counted suggestions, each duplicate group or campaign counted once",
+            "shares": f"over counted suggestions; categories under {content['method']['min_cell']} folded into others",
+        },
+        "method": content["method"],
+        "themes": [
+            {"anchor": section["anchor"], "label": section["label"], "figures": section["figures"]}
+            for section in content["sections"]
+        ],
+    }

@@ -1,0 +1,132 @@
+"""The figures of a report, computed from the data: reads only, aggregates only.
+
+Counting rules, stated once here and in the method section of every report:
+- received: every suggestion sent in the period;
+- counted: received, less the ones reviewers rejected;
+- distinct ideas: counted suggestions with each duplicate group (exact copies, near copies, campaigns)
+  counted once;
+- shares by role and province are over counted suggestions (the people who wrote in), and a category
+  with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out.
+"""
+
+from django.db.models import Count, Q, QuerySet
+
+from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
+from suggestions.choices import Province, Role
+from suggestions.models import GroupKind, Suggestion
+
+MIN_CELL = 3
+OTHERS = "others"
+OTHERS_LABEL = f"سایر (گروه‌های کمتر از {MIN_CELL} نفر)".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+UNKNOWN_PROVINCE_LABEL = "نامشخص"
+
+
+def received_between(start, end) -> QuerySet:
+    return Suggestion.objects.filter(created_at__gte=start, created_at__lt=end)
+
+
+def counted(suggestions: QuerySet) -> QuerySet:
+    # exclude() keeps suggestions that have no review row at all: nobody rejected them.
+    return suggestions.exclude(review__status=ReviewStatus.REJECTED)
+
+
+def in_theme(suggestions: QuerySet, theme_id: int) -> QuerySet:
+    return suggestions.filter(theme_membership__theme_id=theme_id)
+
+
+def distinct_ideas(suggestions: QuerySet) -> int:
+    totals = suggestions.aggregate(
+        loose=Count("pk", filter=Q(duplicate_group__isnull=True)), groups=Count("duplicate_group", distinct=True)
+    )
+    return totals["loose"] + totals["groups"]
+
+
+def campaign_label(number: int) -> str:
+    return f"کارزار شمارهٔ {number}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+def campaigns(suggestions: QuerySet) -> list[dict]:
+    """Each campaign once, with how many of these suggestions belong to it. Named by number only: the text
+    of a campaign is a citizen's text and never reaches a public page."""
+    rows = (
+        suggestions.filter(duplicate_group__kind=GroupKind.CAMPAIGN)
+        .values_list("duplicate_group_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "duplicate_group_id")
+    )
+    return [{"number": group_id, "label": campaign_label(group_id), "size": size} for group_id, size in rows]
+
+
+def shares(suggestions: QuerySet, field: str) -> list[dict]:
+    labels = dict(Role.choices if field == "role" else Province.choices)
+    rows = suggestions.values_list(field).annotate(n=Count("pk")).order_by("-n", field)
+    total = sum(n for _, n in rows)
+    kept, folded = [], 0
+    for key, n in rows:
+        if n < MIN_CELL:
+            folded += n
+        else:
+            kept.append({"key": key or "unknown", "label": labels.get(key, UNKNOWN_PROVINCE_LABEL), "count": n})
+    if folded:
+        kept.append({"key": OTHERS, "label": OTHERS_LABEL, "count": folded})
+    for row in kept:
+        row["share"] = round(100 * row["count"] / total, 1) if total else 0.0
+    return kept
+
+
+def theme_figures(theme_id: int, *, start, end) -> dict:
+    members = counted(in_theme(received_between(start, end), theme_id))
+    total = members.count()
+    ideas = distinct_ideas(members)
+    return {
+        "suggestions": total,
+        "distinct_ideas": ideas,
+        "merged": total - ideas,
+        "campaigns": campaigns(members),
+        "by_role": shares(members, "role"),
+        "by_province": shares(members, "province"),
+    }
+
+
+def method_figures(theme_ids: list[int], *, start, end) -> dict:
+    received = received_between(start, end)
+    kept = counted(received)
+    rejected = (
+        received.filter(review__status=ReviewStatus.REJECTED)
+        .values_list("review__reject_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    reasons = dict(RejectReason.choices)
+    by_reason = [{"key": key, "label": reasons.get(key, "بی‌دلیل ثبت‌شده"), "count": n} for key, n in rejected]
+    total_counted = kept.count()
+    ideas = distinct_ideas(kept)
+    groups = (
+        kept.filter(duplicate_group__isnull=False)
+        .values("duplicate_group_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .count()
+    )
+    in_report = kept.filter(theme_membership__theme_id__in=theme_ids).count()
+    return {
+        "received": received.count(),
+        "rejected": sum(row["count"] for row in by_reason),
+        "rejected_by_reason": by_reason,
+        "counted": total_counted,
+        "awaiting_review": kept.filter(Q(review__isnull=True) | Q(review__status__in=OPEN_STATUSES)).count(),
+        "distinct_ideas": ideas,
+        "merged": total_counted - ideas,
+        "duplicate_groups": groups,
+        "campaigns": campaigns(kept),
+        "themes": len(theme_ids),
+        "in_report_themes": in_report,
+        "outside_report_themes": total_counted - in_report,
+        "min_cell": MIN_CELL,
+    }
+
+
+def coverage_rows(theme_ids: list[int], *, start, end):
+    """(suggestion id, theme id) for every counted suggestion in one of the report's themes."""
+    members = counted(received_between(start, end)).filter(theme_membership__theme_id__in=theme_ids)
+    return members.values_list("pk", "theme_membership__theme_id").iterator(chunk_size=5000)

@@ -1,0 +1,10 @@
+"""Thin tasks of reports: load by id, call the service; the notice rows make a re-run harmless."""
+
+from celery import shared_task
+
+from review.reports import notifications
+
+
+@shared_task(name="review.notify_report_published")
+def notify_report_published(version_id: int) -> int:
+    return notifications.send_report_notices(version_id=version_id)
