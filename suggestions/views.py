@@ -3,6 +3,7 @@ from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
@@ -111,7 +112,20 @@ def track(request):
     form = TrackForm(request.GET)
     if not form.is_valid():
         return render(request, "suggestions/track.html", {"form": form}, status=400)
-    suggestion = Suggestion.objects.select_related("topic").filter(tracking_code=form.cleaned_data["code"]).first()
+    suggestion = (
+        Suggestion.objects.select_related("topic", "duplicate_group", "theme_membership__theme")
+        .filter(tracking_code=form.cleaned_data["code"])
+        .first()
+    )
     if suggestion is None:
         return render(request, "suggestions/track.html", {"form": form, "not_found": True}, status=404)
-    return render(request, "suggestions/track.html", {"form": form, "suggestion": suggestion})
+    return render(
+        request, "suggestions/track.html", {"form": form, "suggestion": suggestion, "fate": fate_of(suggestion)}
+    )
+
+
+def fate_of(suggestion: Suggestion):
+    """What became of the suggestion, from the function SUGGESTION_FATE_PROVIDER names (the review app
+    provides it; this app never imports review). None when no provider is set."""
+    provider = getattr(settings, "SUGGESTION_FATE_PROVIDER", "")
+    return import_string(provider)(suggestion) if provider else None
