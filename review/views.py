@@ -260,6 +260,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
     suggestion = queries.get_suggestion_for_review_or_404(suggestion.pk)
     context = _review_context(request, suggestion, query=query, success=success, error=error, oob=is_htmx(request))
     if is_htmx(request):
+        context["group_members"] = _group_members(suggestion)
         return render_htmx(request, "review/suggestion.html", "review/_decision.html", context, status=status)
     filters = _filters_from_query(query) or queries.QueueFilters()
     queued = filters.apply(queue())

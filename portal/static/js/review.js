@@ -166,6 +166,14 @@
     });
   };
 
+  // After a decision the panel is new: leave the field htmx refocused, so j goes on to the next suggestion.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const panel = event.detail.elt;
+    if (panel && panel.id === "decision-panel" && panel.querySelector(".alert-success") && isTyping(document.activeElement)) {
+      document.activeElement.blur();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     drawCharts();
   });
