@@ -1,0 +1,96 @@
+"""Submitters who left an e-mail and consented hear once that a report covering their suggestion is out."""
+
+import pytest
+from django.core import mail
+
+from review.reports.models import ReportNotice
+from review.reports.tasks import notify_report_published
+from tests.review.reports_data import contact_for, draft_report, publish, theme_with_accepted, write_summary
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def covered(reviewer):
+    theme, accepted = theme_with_accepted(count=3)
+    write_summary(theme, by=reviewer)
+    contact_for(accepted[0], email="consented@example.ir", consent=True)
+    contact_for(accepted[1], email="declined@example.ir", consent=False)
+    contact_for(accepted[2], email="", consent=True)
+    return theme, accepted
+
+
+def test_publishing_enqueues_the_notice_task_after_commit(
+    django_capture_on_commit_callbacks, eager_tasks, covered, reviewer, editor
+):
+    theme, _ = covered
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    assert [message.to for message in mail.outbox] == [["consented@example.ir"]]
+
+
+def test_the_notice_names_the_report_and_links_the_theme_and_the_tracking_page(
+    django_capture_on_commit_callbacks, eager_tasks, covered, reviewer, editor
+):
+    theme, accepted = covered
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    message = mail.outbox[0]
+    assert "گزارش نخست هم‌اندیشی" in message.subject
+    assert f"/reports/{version.report_id}/v/1/#theme-{theme.pk}" in message.body
+    assert accepted[0].tracking_code in message.body
+    assert "declined@example.ir" not in message.body
+
+
+def test_running_the_task_again_sends_nothing_twice(covered, reviewer, editor):
+    theme, _ = covered
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    assert notify_report_published(version.pk) == 1
+    assert notify_report_published(version.pk) == 0
+    assert notify_report_published.apply(args=[version.pk]).get() == 0
+    assert len(mail.outbox) == 1
+    assert ReportNotice.objects.get().sent_at is not None
+
+
+def test_a_correction_does_not_mail_the_same_submitter_again(covered, reviewer, editor):
+    from review.reports import services
+
+    theme, _ = covered
+    first = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    notify_report_published(first.pk)
+    correction = services.start_correction(version=first, author=reviewer)
+    correction = services.edit_report(
+        version=correction,
+        editor=reviewer,
+        title=correction.title,
+        introduction="",
+        period_start=correction.period_start,
+        period_end=correction.period_end,
+        themes=[theme],
+        change_note="یک رقم اصلاح شد.",
+    )
+    second = publish(correction, author=reviewer, editor=editor)
+    assert notify_report_published(second.pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_notice_that_failed_to_send_is_tried_again_next_run(covered, reviewer, editor, monkeypatch):
+    from review.reports import notifications
+
+    theme, _ = covered
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+
+    def refuse(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    assert notify_report_published(version.pk) == 0
+    monkeypatch.undo()
+    assert notify_report_published(version.pk) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_unpublished_version_mails_no_one(covered, reviewer):
+    theme, _ = covered
+    version = draft_report(author=reviewer, themes=[theme])
+    assert notify_report_published(version.pk) == 0 and not mail.outbox
