@@ -11,13 +11,13 @@
       const source = document.getElementById(canvas.dataset.chart);
       if (!source) return;
       const data = JSON.parse(source.textContent);
-      const height = Math.max(160, 34 * data.labels.length + 40);
+      const height = Math.max(140, 36 * data.labels.length + 50);
       canvas.parentElement.style.height = `${height}px`;
       new Chart(canvas, {
         type: "bar",
         data: {
           labels: data.labels,
-          datasets: [{ label: data.title, data: data.values, backgroundColor: "#0b6e4f", borderRadius: 3 }],
+          datasets: [{ label: data.title, data: data.values, backgroundColor: "#0b6e4f", borderRadius: 3, maxBarThickness: 26 }],
         },
         options: {
           indexAxis: "y",
