@@ -9,12 +9,12 @@ FIND_PYTHON = for candidate in $(PYTHON) python3.13 python3.12 python3 $$(ls -d 
 	  if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: run test lint format install install-test npm static migrate seed browser clean
+.PHONY: run test lint format install install-test npm static migrate seed browser pdf clean
 
-run: install npm .env migrate static seed
+run: install npm pdf .env migrate static seed
 	$(PY) manage.py serve
 
-test: install-test npm .env browser
+test: install-test npm .env browser pdf
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -68,6 +68,16 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "Could not install Chromium; browser tests will be skipped."; \
 	  else echo "Chromium missing and not root; browser tests will be skipped (apt-get install chromium)."; fi; \
+	fi
+
+# Report PDFs: WeasyPrint shapes Persian through Debian's Pango; the PDF tests read pages with poppler-utils.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+pdf:
+	@if ! $$(command -v ldconfig || echo /sbin/ldconfig) -p | grep -q libpangoft2-1.0 || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null) \
+	      || echo "Could not install $(PDF_PACKAGES); report PDFs need Pango."; \
+	  else echo "Pango or poppler-utils missing and not root: apt-get install $(PDF_PACKAGES)"; fi; \
 	fi
 
 clean:
