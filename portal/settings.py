@@ -219,6 +219,7 @@ CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
 REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=20)  # a «next» claim lapses after this
 REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=25)
 REVIEW_COUNT_LIMIT = env.int("REVIEW_COUNT_LIMIT", default=10000)  # the queue counts matches up to this many
+REVIEW_COUNT_BUDGET_MS = env.int("REVIEW_COUNT_BUDGET_MS", default=50)  # ...and for this long at most (PostgreSQL)
 REVIEW_COUNTS_SECONDS = env.int("REVIEW_COUNTS_SECONDS", default=300)  # filter and dashboard counts are cached
 REVIEW_BULK_LIMIT = env.int("REVIEW_BULK_LIMIT", default=1000)  # most suggestions one bulk action may change
 
@@ -267,6 +268,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
+        # A publisher whose broker is down gives up at once, so a citizen's receipt never waits on it (the
+        # sweeper enqueues later). Workers reconnect by their own retry settings, not these.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
     }
     if REDIS_URL
     else {
