@@ -365,15 +365,16 @@ def time_queue(args):
     print(f"\nfirst page view, counts computed (cold cache): {cold:.0f} ms")
 
     everything = []
-    print(f"\n{'scenario':<20} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8}  rows")
+    print(f"\n{'scenario':<20} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'sql p50':>8} {'queries':>8}  rows")
     for name, query in scenarios().items():
         client.get("/review/", query)  # warm this page's plan and the session
-        timings = []
+        timings, sql = [], []
         for _ in range(args.requests):
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get("/review/", query)
                 timings.append((time.perf_counter() - started) * 1000)
+            sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
             assert response.status_code == 200, (name, response.status_code)
         everything += timings
         page = response.context["page"]

@@ -78,7 +78,8 @@ def _carried_query(request) -> str:
 def queue_page(request):
     status = request.GET.get("status") or OPEN
     counts = queries.filter_counts()
-    form = _filter_form(request.GET, counts=queries.counts_for_status(counts, status))
+    status_counts = queries.counts_for_status(counts, status)
+    form = _filter_form(request.GET, counts=status_counts)
     context = {
         "staff_section": "queue",
         "form": form,
@@ -89,10 +90,25 @@ def queue_page(request):
         context["page"] = None
         return render_htmx(request, "review/queue.html", "review/_queue_results.html", context, status=400)
     filters = form.filters()
-    context["page"] = queries.queue_page(filters.apply(queue().for_queue()), number=form.cleaned_data.get("page") or 1)
+    context["page"] = queries.queue_page(
+        filters.apply(queue().for_queue()),
+        number=form.cleaned_data.get("page") or 1,
+        known_count=_cached_count(filters, status_counts),
+    )
     context["bulk_form"] = BulkForm(initial={"scope": "selected"})
     context["bulk_themes"] = form.fields["theme"].choices[1:]
     return render_htmx(request, "review/queue.html", "review/_queue_results.html", context)
+
+
+def _cached_count(filters: queries.QueueFilters, status_counts: dict) -> int | None:
+    """How many match, from the cached filter counts, when the filters are the status and one facet."""
+    facet = filters.counted_facet()
+    if facet is None:
+        return None
+    name, value = facet
+    if name == "status":
+        return status_counts["status"].get(filters.status, 0)
+    return status_counts[name].get(value, 0)
 
 
 @role_required(*REVIEW_ROLES)
