@@ -230,9 +230,11 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SUGGESTION_FATE_PROVIDER = env("SUGGESTION_FATE_PROVIDER", default="review.reports.fate.fate_of")
 REPORT_PDF_CACHE_SECONDS = env.int("REPORT_PDF_CACHE_SECONDS", default=24 * 3600)
 
-# E-mail: printed to the console unless EMAIL_BACKEND names SMTP, which then uses the EMAIL_* server below.
-# Django 6.1 configures mail through MAILERS; the environment keeps the familiar EMAIL_* names.
-_email_backend = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail: printed to the console in development, SMTP through the EMAIL_* server below in production (or
+# wherever EMAIL_BACKEND names SMTP). Django 6.1 configures mail through MAILERS; the environment keeps the
+# familiar EMAIL_* names.
+_mail_default = "console" if DEBUG else "smtp"
+_email_backend = env("EMAIL_BACKEND", default=f"django.core.mail.backends.{_mail_default}.EmailBackend")
 MAILERS = {"default": {"BACKEND": _email_backend}}
 if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {

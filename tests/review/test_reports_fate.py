@@ -68,7 +68,8 @@ def test_a_draft_report_is_not_a_fate_yet(client, reviewer):
     theme, accepted = theme_with_accepted()
     write_summary(theme, by=reviewer)
     draft_report(author=reviewer, themes=[theme])
-    assert "/reports/" not in track(client, accepted[0])
+    page = track(client, accepted[0])
+    assert "/v/1/" not in page and "گزارشی که آن را بشمارد هنوز منتشر نشده است" in page
 
 
 def test_track_works_without_a_fate_provider(client, settings):
