@@ -24,6 +24,8 @@ def get_published_version_or_404(report_id: int, number: int | None = None) -> R
 
 
 def _public(response):
+    """Downloads hold nothing but the frozen version, so shared caches may keep them a while. HTML pages
+    are left alone: their header names a signed-in staff member, which no shared cache may hand on."""
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     return response
 
@@ -35,7 +37,7 @@ def _filename(version: ReportVersion, extension: str) -> str:
 @require_GET
 def report_list(request):
     versions = ReportVersion.objects.latest_published_per_report().latest_first()
-    return _public(render(request, "reports/list.html", {"versions": versions}))
+    return render(request, "reports/list.html", {"versions": versions})
 
 
 def _page(request, version: ReportVersion):
@@ -49,7 +51,7 @@ def _page(request, version: ReportVersion):
         .values_list("number", flat=True)
         .first(),
     }
-    return _public(render(request, "reports/report.html", context))
+    return render(request, "reports/report.html", context)
 
 
 @require_GET

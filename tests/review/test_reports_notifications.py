@@ -1,5 +1,10 @@
 """Submitters who left an e-mail and consented hear once that a report covering their suggestion is out."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core import mail
 
@@ -94,3 +99,33 @@ def test_an_unpublished_version_mails_no_one(covered, reviewer):
     theme, _ = covered
     version = draft_report(author=reviewer, themes=[theme])
     assert notify_report_published(version.pk) == 0 and not mail.outbox
+
+
+def _mailers_with(**environment) -> dict:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; print(json.dumps(settings.MAILERS))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_READ_DOT_ENV": "false",
+        "DJANGO_DEBUG": "true",
+        **environment,
+    }
+    if "EMAIL_BACKEND" not in environment:
+        env.pop("EMAIL_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_mail_is_printed_to_the_console_by_default_and_sent_over_smtp_by_setting():
+    assert _mailers_with()["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    smtp = _mailers_with(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="mail.example.ir",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="true",
+    )["default"]
+    assert smtp["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert smtp["OPTIONS"]["host"] == "mail.example.ir" and smtp["OPTIONS"]["port"] == 587
+    assert smtp["OPTIONS"]["use_tls"] is True
