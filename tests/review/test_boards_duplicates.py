@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from portal.templatetags.persian import jalali_datetime
-from review.boards import services
+from review.boards import services, views
 from review.boards.diff import Segment, word_diff
 from review.boards.queries import campaign_sample
 from review.boards.services import BoardError
@@ -378,3 +378,13 @@ def test_the_group_page_of_a_campaign_links_to_its_campaign_view(client, reviewe
     campaign = near_group(6)
     page = login(client, reviewer).get(reverse("boards:group_detail", args=[campaign.pk])).content.decode()
     assert reverse("boards:campaign", args=[campaign.pk]) in page
+
+
+def test_a_change_made_on_a_later_page_answers_with_that_page(client, reviewer, monkeypatch):
+    monkeypatch.setattr(views, "MEMBERS_PER_PAGE", 1)
+    group = near_group(4)
+    first, second, third, fourth = ordered_members(group)
+    url = reverse("boards:group_canonical", args=[group.pk]) + "?page=2"
+    page = login(client, reviewer).post(url, {"suggestion": third.pk}, **HTMX).content.decode()
+    # With the third as canonical, the others read first, second, fourth: page two holds the second.
+    assert f'id="member-{second.pk}"' in page and "صفحهٔ ۲ از ۳" in page
