@@ -18,7 +18,6 @@ from review.boards.forms import (
     MoveForm,
     RenameThemeForm,
     SplitThemeForm,
-    active_themes,
     first_error,
 )
 from review.boards.progress import recluster_progress as read_progress
@@ -187,7 +186,7 @@ def theme_context(request, theme: Theme, **extra) -> dict:
         "staff_section": "themes",
         "theme": theme,
         "members": members,
-        "other_themes": active_themes().exclude(pk=theme.pk).only("pk", "label", "size"),
+        "other_themes": queries.board_themes().exclude(pk=theme.pk).only("pk", "label", "size"),
         **extra,
     }
 
