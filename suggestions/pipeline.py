@@ -268,7 +268,9 @@ def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> l
     if snapshot is None:
         return []
     vector = snapshot.vectorizer.transform([display])
-    theme_id, _ = snapshot.model.assign(vector)
+    theme_id, _ = nearest_active_theme(snapshot, vector)
+    if theme_id is None:
+        return []
     pks, matrix = _theme_pool(snapshot, theme_id)
     if not pks:
         return []
@@ -303,6 +305,20 @@ def _theme_pool(snapshot: Snapshot, theme_id: int):
     return pks, matrix
 
 
+def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]:
+    """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
+    and a cluster made only of reviewer placements has no theme of its own."""
+    model = snapshot.model
+    scores = (model._project(vector) @ model.centroids.T)[0]
+    candidates = [theme_id for theme_id in model.theme_ids if theme_id is not None]
+    active = set(Theme.objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
+    for index in np.argsort(-scores):
+        theme_id = model.theme_ids[index]
+        if theme_id in active:
+            return theme_id, float(scores[index])
+    return None, 0.0
+
+
 def _place_in_theme(suggestion: Suggestion, display: str) -> None:
     if ThemeMembership.objects.filter(suggestion=suggestion, source=ThemeMembership.Source.REVIEWER).exists():
         return  # a reviewer's placement is never overridden by the machine
@@ -320,8 +336,8 @@ def _place_in_theme(suggestion: Suggestion, display: str) -> None:
         snapshot = current_snapshot()
         if snapshot is None:
             return
-        theme_id, score = snapshot.model.assign(snapshot.vectorizer.transform([display]))
-        if not Theme.objects.filter(pk=theme_id, is_active=True).exists():
+        theme_id, score = nearest_active_theme(snapshot, snapshot.vectorizer.transform([display]))
+        if theme_id is None:
             return
     ThemeMembership.objects.update_or_create(
         suggestion=suggestion,
@@ -393,7 +409,9 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
             )
         )
         theme_of_cluster = {}
-        for cluster in clusters:
+        for cluster, members in clusters.items():
+            if all(pk in pinned for pk in members):
+                continue  # reviewers placed every member elsewhere: no machine theme to keep or create
             theme = Theme.objects.filter(pk=continues.get(cluster)).first() or Theme(label=model.labels[cluster])
             if not theme.label_edited:
                 theme.label = model.labels[cluster]
@@ -424,7 +442,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         )
         for theme_id, size in ThemeMembership.objects.values_list("theme_id").annotate(n=Count("pk")):
             Theme.objects.filter(pk=theme_id).update(size=size)
-        model.theme_ids = [theme_of_cluster[c] for c in range(len(model.labels))]
+        model.theme_ids = [theme_of_cluster.get(c) for c in range(len(model.labels))]
         ThemeSnapshot.objects.create(
             version=version,
             model=pickle.dumps((vectorizer, model), protocol=pickle.HIGHEST_PROTOCOL),

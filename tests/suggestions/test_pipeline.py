@@ -199,3 +199,24 @@ def test_failed_analysis_writes_no_partial_group(monkeypatch):
     assert copy.state == State.RECEIVED
     assert copy.duplicate_group is None
     assert not DuplicateGroup.objects.exists()
+
+
+def test_a_new_suggestion_skips_a_theme_that_reviewers_retired():
+    corpus()
+    pipeline.recluster()
+    masks_theme = Suggestion.objects.get(body=IDEAS["masks"][0]).theme_membership.theme
+    Theme.objects.filter(pk=masks_theme.pk).update(is_active=False)
+    newcomer = analysed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
+    assert newcomer.theme_membership.theme_id != masks_theme.pk
+    assert newcomer.theme_membership.theme.is_active
+
+
+def test_a_cluster_made_only_of_reviewer_placements_makes_no_empty_theme():
+    corpus()
+    pipeline.recluster(n_themes=4)
+    keeper = Theme.objects.create(label="محور کارشناس", label_edited=True)
+    masks = Suggestion.objects.filter(body__in=IDEAS["masks"])
+    ThemeMembership.objects.filter(suggestion__in=masks).update(theme=keeper, source=ThemeMembership.Source.REVIEWER)
+    pipeline.recluster(n_themes=4)
+    for theme in Theme.objects.filter(is_active=True):
+        assert ThemeMembership.objects.filter(theme=theme).exists(), theme.label
