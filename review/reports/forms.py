@@ -26,14 +26,15 @@ class JalaliDateField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", DATE_HELP)
-        kwargs.setdefault("max_length", 12)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴۰۰/۰۱/۱۵"})
+        self.widget.attrs.update({"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴۰۰/۰۱/۱۵", "maxlength": "12"})
 
     def to_python(self, value):
         text = to_latin_digits(super().to_python(value) or "").strip().replace("-", "/")
         if not text:
             return None
+        if len(text) > 12:
+            raise forms.ValidationError("تاریخ را به شکل سال/ماه/روز بنویسید، مانند ۱۴۰۰/۰۱/۱۵.")
         parts = text.split("/")
         if len(parts) != 3 or not all(part.isdigit() for part in parts):
             raise forms.ValidationError("تاریخ را به شکل سال/ماه/روز بنویسید، مانند ۱۴۰۰/۰۱/۱۵.")
@@ -117,7 +118,11 @@ class QuoteForm(BootstrapForm):
     suggestion = forms.ModelChoiceField(
         label="پیشنهاد پذیرفته‌شده",
         queryset=None,
-        error_messages={"invalid_choice": "این پیشنهاد پذیرفته‌شده و در این محور نیست."},
+        empty_label="پیشنهادی را برگزینید",
+        error_messages={
+            "invalid_choice": "این پیشنهاد پذیرفته‌شده و در این محور نیست.",
+            "required": "پیشنهادی را که از آن نقل می‌کنید برگزینید.",
+        },
     )
     excerpt = forms.CharField(
         label="بخش برگزیده از متن",

@@ -80,3 +80,28 @@ def test_an_editor_approves_and_publishes_and_the_public_reads_it(live_server, p
     page.wait_for_selector(".fate")
     assert "گزارش هم‌اندیشی انتخابات ۱۴۰۰" in page.inner_text(".fate")
     screenshot("track-fate")
+
+
+def test_a_reviewer_quotes_a_suggestion_and_confirms_its_redaction(live_server, page, screenshot, seeded_topics):
+    reviewer = UserFactory(username="browser-quoter", groups=["reviewer"])
+    theme, accepted = theme_with_accepted("صندوق سیار", count=2)
+    planted = make_suggestion(
+        theme=theme,
+        status=ReviewStatus.ACCEPTED,
+        title="صندوق سیار برای سالمندان",
+        body="برای سالمندان صندوق سیار بفرستید؛ شمارهٔ من ۰۹۱۲۷۷۳۴۴۵۶ است.",
+    )
+    sign_in(page, live_server, reviewer)
+    page.goto(f"{live_server.url}/review/reports/themes/{theme.pk}/")
+    page.fill("#id_text", "سالمندان و بیماران **صندوق سیار** می‌خواهند.")
+    page.click("text=ذخیرهٔ خلاصه")
+    page.wait_for_selector(".alert-success")
+    page.select_option("#id_suggestion", str(planted.pk))
+    page.fill("#id_excerpt", planted.body)
+    page.click("text=افزودن و پوشاندن اطلاعات شخصی")
+    page.wait_for_selector(".quote-card")
+    assert "[شمارهٔ تلفن حذف شد]" in page.inner_text(".quote-redacted")
+    screenshot("report-quote-redaction")
+    page.click("text=متن پوشانده را خواندم؛ تأیید")
+    page.wait_for_selector(".quote-card .text-bg-success")
+    screenshot("report-quote-confirmed")

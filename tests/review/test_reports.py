@@ -314,3 +314,41 @@ def test_summary_markdown_is_sanitised():
     html = render_markdown("# سرتیتر\n\n**پررنگ** <script>alert(1)</script> [پیوند](javascript:alert(1))")
     assert "<script" not in html and "javascript:" not in html and "<h1" not in html
     assert "<strong>پررنگ</strong>" in html
+
+
+# Forms --------------------------------------------------------------------------------------------------
+
+
+def test_a_reviewer_creates_a_draft_with_a_jalali_period_stored_in_utc(client, reviewer):
+    from datetime import UTC, datetime
+
+    theme, _ = theme_with_accepted()
+    client.force_login(reviewer)
+    data = {"title": "گزارش بهار", "introduction": "", "first_day": "۱۴۰۰/۰۱/۰۱", "last_day": "1400/01/31"}
+    response = client.post(reverse("review_reports:create"), {**data, "themes": [theme.pk]})
+    version = ReportVersion.objects.get()
+    assert response.status_code == 302 and version.status == ReportStatus.DRAFT and version.author == reviewer
+    # 1 Farvardin 1400 is 21 March 2021, still UTC+3:30 in Tehran (summer time began at its end); the period
+    # ends as 1 Ordibehesht begins, at UTC+4:30.
+    assert version.period_start == datetime(2021, 3, 20, 20, 30, tzinfo=UTC)
+    assert version.period_end == datetime(2021, 4, 20, 19, 30, tzinfo=UTC)
+    page = client.get(reverse("review_reports:version", args=[version.pk])).content.decode()
+    assert "۱ فروردین ۱۴۰۰" in page and "۳۱ فروردین ۱۴۰۰" in page
+
+
+def test_a_bad_date_gets_a_persian_error_and_creates_nothing(client, reviewer):
+    theme, _ = theme_with_accepted()
+    client.force_login(reviewer)
+    data = {"title": "گزارش", "first_day": "۱۴۰۰/۱۳/۴۰", "last_day": "۱۳۹۹/۰۱/۰۱", "themes": [theme.pk]}
+    response = client.post(reverse("review_reports:create"), data)
+    assert response.status_code == 400
+    assert "این تاریخ در تقویم خورشیدی وجود ندارد" in response.content.decode()
+    assert not ReportVersion.objects.exists()
+
+
+def test_a_quote_form_without_a_suggestion_gets_a_persian_error(client, reviewer):
+    theme, _ = theme_with_accepted()
+    client.force_login(reviewer)
+    response = client.post(reverse("review_reports:add_quote", args=[theme.pk]), {"excerpt": "متن"})
+    assert response.status_code == 400
+    assert "پیشنهادی را که از آن نقل می‌کنید برگزینید" in response.content.decode()
