@@ -7,6 +7,7 @@ from .duplicates import (
     NearDuplicate,
     best_group_for,
     find_near_duplicates,
+    find_near_duplicates_batch,
     group_kind,
 )
 from .lsh import MemoryBandIndex, RedisBandIndex, rebuild_index
@@ -30,6 +31,7 @@ __all__ = [
     "duplicate_groups",
     "estimated_jaccard",
     "find_near_duplicates",
+    "find_near_duplicates_batch",
     "fingerprint",
     "group_kind",
     "idea_units",

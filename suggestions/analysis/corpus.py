@@ -8,9 +8,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates
+from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates_batch
 from .lsh import MemoryBandIndex
-from .minhash import estimated_jaccard, signature_of_match_form
+from .minhash import NUM_PERM, estimated_jaccard, signatures_of_match_forms
 from .normalize import display_form, match_form
 from .themes import cluster_themes
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
@@ -28,6 +28,7 @@ __all__ = [
 SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
 _CHUNK = 256
+_NEAR_BATCH = 2_048
 
 
 def duplicate_groups(
@@ -37,22 +38,34 @@ def duplicate_groups(
 
     Equal match forms always join; otherwise an item joins the group of its best
     earlier near-duplicate when it is also close to that group's first member.
+    Signatures and near-duplicate look-ups are computed in batches, once per distinct form.
     """
-    signatures = np.vstack([signature_of_match_form(m) for m in matches]) if matches else np.empty((0, 128))
+    first_with_form: dict[str, int] = {}
+    for i, form in enumerate(matches):
+        first_with_form.setdefault(form, i)
+    forms = list(first_with_form)
+    form_number = {form: n for n, form in enumerate(forms)}
+    unique_signatures = signatures_of_match_forms(forms) if forms else np.empty((0, NUM_PERM), dtype=np.uint32)
+    signatures = unique_signatures[[form_number[m] for m in matches]] if matches else unique_signatures
+
+    near_of: dict[int, list] = {}
+    index = MemoryBandIndex()
+    searched = [i for i in first_with_form.values() if matches[i]]
+    for start in range(0, len(searched), _NEAR_BATCH):
+        batch = searched[start : start + _NEAR_BATCH]
+        found = find_near_duplicates_batch([ids[i] for i in batch], signatures[batch], index, threshold=threshold)
+        near_of.update(zip(batch, found, strict=True))
+
     canonical: list[Hashable] = []
-    first_with_form: dict[str, Hashable] = {}
     group_of: dict[Hashable, Hashable] = {}
     row_of = {item_id: i for i, item_id in enumerate(ids)}
-    index = MemoryBandIndex()
     for i, (item_id, form) in enumerate(zip(ids, matches, strict=False)):
-        if form in first_with_form:
-            group = group_of[first_with_form[form]]
+        first = first_with_form[form]
+        if first != i:
+            group = group_of[ids[first]]
         else:
-            first_with_form[form] = item_id
-            near = find_near_duplicates(signatures[i], index, threshold=threshold) if form else []
+            near = near_of.get(i, [])
             group = best_group_for(near, group_of, lambda g: signatures[row_of[g]], signatures[i], threshold=threshold)
-            if form:
-                index.add(item_id, signatures[i])
         group_of[item_id] = group if group is not None else item_id
         canonical.append(group_of[item_id])
     return canonical, signatures

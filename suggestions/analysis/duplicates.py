@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .lsh import MemoryBandIndex, band_keys
 from .minhash import estimated_jaccard
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "NEAR_DUPLICATE_THRESHOLD",
     "NearDuplicate",
     "find_near_duplicates",
+    "find_near_duplicates_batch",
     "group_kind",
     "best_group_for",
 ]
@@ -69,6 +71,58 @@ def find_near_duplicates(
     found = [NearDuplicate(c, float(s)) for c, s in zip(candidates, scores.tolist(), strict=True) if s >= threshold]
     found.sort(key=lambda d: (-d.score, str(d.id)))
     return found
+
+
+def find_near_duplicates_batch(
+    item_ids: list[Hashable],
+    signatures: np.ndarray,
+    index: MemoryBandIndex,
+    *,
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+) -> list[list[NearDuplicate]]:
+    """``find_near_duplicates`` for a batch, then the batch is added to the index.
+
+    Item i's list holds the indexed items and the batch's items before i at or above
+    ``threshold``, best first: the same answers as querying and adding one item at a time,
+    with the band look-ups and verifications done once for the whole batch in numpy.
+    """
+    signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
+    found: list[list[NearDuplicate]] = [[] for _ in item_ids]
+    queries, ids, scores = index.near_pairs(signatures, threshold)
+    for q, item_id, score in zip(queries.tolist(), ids, scores.tolist(), strict=True):
+        found[q].append(NearDuplicate(item_id, score))
+    later, earlier = _pairs_within(band_keys(signatures))
+    if len(later):
+        agree = np.count_nonzero(signatures[later] == signatures[earlier], axis=1) / signatures.shape[1]
+        keep = agree >= threshold
+        for q, e, score in zip(later[keep].tolist(), earlier[keep].tolist(), agree[keep].tolist(), strict=True):
+            found[q].append(NearDuplicate(item_ids[e], score))
+    index.add_many(item_ids, signatures)
+    for near in found:
+        near.sort(key=lambda d: (-d.score, str(d.id)))
+    return found
+
+
+def _pairs_within(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(later, earlier) item numbers of every pair in a batch that shares a band key, each pair once."""
+    flat = keys.ravel()
+    items = np.repeat(np.arange(len(keys)), keys.shape[1])
+    order = np.lexsort((items, flat))
+    flat, items = flat[order], items[order]
+    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [len(flat)]]))
+    later, earlier = [], []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        members = items[start : start + size]
+        first, second = np.triu_indices(size, 1)
+        later.append(members[second])
+        earlier.append(members[first])
+    if not later:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pairs = np.unique(np.concatenate(later).astype(np.int64) << 32 | np.concatenate(earlier).astype(np.int64))
+    later, earlier = pairs >> 32, pairs & 0xFFFFFFFF
+    distinct = later != earlier  # an item two of whose bands hash alike must not pair with itself
+    return later[distinct], earlier[distinct]
 
 
 def best_group_for(

@@ -38,9 +38,19 @@ def band_keys(signatures: np.ndarray) -> np.ndarray:
 class MemoryBandIndex:
     """All band keys in one sorted uint64 array (plus a small unsorted tail of recent inserts).
 
-    About 8 bytes per band key and 512 bytes per signature: roughly 850 MB for a
-    million suggestions, against several GB for datasketch's dict-based LSH.
+    About 8 bytes per band key, 4 per row number and 512 per signature: roughly 1 GB for a
+    million suggestions, against several GB for datasketch's dict-based LSH.  Single inserts
+    go to a small dict tail, merged into the sorted arrays when it reaches PENDING_LIMIT keys;
+    a batch of at least BULK_MIN items is sorted and merged directly, in place of a
+    concatenate-and-sort of everything, so building a large index never holds two copies of it.
     """
+
+    PENDING_LIMIT = 200_000
+    BULK_MIN = 256
+    # Above this many distinct candidates a look-up verifies only those sharing the most bands (a pair
+    # at the merge threshold shares about 7 of 42, a chance candidate one or two): a template sent
+    # thousands of times would otherwise make every look-up verify and return all its copies.
+    MAX_VERIFIED = 500
 
     def __init__(self) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
@@ -48,9 +58,9 @@ class MemoryBandIndex:
         self._pending: dict[int, list[int]] = {}
         self._pending_count = 0
         self._sigs = np.empty((1024, NUM_PERM), dtype=np.uint32)
+        self._alive = np.zeros(1024, dtype=bool)
         self._ids: list[Hashable] = []
         self._row_of: dict[Hashable, int] = {}
-        self._removed: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -69,26 +79,50 @@ class MemoryBandIndex:
     def add_many(self, item_ids: Iterable[Hashable], signatures: np.ndarray) -> None:
         item_ids = list(item_ids)
         signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
-        fresh = [i for i, item_id in enumerate(item_ids) if item_id not in self._row_of]
+        seen: set[Hashable] = set()
+        fresh = []
+        for i, item_id in enumerate(item_ids):
+            if item_id not in self._row_of and item_id not in seen:
+                seen.add(item_id)
+                fresh.append(i)
         if not fresh:
             return
         first = len(self._ids)
         needed = first + len(fresh)
         if needed > len(self._sigs):
-            grown = np.empty((max(needed, 2 * len(self._sigs)), NUM_PERM), dtype=np.uint32)
+            capacity = max(needed, 2 * len(self._sigs))
+            grown = np.empty((capacity, NUM_PERM), dtype=np.uint32)
             grown[:first] = self._sigs[:first]
             self._sigs = grown
+            alive = np.zeros(capacity, dtype=bool)
+            alive[:first] = self._alive[:first]
+            self._alive = alive
         self._sigs[first:needed] = signatures[fresh]
+        self._alive[first:needed] = True
         for offset, i in enumerate(fresh):
             self._ids.append(item_ids[i])
             self._row_of[item_ids[i]] = first + offset
         keys = band_keys(signatures[fresh])
-        for offset, row_keys in enumerate(keys.tolist()):
-            for key in row_keys:
-                self._pending.setdefault(key, []).append(first + offset)
+        rows = np.repeat(np.arange(first, needed, dtype=np.uint32), BANDS)
+        if len(fresh) >= self.BULK_MIN:
+            self._merge_sorted(keys.ravel(), rows)
+            return
+        for key, row in zip(keys.ravel().tolist(), rows.tolist(), strict=True):
+            self._pending.setdefault(key, []).append(row)
         self._pending_count += keys.size
-        if self._pending_count > max(200_000, len(self._keys) // 4):
+        if self._pending_count >= self.PENDING_LIMIT:
             self._merge_pending()
+
+    def _merge_sorted(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Insert (key, row) pairs into the sorted arrays: one new array each, no full re-sort."""
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        if not len(self._keys):
+            self._keys, self._rows = keys, rows
+            return
+        at = np.searchsorted(self._keys, keys, side="right")
+        self._keys = np.insert(self._keys, at, keys)
+        self._rows = np.insert(self._rows, at, rows)
 
     def _merge_pending(self) -> None:
         if not self._pending_count:
@@ -99,38 +133,65 @@ class MemoryBandIndex:
         rows = np.fromiter(
             (r for rows in self._pending.values() for r in rows), dtype=np.uint32, count=self._pending_count
         )
-        all_keys = np.concatenate([self._keys, keys])
-        order = np.argsort(all_keys, kind="stable")
-        self._keys = all_keys[order]
-        self._rows = np.concatenate([self._rows, rows])[order]
         self._pending = {}
         self._pending_count = 0
+        self._merge_sorted(keys, rows)
 
     def remove(self, item_id: Hashable) -> None:
         # Rows stay in the arrays until the index is rebuilt; queries skip them.
         row = self._row_of.pop(item_id, None)
         if row is not None:
-            self._removed.add(row)
+            self._alive[row] = False
 
     def query(self, signature: np.ndarray) -> list[Hashable]:
         """Candidate ids sharing at least one band, most shared bands first."""
         return [item_id for item_id, _ in self.query_counts(signature)]
 
-    def candidate_rows(self, signature: np.ndarray) -> np.ndarray:
-        """Internal rows of every live item sharing at least one band (unordered, may repeat)."""
-        keys = band_keys(signature)[0]
-        found = []
+    def _hits(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query number, row) of every stored band key equal to one of ``keys`` (shape (n, BANDS))."""
+        flat = keys.ravel()
+        queries, rows = [], []
         if len(self._keys):
-            lo = np.searchsorted(self._keys, keys, side="left")
-            hi = np.searchsorted(self._keys, keys, side="right")
-            found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+            lo = np.searchsorted(self._keys, flat, side="left")
+            hi = np.searchsorted(self._keys, flat, side="right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if total:
+                # Every position lo..hi-1 of every key, without a Python loop over the keys.
+                starts = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+                positions = starts + np.arange(total)
+                queries.append(np.repeat(np.arange(len(flat)) // BANDS, counts))
+                rows.append(self._rows[positions])
         if self._pending:
-            found += [np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending]
-        return np.concatenate(found) if found else np.empty(0, dtype=np.uint32)
+            pending_queries: list[int] = []
+            pending_rows: list[int] = []
+            get = self._pending.get
+            for i, key in enumerate(flat.tolist()):
+                found = get(key)
+                if found:
+                    pending_rows += found
+                    pending_queries += [i // BANDS] * len(found)
+            if pending_rows:
+                queries.append(np.array(pending_queries, dtype=np.int64))
+                rows.append(np.array(pending_rows, dtype=np.uint32))
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32)
+        return np.concatenate(queries).astype(np.int64), np.concatenate(rows)
+
+    def candidate_rows(self, signature: np.ndarray) -> np.ndarray:
+        """Internal rows of every item sharing at least one band (unordered, may repeat, may be removed)."""
+        return self._hits(band_keys(signature))[1]
 
     def near(self, signature: np.ndarray, threshold: float, exclude=()) -> list[tuple[Hashable, float]]:
         """(id, estimated Jaccard) of candidates at or above ``threshold``: query and verify in numpy."""
-        rows = np.unique(self.candidate_rows(signature))
+        hits = self.candidate_rows(signature)
+        if not len(hits):
+            return []
+        rows, counts = np.unique(hits, return_counts=True)
+        live = self._alive[rows]
+        rows, counts = rows[live], counts[live]
+        if len(rows) > self.MAX_VERIFIED:
+            rows = rows[np.argsort(-counts, kind="stable")[: self.MAX_VERIFIED]]
         if not len(rows):
             return []
         scores = np.count_nonzero(self._sigs[rows] == signature, axis=1) / NUM_PERM
@@ -138,26 +199,33 @@ class MemoryBandIndex:
         return [
             (self._ids[r], s)
             for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True)
-            if r not in self._removed and self._ids[r] not in exclude
+            if self._ids[r] not in exclude
         ]
 
+    def near_pairs(self, signatures: np.ndarray, threshold: float) -> tuple[np.ndarray, list[Hashable], np.ndarray]:
+        """For a batch of signatures: (query number, id, estimated Jaccard) of indexed items at or above it."""
+        signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
+        queries, rows = self._hits(band_keys(signatures))
+        if not len(rows):
+            return np.empty(0, dtype=np.int64), [], np.empty(0)
+        pairs = np.unique((queries << 32) | rows.astype(np.int64))
+        queries, rows = pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint32)
+        live = self._alive[rows]
+        queries, rows = queries[live], rows[live]
+        scores = _agreement(signatures, queries, self._sigs, rows)
+        keep = scores >= threshold
+        return queries[keep], [self._ids[r] for r in rows[keep].tolist()], scores[keep]
+
     def query_counts(self, signature: np.ndarray) -> list[tuple[Hashable, int]]:
-        keys = band_keys(signature)[0]
-        found = []
-        if len(self._keys):
-            lo = np.searchsorted(self._keys, keys, side="left")
-            hi = np.searchsorted(self._keys, keys, side="right")
-            found = [self._rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=False) if b > a]
-        if self._pending:
-            found += [np.array(self._pending[k], dtype=np.uint32) for k in keys.tolist() if k in self._pending]
-        if not found:
+        rows = self.candidate_rows(signature)
+        if not len(rows):
             return []
-        rows, counts = np.unique(np.concatenate(found), return_counts=True)
+        rows, counts = np.unique(rows, return_counts=True)
         order = np.argsort(-counts, kind="stable")
         return [
             (self._ids[r], c)
             for r, c in zip(rows[order].tolist(), counts[order].tolist(), strict=False)
-            if r not in self._removed
+            if self._alive[r]
         ]
 
     def signatures_of(self, item_ids: Iterable[Hashable]) -> dict[Hashable, np.ndarray]:
@@ -167,6 +235,16 @@ class MemoryBandIndex:
         """The indexed ids among ``item_ids`` and their signatures as one (n, 128) array."""
         known = [i for i in item_ids if i in self._row_of]
         return known, self._sigs[[self._row_of[i] for i in known]]
+
+
+def _agreement(left: np.ndarray, left_rows: np.ndarray, right: np.ndarray, right_rows: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash values of each pair (left[left_rows[i]], right[right_rows[i]]), in blocks."""
+    scores = np.empty(len(left_rows))
+    for start in range(0, len(left_rows), 8_192):
+        stop = start + 8_192
+        equal = left[left_rows[start:stop]] == right[right_rows[start:stop]]
+        scores[start:stop] = np.count_nonzero(equal, axis=1) / NUM_PERM
+    return scores
 
 
 _ADD_SCRIPT = """

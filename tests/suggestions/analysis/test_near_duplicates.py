@@ -9,12 +9,15 @@ from suggestions.analysis import (
     RedisBandIndex,
     estimated_jaccard,
     find_near_duplicates,
+    find_near_duplicates_batch,
     group_kind,
+    match_form,
     rebuild_index,
     signature,
     signature_from_bytes,
     signature_to_bytes,
 )
+from suggestions.analysis.minhash import signature_of_match_form, signatures_of_match_forms
 
 TEMPLATE = (
     "با سلام، اینجانب به عنوان یک شهروند درخواست دارم که ستاد انتخابات کشور رای‌گیری الکترونیکی را در همه "
@@ -140,3 +143,62 @@ def test_redis_index_clear_leaves_no_key_behind(redis_index):
     redis_index.add("1", signature(TEMPLATE))
     redis_index.clear()
     assert list(redis_index.client.scan_iter(match=f"{redis_index.prefix}:*")) == []
+
+
+def _texts(n, seed=0):
+    from benchmarks.generate import generate
+
+    return [item.text for item in generate(n, seed=seed)]
+
+
+def test_batch_signatures_equal_one_text_at_a_time():
+    forms = [match_form(t) for t in _texts(200)] + ["", "ab", "abcdefgh" * 300]
+    batch = signatures_of_match_forms(forms)
+    assert np.array_equal(batch, np.vstack([signature_of_match_form(f) for f in forms]))
+
+
+def test_batch_look_up_answers_like_querying_and_adding_one_at_a_time():
+    signatures = signatures_of_match_forms([match_form(t) for t in _texts(600, seed=5)])
+    ids = [f"s{i}" for i in range(len(signatures))]
+    one_by_one, index = [], MemoryBandIndex()
+    for item_id, sig in zip(ids, signatures, strict=True):
+        one_by_one.append(find_near_duplicates(sig, index))
+        index.add(item_id, sig)
+    batched_index = MemoryBandIndex()
+    batched = find_near_duplicates_batch(ids[:300], signatures[:300], batched_index)
+    batched += find_near_duplicates_batch(ids[300:], signatures[300:], batched_index)
+    assert batched == one_by_one
+    assert any(batched)
+    assert len(batched_index) == len(ids)
+
+
+def test_a_bulk_add_and_later_single_adds_are_all_found():
+    signatures = signatures_of_match_forms([match_form(t) for t in _texts(MemoryBandIndex.BULK_MIN + 10)])
+    index = MemoryBandIndex()
+    index.add_many(range(MemoryBandIndex.BULK_MIN), signatures[: MemoryBandIndex.BULK_MIN])
+    for i in range(MemoryBandIndex.BULK_MIN, len(signatures)):
+        index.add(i, signatures[i])
+    assert all(i in index.query(sig) for i, sig in enumerate(signatures))
+
+
+def test_adding_an_id_twice_keeps_one_entry():
+    index = MemoryBandIndex()
+    index.add_many(["a", "a"], np.vstack([signature(TEMPLATE), signature(OTHER_IDEA)]))
+    index.add("a", signature(OTHER_IDEA))
+    assert len(index) == 1
+    assert index.query(signature(TEMPLATE)) == ["a"]
+
+
+def test_a_look_up_with_too_many_candidates_verifies_those_sharing_most_bands(monkeypatch):
+    monkeypatch.setattr(MemoryBandIndex, "MAX_VERIFIED", 1)
+    index = MemoryBandIndex()
+    index.add("copy", signature(CAMPAIGN_COPY))
+    index.add("template", signature(TEMPLATE))
+    assert [i for i, _ in index.near(signature(TEMPLATE), 0.0)] == ["template"]
+
+
+def test_a_removed_item_is_not_found_by_a_batch_look_up():
+    index = MemoryBandIndex()
+    index.add("template", signature(TEMPLATE))
+    index.remove("template")
+    assert find_near_duplicates_batch(["copy"], signature(CAMPAIGN_COPY)[None, :], index) == [[]]
