@@ -87,6 +87,7 @@ class ReportForm(BootstrapForm):
         self.fields["themes"].queryset = Theme.objects.filter(is_active=True, size__gt=0) | Theme.objects.filter(
             pk__in=chosen_ids
         )
+        self.fields["themes"].label_from_instance = lambda theme: f"{theme.label} ({persian_digits(theme.size)})"
         if not is_correction:
             del self.fields["change_note"]
 
