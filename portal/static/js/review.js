@@ -160,7 +160,7 @@
             legend: { rtl: true, display: chart.series.length > 1, labels: { boxWidth: 12 } },
             tooltip: { rtl: true },
           },
-          scales: { x: { reverse: true, ticks: { autoSkip: true } }, y: { beginAtZero: true, position: "right" } },
+          scales: { x: { reverse: true, ticks: { autoSkip: true } }, y: { beginAtZero: true, position: "right", ticks: { precision: 0 } } },
         },
       });
     });
