@@ -262,7 +262,7 @@ LSH_REDIS_PREFIX = env("LSH_REDIS_PREFIX", default="hamandishi:lsh")
 # the slowest task runs.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
-    for folder in ("queue", "processed", "../celery-results"):
+    for folder in ("queue", "processed", "control", "../celery-results"):
         (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -282,6 +282,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
         # The file-system transport polls its folder; the default second between polls caps a worker at a
         # message or two per second.

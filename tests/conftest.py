@@ -12,13 +12,14 @@ from tests.factories import SuggestionFactory, UserFactory
 if not settings.REDIS_URL:
     # Messages that tests publish go to a folder of their own, never into the development queue.
     _test_broker = settings.VAR_DIR / "test-broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_test_broker / _folder).mkdir(parents=True, exist_ok=True)
     celery_app.conf.broker_transport_options = {
         **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         "data_folder_in": str(_test_broker / "queue"),
         "data_folder_out": str(_test_broker / "queue"),
         "processed_folder": str(_test_broker / "processed"),
+        "control_folder": str(_test_broker / "control"),
     }
 
 
