@@ -8,8 +8,9 @@ collection's pairs as an outlier would: above their median by ``THEME_OUTLIER_Z`
 robust standard deviations (1.4826 times the median absolute deviation).  With
 three or more topics most pairs of a collection are unrelated, so the median and
 its spread describe unrelated texts; the number of themes follows from the cut.  Above the limit: SVD
-to 100 dimensions and MiniBatchKMeans, the number of themes the one with the best
-silhouette over a range that grows with the square root of the collection.  A given
+to 100 dimensions (fitted on a sample), k-means, the number of themes the one with the
+best silhouette on a sample over a range that grows with the square root of the
+collection, centres fitted on a sample and every group placed at its nearest centre.  A given
 number of themes overrides either choice.
 """
 
@@ -22,8 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from scipy.spatial.distance import pdist
+from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
@@ -44,7 +47,9 @@ AGGLOMERATIVE_LIMIT = 3_000
 # The usual three-sigma outlier rule, fixed in advance rather than fitted to a labelled set.
 THEME_OUTLIER_Z = 3.0
 _SILHOUETTE_SAMPLE = 4_000
+_FIT_SAMPLE = 20_000
 _KEYWORDS = 3
+_LABEL_SAMPLE = 1_000
 
 
 def choose_k_range(n_items: int, n_groups: int) -> range:
@@ -93,6 +98,15 @@ def _group_means(vectors, group_index: np.ndarray, n_groups: int):
     return means.toarray() if sparse.issparse(means) else np.asarray(means)
 
 
+def _sample_rows(rows, limit: int, rng: np.random.Generator):
+    return rows if rows.shape[0] <= limit else rows[np.sort(rng.choice(rows.shape[0], limit, replace=False))]
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of each unit row's most similar unit centre, in blocks."""
+    return np.concatenate([(points[i : i + 50_000] @ centres.T).argmax(axis=1) for i in range(0, len(points), 50_000)])
+
+
 def _best_k(points: np.ndarray, fit, ks: Iterable[int], rng: np.random.Generator) -> int:
     sample = points
     if len(points) > _SILHOUETTE_SAMPLE:
@@ -108,22 +122,29 @@ def _best_k(points: np.ndarray, fit, ks: Iterable[int], rng: np.random.Generator
     return best or 2
 
 
-def significant_average_linkage(points: np.ndarray, z: float = THEME_OUTLIER_Z) -> np.ndarray:
+def significant_average_linkage(
+    points: np.ndarray, z: float = THEME_OUTLIER_Z, *, max_clusters: int | None = None
+) -> np.ndarray:
     """Average-linkage clusters of unit rows, merged while their mean cosine is an outlier among all pairs.
 
     A theme is a set of items that are, on average, as alike as only unusually close
-    pairs are: median + z robust standard deviations of the cosines of all pairs.
+    pairs are: median + z robust standard deviations of the cosines of all pairs.  When
+    that leaves more than ``max_clusters`` (a collection with little structure above
+    single ideas), the tree is cut at ``max_clusters`` instead: no more themes than a
+    reviewer can scan.
     """
     n = len(points)
     if n < 2:
         return np.zeros(n, dtype=int)
-    cosines = (points @ points.T)[np.triu_indices(n, 1)]
+    distances = np.clip(pdist(points, "cosine"), 0.0, 2.0)
+    cosines = 1.0 - distances
     median = float(np.median(cosines))
     spread = 1.4826 * float(np.median(np.abs(cosines - median)))
-    model = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=max(1.0 - (median + z * spread), 1e-9), linkage="average", metric="cosine"
-    )
-    return model.fit_predict(points)
+    tree = linkage(distances, "average")
+    labels = fcluster(tree, t=max(1.0 - (median + z * spread), 1e-9), criterion="distance")
+    if max_clusters is not None and labels.max() > max_clusters:
+        labels = fcluster(tree, t=max_clusters, criterion="maxclust")
+    return labels - 1
 
 
 def cluster_themes(
@@ -147,9 +168,8 @@ def cluster_themes(
     means = _group_means(vectors, group_index, n_groups)
     if n_groups > AGGLOMERATIVE_LIMIT or means.shape[1] > 5_000:
         dims = min(100, means.shape[1] - 1, max(n_groups - 1, 1))
-        projection = TruncatedSVD(n_components=dims, random_state=seed).fit(
-            means if n_groups <= 200_000 else means[rng.choice(n_groups, 200_000, replace=False)]
-        )
+        # A sample of rows pins down the 100 main directions of a large collection as well as all of them.
+        projection = TruncatedSVD(n_components=dims, random_state=seed).fit(_sample_rows(means, _FIT_SAMPLE, rng))
         means = projection.transform(means)
     points = l2_normalize(np.asarray(means, dtype=np.float32))
 
@@ -161,17 +181,27 @@ def cluster_themes(
             model = AgglomerativeClustering(n_clusters=min(k, len(data)), linkage="average", metric="cosine")
             return model.fit_predict(data)
 
-        group_labels = fit(points, min(n_themes, n_groups)) if n_themes else significant_average_linkage(points)
+        if n_themes:
+            group_labels = fit(points, min(n_themes, n_groups))
+        else:
+            most = choose_k_range(len(groups), n_groups).stop - 1
+            group_labels = significant_average_linkage(points, max_clusters=max(most, 2))
     else:
 
         def fit(data, k):
-            model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=1)
-            return model.fit_predict(data)
+            # Random starts: k-means++ seeding costs more than the whole search at a large k and picked
+            # the same k on the benchmark's collections.
+            return KMeans(n_clusters=k, init="random", random_state=seed, n_init=1).fit_predict(data)
 
         ks = choose_k_range(len(groups), n_groups)
         grid = sorted({int(round(x)) for x in np.geomspace(ks.start, ks.stop - 1, num=12)})
         k = n_themes or _best_k(points, fit, grid, rng)
-        group_labels = fit(points, k)
+        # Centres from a sample, then every group to its nearest centre: k-means on all of a large
+        # collection moves the centres little and costs most of the re-clustering time.
+        centres = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=1).fit(
+            _sample_rows(points, _FIT_SAMPLE, rng)
+        )
+        group_labels = _nearest(points, l2_normalize(centres.cluster_centers_))
 
     # Renumber themes largest first, so theme 0 is the biggest.
     item_labels = group_labels[group_index]
@@ -192,21 +222,33 @@ def cluster_themes(
 
 
 def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords: int = _KEYWORDS):
-    """Each theme's most distinctive words (class TF-IDF over themes), as written by people."""
-    n_themes = int(max(item_labels)) + 1 if len(item_labels) else 0
+    """Each theme's most distinctive words (class TF-IDF over themes), as written by people.
+
+    Read from at most ``_LABEL_SAMPLE`` members of each theme, spread evenly over it: a word
+    that is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.
+    """
+    item_labels = np.asarray(item_labels, dtype=int)
+    n_themes = int(item_labels.max()) + 1 if len(item_labels) else 0
+    order = np.argsort(item_labels, kind="stable")
+    bounds = np.searchsorted(item_labels[order], np.arange(n_themes + 1))
     counts = [Counter() for _ in range(n_themes)]
+    sizes = Counter()
     surfaces: dict[str, Counter] = defaultdict(Counter)
-    for label, display in zip(item_labels, displays, strict=False):
-        seen = set()
-        for stem, word in surface_words(display):
-            if is_finite_verb(word):
-                continue  # «بدهند», «شوند»: a label names a topic, not an action
-            surfaces[stem][word] += 1
-            if stem not in seen:  # count documents, not repetitions
-                counts[label][stem] += 1
-                seen.add(stem)
+    for label in range(n_themes):
+        members = order[bounds[label] : bounds[label + 1]]
+        if len(members) > _LABEL_SAMPLE:
+            members = members[np.linspace(0, len(members) - 1, _LABEL_SAMPLE).astype(int)]
+        sizes[label] = len(members)
+        for i in members.tolist():
+            seen = set()
+            for stem, word in surface_words(displays[i]):
+                if is_finite_verb(word):
+                    continue  # «بدهند», «شوند»: a label names a topic, not an action
+                surfaces[stem][word] += 1
+                if stem not in seen:  # count documents, not repetitions
+                    counts[label][stem] += 1
+                    seen.add(stem)
     themes_with = Counter(stem for c in counts for stem in c)
-    sizes = Counter(int(x) for x in item_labels)
     labels, keywords = [], []
     for theme, c in enumerate(counts):
         size = max(sizes[theme], 1)
