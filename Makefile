@@ -60,6 +60,7 @@ static:
 
 seed:
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_report
 
 # Browser tests drive Debian's Chromium; skipped (with the reason) when it cannot be installed.
 browser:

@@ -59,7 +59,9 @@ def test_submissions_while_redis_is_down_all_get_receipts_and_are_analysed_after
 def test_a_worker_killed_mid_task_gets_the_task_again_and_its_effect_happens_once(
     seeded_topics, private_redis, broker_at, start_worker, settings
 ):
-    settings.ANALYSIS_STUCK_AFTER_SECONDS = 3
+    # Longer than one slowed attempt (4 s), as in production the age exceeds the slowest task: the sweeper then
+    # takes back only what a dead worker left.
+    settings.ANALYSIS_STUCK_AFTER_SECONDS = 10
     broker_at(private_redis.url)
     Client().post(reverse("suggestions:suggest"), form_data())
     suggestion = Suggestion.objects.get()
@@ -73,7 +75,7 @@ def test_a_worker_killed_mid_task_gets_the_task_again_and_its_effect_happens_onc
     suggestion.refresh_from_db()
     assert suggestion.state == State.ANALYSED
     assert suggestion.attempts == 2
-    assert "lost" in worker.log.read_text(errors="replace").lower() or suggestion.attempts == 2
+    assert SimilarSuggestion.objects.filter(suggestion=suggestion).count() <= 5
 
 
 def test_the_same_task_delivered_twice_is_analysed_once(seeded_topics, private_redis, broker_at, start_worker):
