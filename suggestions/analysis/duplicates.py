@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lsh import MemoryBandIndex, band_keys
+from .lsh import MemoryBandIndex, band_keys, distinct
 from .minhash import estimated_jaccard
 
 __all__ = [
@@ -111,18 +111,18 @@ def _pairs_within(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flat, items = flat[order], items[order]
     starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
     sizes = np.diff(np.concatenate([starts, [len(flat)]]))
-    later, earlier = [], []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        members = items[start : start + size]
-        first, second = np.triu_indices(size, 1)
-        later.append(members[second])
-        earlier.append(members[first])
-    if not later:
+    # Each entry pairs with every entry before it in its run of equal keys (the runs are sorted by item).
+    run_start = np.repeat(starts, sizes)
+    before = np.arange(len(flat)) - run_start
+    total = int(before.sum())
+    if not total:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    pairs = np.unique(np.concatenate(later).astype(np.int64) << 32 | np.concatenate(earlier).astype(np.int64))
+    later_at = np.repeat(np.arange(len(flat)), before)
+    earlier_at = np.repeat(run_start, before) + (np.arange(total) - np.repeat(np.cumsum(before) - before, before))
+    pairs = distinct(items[later_at].astype(np.int64) << 32 | items[earlier_at].astype(np.int64))
     later, earlier = pairs >> 32, pairs & 0xFFFFFFFF
-    distinct = later != earlier  # an item two of whose bands hash alike must not pair with itself
-    return later[distinct], earlier[distinct]
+    two = later != earlier  # an item two of whose bands hash alike must not pair with itself
+    return later[two], earlier[two]
 
 
 def best_group_for(

@@ -202,3 +202,12 @@ def test_a_removed_item_is_not_found_by_a_batch_look_up():
     index.add("template", signature(TEMPLATE))
     index.remove("template")
     assert find_near_duplicates_batch(["copy"], signature(CAMPAIGN_COPY)[None, :], index) == [[]]
+
+
+def test_distinct_gives_sorted_values_and_how_often_each_occurs():
+    from suggestions.analysis.lsh import distinct
+
+    values, counts = distinct(np.array([5, 3, 5, 9, 3, 5]), counts=True)
+    assert values.tolist() == [3, 5, 9]
+    assert counts.tolist() == [2, 3, 1]
+    assert distinct(np.array([], dtype=np.int64)).tolist() == []
