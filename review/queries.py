@@ -4,6 +4,7 @@ The queue is the analysed suggestions LEFT JOIN their review: a suggestion nobod
 row and counts as pending, so every analysed suggestion is in the queue the moment its analysis commits.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -222,21 +223,33 @@ def _session_timeout() -> int:
     return int(connection.settings_dict.get("OPTIONS", {}).get("statement_timeout", 0) or 0)
 
 
+@contextmanager
+def page_queries():
+    """One transaction for a queue page. On PostgreSQL without parallel workers: a page is 25 rows found by
+    walking an index, and starting workers cost more than the walk (40 ms against 6 ms at a million rows)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+        yield
+
+
 def queue_page(
     queryset: QueueQuerySet, *, number: int, size: int | None = None, known_count: int | None = None
 ) -> Page:
     """One page of the queue and how many match. A count that the cached filter counts already know costs
     nothing; any other stops at REVIEW_COUNT_LIMIT and within its time budget. The same queries whatever
-    the rows: the count (three statements on PostgreSQL, none when cached) and the page."""
+    the rows."""
     size = size or settings.REVIEW_PAGE_SIZE
     limit = settings.REVIEW_COUNT_LIMIT
-    count = known_count if known_count is not None else bounded_count(queryset, limit=limit)
-    number = max(1, number)
-    if count is not None:
-        last = max(1, -(-min(count, limit) // size))
-        number = min(number, last + (1 if count > limit else 0))
-    start = (number - 1) * size
-    rows = list(queryset[start : start + size])
+    with page_queries():
+        count = known_count if known_count is not None else bounded_count(queryset, limit=limit)
+        number = max(1, number)
+        if count is not None:
+            last = max(1, -(-min(count, limit) // size))
+            number = min(number, last + (1 if count > limit else 0))
+        start = (number - 1) * size
+        rows = list(queryset[start : start + size])
     now = timezone.now()
     for suggestion in rows:
         review = getattr(suggestion, "review", None)  # no review row yet: pending

@@ -154,7 +154,9 @@ def test_a_queue_page_costs_the_same_number_of_queries_however_many_rows(
         suggestion = analysed()
         place(suggestion, theme)
         Review.objects.create(suggestion=suggestion, status=ReviewStatus.PENDING)
-    assert queries_for_page() == few <= 11
+    # Session, user, roles, themes, topics, the page; on PostgreSQL also the transaction's settings and, when
+    # the cached counts do not know the answer, the count with its time budget in a savepoint.
+    assert queries_for_page() == few <= 14
     with django_assert_num_queries(few):
         reviewer_client.get("/review/", query)
 
