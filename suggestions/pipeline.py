@@ -17,7 +17,6 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from suggestions import analysis
-from suggestions.analysis.corpus import _idea_units as idea_units
 from suggestions.choices import State
 from suggestions.models import (
     DuplicateGroup,
@@ -384,7 +383,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     groups = [canonical or pk for pk, _, canonical in rows]
     top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
     canonical_of = dict(zip(ids, groups, strict=True))
-    units = idea_units(
+    units = analysis.idea_units(
         ids,
         groups,
         [[[top_similar[pk], 1.0]] if pk in top_similar and top_similar[pk] in canonical_of else [] for pk in ids],
