@@ -146,6 +146,14 @@ ACTION_LABELS = {
     "bulk_mark_reviewed": "بررسی گروهی",
     "otp_enabled": "روشن کردن ورود دومرحله‌ای",
     "otp_disabled": "خاموش کردن ورود دومرحله‌ای",
+    "duplicates.choose_canonical": "انتخاب نمونهٔ اصلی گروه تکراری",
+    "duplicates.split_member": "جدا کردن از گروه تکراری",
+    "duplicates.not_duplicate": "تکراری نیست",
+    "themes.rename": "تغییر عنوان محور",
+    "themes.merge": "ادغام محورها",
+    "themes.move": "انتقال به محور",
+    "themes.split": "جدا کردن محور تازه",
+    "themes.recluster": "خوشه‌بندی دوباره",
 }
 
 
