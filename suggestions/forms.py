@@ -54,8 +54,8 @@ class SuggestionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("form_clock", signing.dumps(time.time(), salt=_FORM_CLOCK_SALT))
-            self.initial.setdefault("idempotency_key", str(uuid.uuid4()))
+            for name, value in self.fresh_hidden_values().items():
+                self.initial.setdefault(name, value)
         self.fields["title"].widget.attrs.update({"maxlength": self.TITLE_LIMITS[1]})
         self.fields["body"].widget.attrs.update(
             {
@@ -88,6 +88,14 @@ class SuggestionForm(forms.Form):
             "idempotency_key",
             Submit("submit", "ثبت پیشنهاد", css_class="btn-primary btn-lg", data_once="1"),
         )
+
+    @staticmethod
+    def fresh_hidden_values() -> dict[str, str]:
+        """What makes each blank form unique: when it was handed out (signed) and its idempotency key."""
+        return {
+            "form_clock": signing.dumps(time.time(), salt=_FORM_CLOCK_SALT),
+            "idempotency_key": str(uuid.uuid4()),
+        }
 
     def _clean_text(self, name: str, label: str, limits: tuple[int, int]) -> str:
         value = clean_user_text(self.cleaned_data.get(name, ""))

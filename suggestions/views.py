@@ -48,7 +48,7 @@ def blank_form_html(request) -> str:
         markup = render_to_string("suggestions/_suggestion_form.html", {"form": form, "csrf_token": _CSRF_PLACEHOLDER})
         _blank_forms.clear()
         _blank_forms[topics] = markup
-    fresh = SuggestionForm().initial
+    fresh = SuggestionForm.fresh_hidden_values()
     return (
         markup.replace(_CLOCK_PLACEHOLDER, fresh["form_clock"])
         .replace(_KEY_PLACEHOLDER, fresh["idempotency_key"])
