@@ -81,3 +81,51 @@ def test_payloads_submitted_through_the_form_run_nowhere(live_server, watched, s
     assert dialogs == []
     assert {url: found for url, found in violations.items() if found} == {}
     assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+def test_payloads_quoted_in_a_published_report_run_nowhere_and_stay_text_in_the_pdf(
+    live_server, watched, seeded_topics
+):
+    import subprocess
+    import urllib.request
+
+    from review.models import ReviewStatus
+    from tests.review.reports_data import draft_report, make_suggestion, publish, quote_and_confirm, write_summary
+
+    page, dialogs = watched
+    author = UserFactory(username="xss-author", groups=["reviewer"])
+    editor = UserFactory(username="xss-editor", groups=["editor"])
+    theme = Theme.objects.create(
+        label="محور <script>alert('label')</script>", keywords=["<b>x</b>"], size=len(PAYLOADS)
+    )
+    quoted = [make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED, body=payload) for payload in PAYLOADS]
+    write_summary(
+        theme,
+        by=author,
+        text="خلاصه <script>alert('md')</script> [پیوند](javascript:alert(5)) <img src=x onerror=alert(6)>",
+    )
+    for suggestion in quoted[:3]:
+        quote_and_confirm(theme, suggestion, by=author)
+    version = publish(
+        draft_report(author=author, themes=[theme], title="گزارش <svg onload=alert(7)>"), author=author, editor=editor
+    )
+
+    url = f"{live_server.url}/reports/{version.report_id}/v/{version.number}/"
+    violations = visit(page, url)
+    assert dialogs == [] and violations == []
+    assert page.evaluate("document.querySelectorAll('a[href^=\"javascript:\"]').length") == 0
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('main script:not([type=\"application/json\"]), [onerror], [onload]').length"
+        )
+        == 0
+    )
+
+    pdf = urllib.request.urlopen(url + "report.pdf", timeout=120).read()
+    assert pdf.startswith(b"%PDF")
+    assert b"/JavaScript" not in pdf and b"/JS " not in pdf
+    try:
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    assert "alert" not in text or "<" in text  # payloads appear, if at all, as the letters people typed
