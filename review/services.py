@@ -56,10 +56,8 @@ def _check_can_decide(review: Review, *, reviewer, version: int | None) -> None:
         )
 
 
-def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: str, **changes) -> Review:
-    review = _locked_review(suggestion)
-    _check_can_decide(review, reviewer=reviewer, version=version)
-    before = review.facts()
+def _apply_decision(review: Review, *, reviewer, at, **changes) -> None:
+    """A decision replaces the previous one whole (reason, note, duplicate, theme) and ends the claim."""
     review.reject_reason = ""
     review.decision_note = ""
     review.duplicate_of = None
@@ -67,10 +65,17 @@ def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: st
     for name, value in changes.items():
         setattr(review, name, value)
     review.decided_by = reviewer
-    review.decided_at = timezone.now()
+    review.decided_at = at
     review.claimed_by = None
     review.claim_expires_at = None
     review.version += 1
+
+
+def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: str, **changes) -> Review:
+    review = _locked_review(suggestion)
+    _check_can_decide(review, reviewer=reviewer, version=version)
+    before = review.facts()
+    _apply_decision(review, reviewer=reviewer, at=timezone.now(), **changes)
     review.save()
     record_action(actor=reviewer, action=action, target=suggestion, before=before, after=review.facts())
     return review
@@ -317,18 +322,8 @@ def _bulk_decide(*, reviewer, reviews: list[Review], action: str, **changes) -> 
     changed = []
     for review in reviews:
         before = review.facts()
-        review.reject_reason = ""
-        review.decision_note = ""
-        review.duplicate_of = None
-        review.theme = None
-        for name, value in changes.items():
-            setattr(review, name, value)
-        review.decided_by = reviewer
-        review.decided_at = now
+        _apply_decision(review, reviewer=reviewer, at=now, **changes)
         review.updated_at = now
-        review.claimed_by = None
-        review.claim_expires_at = None
-        review.version += 1
         changed.append(review)
         record_action(
             actor=reviewer, action=action, target=Suggestion(pk=review.pk), before=before, after=review.facts()

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from suggestions.models import Suggestion
-from tests.suggestions.test_pipeline import IDEAS
+from tests.suggestions.ideas import IDEAS
 
 pytestmark = pytest.mark.django_db
 

@@ -137,7 +137,7 @@ def test_the_receipt_of_an_unknown_code_is_a_404(citizen):
 
 def test_the_live_lookup_lists_similar_suggestions_as_the_citizen_types(citizen, eager_tasks):
     from suggestions import pipeline
-    from tests.suggestions.test_pipeline import IDEAS, analysed
+    from tests.suggestions.ideas import IDEAS, analysed
 
     for bodies in IDEAS.values():
         for body in bodies:

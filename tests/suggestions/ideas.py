@@ -1,0 +1,41 @@
+"""Persian suggestions of four different ideas, three wordings each, and a way to analyse one as the worker
+does; shared by the analysis, board and view tests."""
+
+from django.test import TestCase
+
+from suggestions.models import Suggestion
+from suggestions.tasks import analyze_suggestion
+from tests.factories import SuggestionFactory
+
+HOURS = "پیشنهاد می‌کنم ساعت رأی‌گیری تا ساعت ۲۴ تمدید شود تا مردم مجبور نباشند همه در یک زمان به شعبه‌ها بروند."
+IDEAS = {
+    "hours": [
+        HOURS,
+        "لطفا زمان رای گیری را تا نیمه شب تمدید کنید که مردم همه با هم به شعبه ها نروند و شلوغی کم شود.",
+        "رأی‌گیری در دو روز برگزار شود تا جمعیت در شعبه‌ها پخش شود و ازدحام پیش نیاید.",
+    ],
+    "masks": [
+        "در ورودی همهٔ شعبه‌های اخذ رأی ماسک و دستکش رایگان به رأی‌دهندگان داده شود.",
+        "به هر رای دهنده در ورودی شعبه ماسک و دستکش مجانی بدهید تا بیماری پخش نشود.",
+        "مأموران شعبه باید دمای بدن رأی‌دهندگان را بسنجند و ماسک اضافه داشته باشند.",
+    ],
+    "ballots": [
+        "رأی‌گیری الکترونیک در شهرهای بزرگ اجرا شود تا زمان حضور در شعبه کوتاه شود.",
+        "با دستگاه‌های رأی‌گیری الکترونیکی، شمارش آرا سریع‌تر و حضور مردم در شعبه کوتاه‌تر می‌شود.",
+        "احراز هویت رأی‌دهندگان با کارت ملی هوشمند و بدون تماس دست انجام شود.",
+    ],
+    "observers": [
+        "شمارش آرا در همهٔ شعبه‌ها به صورت زنده از تلویزیون و اینترنت پخش شود.",
+        "ناظران مستقل و نمایندگان نامزدها در همهٔ شعبه‌ها هنگام شمارش آرا حضور داشته باشند.",
+        "نتیجهٔ هر شعبه بلافاصله پس از شمارش روی سایت وزارت کشور منتشر شود.",
+    ],
+}
+
+
+def analysed(body: str, title: str = "پیشنهاد برای انتخابات", **fields) -> Suggestion:
+    suggestion = SuggestionFactory(title=title, body=body, **fields)
+    # Run what waits for commit (adding to the band index), as a real worker's transaction would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        analyze_suggestion(suggestion.pk)
+    suggestion.refresh_from_db()
+    return suggestion
