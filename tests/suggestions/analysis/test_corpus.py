@@ -1,12 +1,10 @@
 import json
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
 from suggestions.analysis import analyze_corpus
-
-DEV_SET = Path("/work/shared/data/dev_suggestions.jsonl")
+from tests.shared_data import DEV_SET
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,7 @@ from suggestions.analysis import (
 from suggestions.analysis.corpus import _idea_units
 from suggestions.analysis.themes import significant_average_linkage
 from suggestions.analysis.vectors import is_finite_verb, stop_words
-
-DEV_SET = Path("/work/shared/data/dev_suggestions.jsonl")
+from tests.shared_data import DEV_SET
 
 
 @pytest.fixture(scope="module")
