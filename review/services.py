@@ -13,9 +13,9 @@ from portal.templatetags.persian import jalali_datetime
 from review.audit import record_action
 from review.models import OPEN_STATUSES, Recusal, RejectReason, Review, ReviewStatus
 from review.queries import QueueQuerySet
+from suggestions import pipeline
 from suggestions.choices import State
-from suggestions.models import DuplicateGroup, Suggestion, Theme, ThemeMembership
-from suggestions.pipeline import refresh_group
+from suggestions.models import Suggestion, Theme, ThemeMembership
 
 MAX_TAGS = 10
 
@@ -197,32 +197,14 @@ def mark_duplicate(*, suggestion: Suggestion, reviewer, original: Suggestion, ve
         duplicate_of=original,
     )
     original = Suggestion.objects.select_for_update().get(pk=original.pk)
-    group = original.duplicate_group
-    if group is None:
-        group = DuplicateGroup.objects.create(
-            canonical=original, first_seen=original.created_at, last_seen=original.created_at, size=1
-        )
-        Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
-    left = suggestion.duplicate_group
-    if left is None or left.pk != group.pk:
+    if suggestion.duplicate_group_id is None or suggestion.duplicate_group_id != original.duplicate_group_id:
+        if suggestion.duplicate_group_id is not None:
+            pipeline.leave_group(suggestion)
+        group = pipeline.group_with(original)
         Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=group, duplicate_score=None)
         suggestion.duplicate_group = group
-        refresh_group(group)
-        if left is not None:
-            _after_member_left(left, suggestion)
+        pipeline.refresh_group(group)
     return review
-
-
-def _after_member_left(group: DuplicateGroup, member: Suggestion) -> None:
-    remaining = Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk")
-    if remaining.count() < 2:
-        # One suggestion alone is no group: free it and drop the group.
-        remaining.update(duplicate_group=None, duplicate_score=None)
-        DuplicateGroup.objects.filter(pk=group.pk).delete()
-        return
-    if group.canonical_id == member.pk:
-        DuplicateGroup.objects.filter(pk=group.pk).update(canonical=remaining.first())
-    refresh_group(group)
 
 
 @transaction.atomic

@@ -212,18 +212,75 @@ def _near_group_target(near, signature) -> int | None:
 
 
 def _join_group(suggestion: Suggestion, other: Suggestion, signature) -> None:
-    group = other.duplicate_group
-    if group is None:
-        group = DuplicateGroup.objects.create(
-            canonical=other, first_seen=other.created_at, last_seen=other.created_at, size=1
-        )
-        Suggestion.objects.filter(pk=other.pk).update(duplicate_group=group, duplicate_score=1.0)
+    group = group_with(other)
     canonical_sig = stored_signatures([group.canonical_id]).get(group.canonical_id)
     score = analysis.estimated_jaccard(signature, canonical_sig) if canonical_sig is not None else 1.0
     suggestion.duplicate_group = group
     suggestion.duplicate_score = score
     suggestion.save(update_fields=["duplicate_group", "duplicate_score", "updated_at"])
     refresh_group(group)
+
+
+# Duplicate-group membership: the one place groups are made, left and dissolved, by the analysis and by
+# reviewers alike.
+
+
+def group_with(other: Suggestion) -> DuplicateGroup:
+    """The duplicate group `other` belongs to, made with `other` as its canonical member when it has none."""
+    group_id = Suggestion.objects.filter(pk=other.pk).values_list("duplicate_group_id", flat=True).first()
+    if group_id is not None:
+        return DuplicateGroup.objects.get(pk=group_id)
+    group = DuplicateGroup.objects.create(
+        canonical_id=other.pk, first_seen=other.created_at, last_seen=other.created_at, size=1
+    )
+    Suggestion.objects.filter(pk=other.pk).update(duplicate_group=group, duplicate_score=1.0)
+    other.duplicate_group, other.duplicate_score = group, 1.0
+    return group
+
+
+def leave_group(suggestion: Suggestion) -> DuplicateGroup | None:
+    """Take a suggestion out of its duplicate group. A group left with one member is dissolved (None is
+    returned); one that lost its canonical member hands that role to its earliest member and is rescored."""
+    group_id = Suggestion.objects.filter(pk=suggestion.pk).values_list("duplicate_group_id", flat=True).first()
+    now = timezone.now()
+    Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=None, duplicate_score=None, updated_at=now)
+    suggestion.duplicate_group, suggestion.duplicate_score = None, None
+    group = DuplicateGroup.objects.filter(pk=group_id).first() if group_id else None
+    if group is None:
+        return None
+    rest = list(
+        Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk").values_list("pk", flat=True)
+    )
+    if len(rest) < 2:
+        # One suggestion alone is no group: the last member reads as a unique suggestion again.
+        Suggestion.objects.filter(pk__in=rest).update(duplicate_group=None, duplicate_score=None, updated_at=now)
+        group.delete()
+        return None
+    if group.canonical_id == suggestion.pk:
+        # The earliest remaining member stands in, as the analysis itself would have chosen.
+        group.canonical_id = rest[0]
+        group.canonical_chosen_by_reviewer = False
+        group.save(update_fields=["canonical", "canonical_chosen_by_reviewer"])
+        rescore_group(group, rest)
+    refresh_group(group)
+    group.refresh_from_db()
+    return group
+
+
+def rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
+    """Each member's score is its estimated similarity to the canonical member, as the analysis wrote it."""
+    signatures = stored_signatures(member_ids)
+    base = signatures.get(group.canonical_id)
+    changed = []
+    for pk in member_ids:
+        if pk == group.canonical_id:
+            score = 1.0
+        elif base is not None and pk in signatures:
+            score = float(analysis.estimated_jaccard(signatures[pk], base))
+        else:
+            continue
+        changed.append(Suggestion(pk=pk, duplicate_score=score))
+    Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
 
 
 def refresh_group(group: DuplicateGroup) -> None:

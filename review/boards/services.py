@@ -44,7 +44,7 @@ def choose_canonical(*, group: DuplicateGroup, suggestion: Suggestion, actor) ->
     group.canonical_id = suggestion.pk
     group.canonical_chosen_by_reviewer = True
     group.save(update_fields=["canonical", "canonical_chosen_by_reviewer"])
-    _rescore(group, members)
+    pipeline.rescore_group(group, members)
     pipeline.refresh_group(group)
     record_action(
         actor=actor,
@@ -64,7 +64,7 @@ def split_member(*, group: DuplicateGroup, suggestion: Suggestion, actor) -> Dup
     members = _member_ids(group)
     _require_member(suggestion, members)
     before = {"group": group.pk, "canonical": group.canonical_id, "size": len(members)}
-    remaining = _remove_member(group, suggestion, members)
+    remaining = pipeline.leave_group(suggestion)
     record_action(
         actor=actor,
         action="duplicates.split_member",
@@ -89,7 +89,7 @@ def mark_not_duplicate(*, group: DuplicateGroup, suggestion: Suggestion, actor) 
         batch_size=1000,
     )
     before = {"group": group.pk, "canonical": group.canonical_id, "size": len(members)}
-    remaining = _remove_member(group, suggestion, members)
+    remaining = pipeline.leave_group(suggestion)
     record_action(
         actor=actor,
         action="duplicates.not_duplicate",
@@ -115,43 +115,6 @@ def _member_ids(group: DuplicateGroup) -> list[int]:
 def _require_member(suggestion: Suggestion, member_ids: list[int]) -> None:
     if suggestion.pk not in member_ids:
         raise BoardError("این پیشنهاد عضو این گروه نیست.")
-
-
-def _remove_member(group: DuplicateGroup, suggestion: Suggestion, member_ids: list[int]) -> DuplicateGroup | None:
-    now = timezone.now()
-    Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=None, duplicate_score=None, updated_at=now)
-    suggestion.duplicate_group, suggestion.duplicate_score = None, None
-    rest = [pk for pk in member_ids if pk != suggestion.pk]
-    if len(rest) < 2:
-        # One suggestion alone is no group: the last member reads as a unique suggestion again.
-        Suggestion.objects.filter(pk__in=rest).update(duplicate_group=None, duplicate_score=None, updated_at=now)
-        group.delete()
-        return None
-    if group.canonical_id == suggestion.pk:
-        # The earliest remaining member stands in, as the analysis itself would have chosen.
-        group.canonical_id = rest[0]
-        group.canonical_chosen_by_reviewer = False
-        group.save(update_fields=["canonical", "canonical_chosen_by_reviewer"])
-        _rescore(group, rest)
-    pipeline.refresh_group(group)
-    group.refresh_from_db()
-    return group
-
-
-def _rescore(group: DuplicateGroup, member_ids: list[int]) -> None:
-    """Each member's score is its estimated similarity to the canonical member, as the analysis wrote it."""
-    signatures = pipeline.stored_signatures(member_ids)
-    base = signatures.get(group.canonical_id)
-    changed = []
-    for pk in member_ids:
-        if pk == group.canonical_id:
-            score = 1.0
-        elif base is not None and pk in signatures:
-            score = float(analysis.estimated_jaccard(signatures[pk], base))
-        else:
-            continue
-        changed.append(Suggestion(pk=pk, duplicate_score=score))
-    Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
 
 
 # Themes -------------------------------------------------------------------------------------------------

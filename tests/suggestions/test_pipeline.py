@@ -187,3 +187,18 @@ def test_a_cluster_made_only_of_reviewer_placements_makes_no_empty_theme():
     pipeline.recluster(n_themes=4)
     for theme in Theme.objects.filter(is_active=True):
         assert ThemeMembership.objects.filter(theme=theme).exists(), theme.label
+
+
+def test_a_canonical_member_leaving_hands_its_role_to_the_earliest_member_and_forgets_the_reviewer_choice():
+    first, second, third = (analysed(HOURS) for _ in range(3))
+    group = first.duplicate_group
+    DuplicateGroup.objects.filter(pk=group.pk).update(canonical_chosen_by_reviewer=True)
+    kept = pipeline.leave_group(first)
+    assert kept.canonical_id == second.pk and not kept.canonical_chosen_by_reviewer and kept.size == 2
+
+
+def test_a_group_left_with_one_member_is_dissolved():
+    first, second = analysed(HOURS), analysed(HOURS)
+    assert pipeline.leave_group(second) is None
+    first.refresh_from_db()
+    assert first.duplicate_group is None and not DuplicateGroup.objects.exists()
