@@ -190,9 +190,8 @@ def test_a_cluster_made_only_of_reviewer_placements_makes_no_empty_theme():
 
 
 def test_a_canonical_member_leaving_hands_its_role_to_the_earliest_member_and_forgets_the_reviewer_choice():
-    first, second, third = (analysed(HOURS) for _ in range(3))
-    group = first.duplicate_group
-    DuplicateGroup.objects.filter(pk=group.pk).update(canonical_chosen_by_reviewer=True)
+    first, second, _third = (analysed(HOURS) for _ in range(3))
+    DuplicateGroup.objects.update(canonical_chosen_by_reviewer=True)
     kept = pipeline.leave_group(first)
     assert kept.canonical_id == second.pk and not kept.canonical_chosen_by_reviewer and kept.size == 2
 
