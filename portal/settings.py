@@ -307,6 +307,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Task modules autodiscovery does not find (it looks for <app>/tasks.py only).
 CELERY_IMPORTS = ["review.reports.tasks"]
+# The e5 vectors (tens of ms each, a backlog of hours when a collection is imported) have a queue of their own,
+# consumed by a worker of their own, so the analysis a citizen waits for never queues behind them.
+CELERY_TASK_ROUTES = {"suggestions.embed_suggestion": {"queue": "semantic"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {
@@ -320,6 +323,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-suggestions": {"task": "suggestions.sweep_stuck_suggestions", "schedule": SWEEP_INTERVAL_SECONDS},
+    "sweep-missing-embeddings": {"task": "suggestions.sweep_missing_embeddings", "schedule": SWEEP_INTERVAL_SECONDS},
     "record-heartbeat": {"task": "portal.record_heartbeat", "schedule": HEARTBEAT_INTERVAL_SECONDS},
     "recluster-themes-if-due": {"task": "suggestions.recluster_themes_if_due", "schedule": RECLUSTER_CHECK_SECONDS},
     "purge-expired-contacts": {"task": "suggestions.purge_expired_contacts", "schedule": 6 * 3600},

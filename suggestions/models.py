@@ -226,3 +226,35 @@ class ThemeSnapshot(models.Model):
 
     def __str__(self):
         return f"snapshot {self.version}"
+
+
+class SuggestionEmbedding(models.Model):
+    """The e5 vector of an analysed suggestion, made later on the slow queue; the lexical analysis never waits
+    for it, and a suggestion whose vector cannot be made stays analysed."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "در صف"
+        EMBEDDING = "embedding", "در حال محاسبه"
+        STORED = "stored", "ذخیره شد"
+        FAILED = "failed", "ناموفق"
+
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # 384 float16 values (768 bytes): half precision changes no cosine by more than 0.001.
+    vector = models.BinaryField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    stored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "بردار معنایی"
+        verbose_name_plural = "بردارهای معنایی"
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"], name="embedding_state_age"),
+            # Each process's vector matrix reads the vectors stored since it last looked.
+            models.Index(fields=["stored_at"], name="embedding_stored_at"),
+        ]
+
+    def __str__(self):
+        return f"بردار پیشنهاد {self.suggestion_id} ({self.get_state_display()})"

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from suggestions import analysis
+from suggestions import analysis, semantic
+from suggestions.analysis.vectors import SEMANTIC_WEIGHT
 from suggestions.choices import State
 from suggestions.models import (
     DuplicateGroup,
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 SIMILAR_K = 5
 THEME_POOL = 2000  # most recent members of a theme searched for similar suggestions
+SEMANTIC_CANDIDATES = 20  # e5 neighbours weighed beside the lexical list
 _lock = threading.Lock()
 
 
@@ -186,12 +188,7 @@ def analyse_suggestion_text(suggestion: Suggestion) -> None:
         suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
         if group_target is not None:
             _join_group(suggestion, Suggestion.objects.get(pk=group_target), signature)
-        similar = _similar_for(suggestion, display, near)
-        SimilarSuggestion.objects.filter(suggestion=suggestion).delete()
-        SimilarSuggestion.objects.bulk_create(
-            SimilarSuggestion(suggestion=suggestion, other_id=pk, score=score, rank=rank)
-            for rank, (pk, score) in enumerate(similar)
-        )
+        store_similar(suggestion, _similar_for(suggestion, display, near))
         _place_in_theme(suggestion, display)
     transaction.on_commit(lambda: index.add(suggestion.pk, signature))
 
@@ -299,23 +296,66 @@ def refresh_group(group: DuplicateGroup) -> None:
     )
 
 
-def _similar_for(suggestion: Suggestion, display: str, near) -> list[tuple[int, float]]:
+def _own_group(suggestion: Suggestion) -> set[int]:
+    if not suggestion.duplicate_group_id:
+        return set()
+    return set(Suggestion.objects.filter(duplicate_group_id=suggestion.duplicate_group_id).values_list("pk", flat=True))
+
+
+def _best_similar(suggestion: Suggestion, scores: dict[int, float]) -> list[tuple[int, float]]:
     """Up to five other suggestions outside the suggestion's own group, best first."""
-    own_group = set()
-    if suggestion.duplicate_group_id:
-        own_group = set(
-            Suggestion.objects.filter(duplicate_group_id=suggestion.duplicate_group_id).values_list("pk", flat=True)
-        )
-    scores: dict[int, float] = {}
-    for dup in near:
-        scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
-    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}):
-        scores[pk] = max(scores.get(pk, 0.0), score)
+    own_group = _own_group(suggestion)
     ranked = sorted(
         ((pk, s) for pk, s in scores.items() if pk not in own_group and pk != suggestion.pk),
         key=lambda item: (-item[1], item[0]),
     )
     return [(pk, round(score, 4)) for pk, score in ranked[:SIMILAR_K]]
+
+
+def store_similar(suggestion: Suggestion, similar: list[tuple[int, float]]) -> None:
+    SimilarSuggestion.objects.filter(suggestion=suggestion).delete()
+    SimilarSuggestion.objects.bulk_create(
+        SimilarSuggestion(suggestion=suggestion, other_id=pk, score=score, rank=rank)
+        for rank, (pk, score) in enumerate(similar)
+    )
+
+
+def _similar_for(suggestion: Suggestion, display: str, near) -> list[tuple[int, float]]:
+    """The lexical list: near-duplicates and the most alike members of the nearest theme."""
+    scores: dict[int, float] = {}
+    for dup in near:
+        scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
+    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}):
+        scores[pk] = max(scores.get(pk, 0.0), score)
+    return _best_similar(suggestion, scores)
+
+
+def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
+    """The similar list re-ranked with the suggestion's e5 neighbours, scored as the batch path scores them:
+    the mean of the lexical and e5 cosines, never below the near-duplicate or lexical score listed before.
+    A paraphrase in other words, which shares few words and may sit in another theme, is found this way."""
+    index = semantic.vector_index()
+    listed = dict(SimilarSuggestion.objects.filter(suggestion=suggestion).values_list("other_id", "score"))
+    found = dict(index.nearest(vector, k=SEMANTIC_CANDIDATES, exclude={suggestion.pk, *_own_group(suggestion)}))
+    meaning = {**index.cosines(vector, listed), **found}
+    # The matrix may still hold a suggestion deleted since; only analysed ones are listed.
+    texts = dict(Suggestion.objects.analysed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
+    words = _lexical_cosines(suggestion.normalized_text, texts)
+    scores = {}
+    for pk in texts:
+        blended = (1 - SEMANTIC_WEIGHT) * words.get(pk, 0.0) + SEMANTIC_WEIGHT * meaning[pk] if pk in meaning else 0.0
+        scores[pk] = max(listed.get(pk, 0.0), blended)
+    return _best_similar(suggestion, scores)
+
+
+def _lexical_cosines(display: str, texts: dict[int, str]) -> dict[int, float]:
+    snapshot = current_snapshot()
+    if snapshot is None or not texts:
+        return {}
+    pks = list(texts)
+    matrix = snapshot.vectorizer.transform([texts[pk] for pk in pks])
+    cosines = (matrix @ snapshot.vectorizer.transform([display]).T).toarray().ravel()
+    return {pk: float(cosine) for pk, cosine in zip(pks, cosines, strict=True)}
 
 
 def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:

@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from suggestions import pipeline
+from suggestions import pipeline, semantic
 from suggestions.choices import State
-from suggestions.models import Contact, Suggestion, Topic
+from suggestions.models import Contact, Suggestion, SuggestionEmbedding, Topic
 from suggestions.tracking import new_tracking_code
 
 logger = logging.getLogger(__name__)
@@ -167,3 +167,95 @@ def sweep_stuck_suggestions() -> dict[str, int]:
 def purge_expired_contacts() -> int:
     deleted, _ = Contact.objects.filter(purge_after__lt=timezone.localdate()).delete()
     return deleted
+
+
+# The semantic tier: an e5 vector per analysed suggestion, made on the slow queue after the analysis. A
+# failure here never touches the suggestion's state: its lexical analysis stands.
+
+
+def enqueue_embedding(suggestion_id: int) -> bool:
+    """Queue the e5 vector of an analysed suggestion; a broker that is down is left to the sweeper."""
+    from suggestions.tasks import embed_suggestion
+
+    try:
+        embed_suggestion.apply_async(args=[suggestion_id], retry=False)
+    except Exception as exc:
+        logger.warning("Broker unavailable; the vector of suggestion %s waits for the sweeper (%s)", suggestion_id, exc)
+        return False
+    return True
+
+
+def claim_for_embedding(*, suggestion_id: int) -> bool:
+    """Move an analysed suggestion's vector to embedding. False when it is stored or failed, another delivery
+    took it, or the suggestion is not analysed."""
+    if not Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSED).exists():
+        return False
+    SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=suggestion_id)], ignore_conflicts=True)
+    claimed = SuggestionEmbedding.objects.filter(
+        suggestion_id=suggestion_id, state=SuggestionEmbedding.State.PENDING
+    ).update(state=SuggestionEmbedding.State.EMBEDDING, attempts=F("attempts") + 1, state_changed_at=timezone.now())
+    return claimed == 1
+
+
+def do_embed(*, suggestion_id: int) -> None:
+    """Embed a claimed suggestion's text, store the vector and re-rank its similar suggestions with it."""
+    suggestion = Suggestion.objects.get(pk=suggestion_id)
+    vector = semantic.embed(suggestion.normalized_text)
+    similar = pipeline.similar_with_meaning(suggestion, vector)
+    now = timezone.now()
+    with transaction.atomic():
+        stored = SuggestionEmbedding.objects.filter(
+            suggestion_id=suggestion_id, state=SuggestionEmbedding.State.EMBEDDING
+        ).update(
+            state=SuggestionEmbedding.State.STORED,
+            vector=semantic.vector_to_bytes(vector),
+            stored_at=now,
+            state_changed_at=now,
+            last_error="",
+        )
+        if not stored:
+            # The sweeper gave this vector to another delivery meanwhile; let that one write.
+            logger.info("The vector of suggestion %s was no longer being made; not written", suggestion_id)
+            return
+        pipeline.store_similar(suggestion, similar)
+    semantic.vector_index().add(suggestion_id, vector)
+
+
+def release_embedding_after_failure(*, suggestion_id: int, error: Exception) -> str:
+    """Give a failed vector back to the sweeper, or give it up after the last attempt."""
+    embedding = SuggestionEmbedding.objects.get(suggestion_id=suggestion_id)
+    state = SuggestionEmbedding.State.PENDING
+    if embedding.attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
+        state = SuggestionEmbedding.State.FAILED
+    SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state=SuggestionEmbedding.State.EMBEDDING).update(
+        state=state, state_changed_at=timezone.now(), last_error=f"{error.__class__.__name__}: {error}"[:200]
+    )
+    return state
+
+
+def sweep_missing_embeddings() -> dict[str, int]:
+    """Enqueue the vectors of analysed suggestions never embedded, or waiting or embedding too long."""
+    age = timezone.timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    now = timezone.now()
+    stale = SuggestionEmbedding.objects.filter(
+        state__in=[SuggestionEmbedding.State.PENDING, SuggestionEmbedding.State.EMBEDDING],
+        state_changed_at__lt=now - age,
+    )
+    failed = stale.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
+        state=SuggestionEmbedding.State.FAILED, state_changed_at=now, last_error="تعداد تلاش‌ها به پایان رسید"
+    )
+    # An embedding row this old belongs to a worker that died; the lines below enqueue it again.
+    stale.filter(state=SuggestionEmbedding.State.EMBEDDING).update(state=SuggestionEmbedding.State.PENDING)
+    ids = list(stale.filter(state=SuggestionEmbedding.State.PENDING).values_list("pk", flat=True)[:5000])
+    # Analysed before this tier existed, or while the broker refused the task.
+    never = Suggestion.objects.analysed().filter(embedding__isnull=True, analysed_at__lt=now - age)
+    ids += list(never.order_by("analysed_at").values_list("pk", flat=True)[: 5000 - len(ids)])
+    requeued = 0
+    for pk in ids:
+        if not enqueue_embedding(pk):
+            break
+        # A row with a fresh clock: the next sweep leaves it alone while it waits in the queue.
+        SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=pk)], ignore_conflicts=True)
+        SuggestionEmbedding.objects.filter(pk=pk, state=SuggestionEmbedding.State.PENDING).update(state_changed_at=now)
+        requeued += 1
+    return {"embeddings_failed": failed, "embeddings_requeued": requeued}

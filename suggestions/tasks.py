@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 
 from suggestions import pipeline, services
 
@@ -19,11 +20,32 @@ def analyze_suggestion(suggestion_id: int) -> None:
     except Exception as exc:
         state = services.release_after_failure(suggestion_id=suggestion_id, error=exc)
         logger.exception("Analysis of suggestion %s failed; now %s", suggestion_id, state)
+        return
+    # The slow tier follows on its own queue; its claim ignores a suggestion another delivery analysed.
+    transaction.on_commit(lambda: services.enqueue_embedding(suggestion_id))
+
+
+@shared_task(name="suggestions.embed_suggestion")
+def embed_suggestion(suggestion_id: int) -> None:
+    """The e5 vector of an analysed suggestion, and its similar list re-ranked with it. On a queue of its own,
+    so the fast analysis never waits behind it; a failure leaves the lexical result as it was."""
+    if not services.claim_for_embedding(suggestion_id=suggestion_id):
+        return
+    try:
+        services.do_embed(suggestion_id=suggestion_id)
+    except Exception as exc:
+        state = services.release_embedding_after_failure(suggestion_id=suggestion_id, error=exc)
+        logger.exception("The vector of suggestion %s could not be made; now %s", suggestion_id, state)
 
 
 @shared_task(name="suggestions.sweep_stuck_suggestions")
 def sweep_stuck_suggestions() -> dict[str, int]:
     return services.sweep_stuck_suggestions()
+
+
+@shared_task(name="suggestions.sweep_missing_embeddings")
+def sweep_missing_embeddings() -> dict[str, int]:
+    return services.sweep_missing_embeddings()
 
 
 @shared_task(name="suggestions.purge_expired_contacts")

@@ -42,11 +42,13 @@ def _isolated_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_band_index():
-    from suggestions import pipeline
+    from suggestions import pipeline, semantic
 
     pipeline.reset_band_index()
+    semantic.reset_vector_index()
     yield
     pipeline.reset_band_index()
+    semantic.reset_vector_index()
 
 
 @pytest.fixture
@@ -65,6 +67,15 @@ def eager_tasks():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(scope="session")
+def e5_model():
+    """The real e5 model, loaded once for the whole session (0.7 s) and kept by the analysis package's cache;
+    tests that make vectors ask for it so the load is not timed inside one of them."""
+    from suggestions import semantic
+
+    semantic.embed("مدل معنایی")
 
 
 @pytest.fixture
