@@ -44,11 +44,18 @@ def check_rate(*, scope: str, ip: str, rate: str) -> Verdict:
     window_start = now - now % window
     key = f"rl:{scope}:{hash_ip(ip)[:32]}:{window_start}"
     try:
-        cache.add(key, 0, timeout=window + 1)
-        count = cache.incr(key)
+        count = _count_hit(key, timeout=window + 1)
     except Exception as exc:  # any cache failure: fail open, and say so in the log
         logger.warning("Rate limit cache unavailable (%s); letting the request through", exc.__class__.__name__)
         return Verdict(allowed=True)
     if count > limit:
         return Verdict(allowed=False, retry_after=window_start + window - now)
     return Verdict(allowed=True)
+
+
+def _count_hit(key: str, *, timeout: int) -> int:
+    count_hit = getattr(cache, "count_hit", None)  # portal.cache.RedisCache: one round trip
+    if count_hit is not None:
+        return count_hit(key, timeout)
+    cache.add(key, 0, timeout=timeout)
+    return cache.incr(key)

@@ -104,7 +104,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -213,6 +213,7 @@ SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", default="10/600")  # submissions pe
 TRACK_RATE_LIMIT = env("TRACK_RATE_LIMIT", default="30/600")  # tracking-code look-ups per seconds, per address
 SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", default="120/600")  # live similar look-ups while typing
 FORM_MIN_FILL_SECONDS = env.float("FORM_MIN_FILL_SECONDS", default=3.0)
+TOPIC_CACHE_SECONDS = env.float("TOPIC_CACHE_SECONDS", default=10.0)  # how long a process keeps the topic list
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
 
 # Review.
