@@ -9,6 +9,11 @@ class TopicAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_delete_permission(self, request, obj=None):
+        # A topic is retired by deactivating it: suggestions and reports keep pointing at it, and the web
+        # processes' topic lists (suggestions.topic_cache) never offer one that is gone.
+        return False
+
 
 @admin.register(Suggestion)
 class SuggestionAdmin(admin.ModelAdmin):

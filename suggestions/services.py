@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -51,54 +52,48 @@ def submit_suggestion(
 ) -> Suggestion:
     """Store a suggestion with its contact details in one transaction. The same idempotency key twice
     returns the first suggestion instead of making a second one."""
-    if idempotency_key is not None:
-        existing = Suggestion.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            suggestion = _create_with_unique_code(
-                role=role,
-                province=province,
-                topic=topic,
-                title=title,
-                body=body,
-                ip_hash=ip_hash,
-                idempotency_key=idempotency_key,
-                source=source,
-            )
-            if name or email or phone:
-                Contact.objects.create(
-                    suggestion=suggestion,
-                    name=name,
-                    email=email,
-                    phone=phone,
-                    consent=consent,
-                    purge_after=Contact.purge_date_from(suggestion.created_at),
-                )
-            transaction.on_commit(lambda: enqueue_analysis(suggestion.pk))
-    except IntegrityError:
-        # A double click raced us to the same idempotency key: the other request stored it.
-        if idempotency_key is None:
-            raise
-        return Suggestion.objects.get(idempotency_key=idempotency_key)
-    return suggestion
-
-
-def _create_with_unique_code(**fields) -> Suggestion:
-    # 53 random bits: a clash is so rare that asking the database first would cost more than it saves; the
-    # unique index refuses one, and a fresh code is drawn.
+    fields = {
+        "role": role,
+        "province": province,
+        "topic": topic,
+        "title": title,
+        "body": body,
+        "ip_hash": ip_hash,
+        "idempotency_key": idempotency_key,
+        "source": source,
+    }
+    contact = None
+    if name or email or phone:
+        contact = {"name": name, "email": email, "phone": phone, "consent": consent}
+    # No look-up first: the unique index on the idempotency key refuses a double click's second insert.
     for _ in range(4):
         try:
-            with transaction.atomic():
-                return Suggestion.objects.create(tracking_code=new_tracking_code(), **fields)
+            suggestion = _insert(fields, contact)
         except IntegrityError:
-            if (
-                fields.get("idempotency_key") is not None
-                and Suggestion.objects.filter(idempotency_key=fields["idempotency_key"]).exists()
-            ):
-                raise
+            if idempotency_key is not None:
+                existing = Suggestion.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return existing
+            # Otherwise the tracking code was taken: 53 random bits make that so rare that asking the
+            # database first would cost more than drawing a fresh code now and then.
+            continue
+        transaction.on_commit(partial(enqueue_analysis, suggestion.pk))
+        return suggestion
     raise RuntimeError("could not draw an unused tracking code")
+
+
+def _insert(fields: dict, contact: dict | None) -> Suggestion:
+    if contact is None and not transaction.get_connection().in_atomic_block:
+        # One INSERT is atomic on its own; a transaction around it would only add round trips. Inside a caller's
+        # transaction the savepoint below is what lets a refused insert leave that transaction usable.
+        return Suggestion.objects.create(tracking_code=new_tracking_code(), **fields)
+    with transaction.atomic():
+        suggestion = Suggestion.objects.create(tracking_code=new_tracking_code(), **fields)
+        if contact is not None:
+            Contact.objects.create(
+                suggestion=suggestion, purge_after=Contact.purge_date_from(suggestion.created_at), **contact
+            )
+    return suggestion
 
 
 def claim_for_analysis(*, suggestion_id: int) -> bool:

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +13,7 @@ from suggestions.forms import SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Topic
 from suggestions.services import submit_suggestion
 from suggestions.text import clean_user_text
+from suggestions.topic_cache import active_topics
 from suggestions.tracking import parse_tracking_code
 
 SIMILAR_MIN_CHARS = 20
@@ -33,21 +34,25 @@ def home(request):
 
 
 # The blank form is the busiest page in a call for ideas. Its markup is the same for everyone but for three
-# values, so it is rendered once per process (and per set of topics) with placeholders filled in per request.
+# values, so it is rendered once per process (and per set of topics) with placeholders filled in per request:
+# the whole page for visitors who are not signed in, the form alone for staff, whose page header differs.
 _CLOCK_PLACEHOLDER = "FORMCLOCKPLACEHOLDER"
 _KEY_PLACEHOLDER = "00000000-0000-4000-8000-00000000beef"
 _CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER"
 _blank_forms: dict[tuple, str] = {}
 
 
-def blank_form_html(request) -> str:
-    topics = tuple(Topic.objects.filter(is_active=True).values_list("pk", "name", "position"))
-    markup = _blank_forms.get(topics)
+def _blank_form_markup(request, *, whole_page: bool) -> str:
+    key = (whole_page, *((topic.pk, topic.name, topic.position) for topic in active_topics()))
+    markup = _blank_forms.get(key)
     if markup is None:
         form = SuggestionForm(initial={"form_clock": _CLOCK_PLACEHOLDER, "idempotency_key": _KEY_PLACEHOLDER})
         markup = render_to_string("suggestions/_suggestion_form.html", {"form": form, "csrf_token": _CSRF_PLACEHOLDER})
-        _blank_forms.clear()
-        _blank_forms[topics] = markup
+        if whole_page:
+            markup = render_to_string("suggestions/suggest.html", {"form_html": markup}, request=request)
+        if len(_blank_forms) >= 4:  # the topics changed: drop the old renderings
+            _blank_forms.clear()
+        _blank_forms[key] = markup
     fresh = SuggestionForm.fresh_hidden_values()
     return (
         markup.replace(_CLOCK_PLACEHOLDER, fresh["form_clock"])
@@ -59,7 +64,10 @@ def blank_form_html(request) -> str:
 @require_http_methods(["GET", "POST"])
 def suggest(request):
     if request.method == "GET":
-        return render(request, "suggestions/suggest.html", {"form_html": blank_form_html(request)})
+        if request.user.is_authenticated:
+            form_html = _blank_form_markup(request, whole_page=False)
+            return render(request, "suggestions/suggest.html", {"form_html": form_html})
+        return HttpResponse(_blank_form_markup(request, whole_page=True))
     form = SuggestionForm(request.POST)
     if not form.is_valid():
         return render(request, "suggestions/suggest.html", {"form": form}, status=400)

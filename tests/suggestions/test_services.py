@@ -14,7 +14,7 @@ def submit(**overrides):
     fields = {
         "role": "citizen",
         "province": "tehran",
-        "topic": Topic.objects.get(slug="observation"),
+        "topic": overrides.pop("topic", None) or Topic.objects.get(slug="observation"),
         "title": "پخش زندهٔ شمارش آرا",
         "body": "شمارش آرا در همهٔ شعبه‌ها به صورت زنده پخش شود تا اعتماد عمومی بیشتر شود.",
     }
@@ -69,3 +69,25 @@ def test_a_broker_that_is_down_still_gives_a_receipt(django_capture_on_commit_ca
     suggestion.refresh_from_db()
     assert suggestion.tracking_code
     assert suggestion.state == State.RECEIVED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_outside_any_transaction_stores_one_suggestion(seeded_topics, dead_broker):
+    # As in a web request: no surrounding transaction, so the refused second insert must not poison one.
+    key = uuid.uuid4()
+    first, second = submit(idempotency_key=key), submit(idempotency_key=key)
+    assert first.pk == second.pk
+    assert Suggestion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_without_contact_details_is_one_insert_without_a_savepoint(seeded_topics, dead_broker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    topic = Topic.objects.get(slug="observation")
+    with CaptureQueriesContext(connection) as captured:
+        submit(topic=topic)
+    statements = [query["sql"].split()[0].upper() for query in captured]
+    assert statements[0] == "INSERT", captured.captured_queries
+    assert "SAVEPOINT" not in statements
