@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from portal.templatetags.persian import jalali_datetime
@@ -81,32 +80,6 @@ def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: st
     return review
 
 
-def _place_in_theme(suggestion_ids: list[int], theme: Theme) -> None:
-    """Pin suggestions to a theme as a reviewer's placement, which re-clustering keeps, and recount sizes."""
-    old_themes = set(
-        ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).values_list("theme_id", flat=True)
-    )
-    now = timezone.now()
-    ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).update(
-        theme=theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now, score=1.0
-    )
-    have = set(ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).values_list("suggestion_id", flat=True))
-    ThemeMembership.objects.bulk_create(
-        ThemeMembership(
-            suggestion_id=pk, theme=theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now, score=1.0
-        )
-        for pk in suggestion_ids
-        if pk not in have
-    )
-    sizes = dict(
-        ThemeMembership.objects.filter(theme_id__in=old_themes | {theme.pk})
-        .values_list("theme_id")
-        .annotate(n=Count("pk"))
-    )
-    for theme_id in old_themes | {theme.pk}:
-        Theme.objects.filter(pk=theme_id).update(size=sizes.get(theme_id, 0))
-
-
 @transaction.atomic
 def claim_next_suggestion(*, reviewer, queue: QueueQuerySet) -> Suggestion | None:
     """Claim the oldest unclaimed suggestion of a filtered queue for REVIEW_CLAIM_MINUTES. Rows another
@@ -159,7 +132,7 @@ def accept_suggestion(*, suggestion: Suggestion, reviewer, theme: Theme, version
         status=ReviewStatus.ACCEPTED,
         theme=theme,
     )
-    _place_in_theme([suggestion.pk], theme)
+    pipeline.pin_to_theme([suggestion.pk], theme)
     return review
 
 
@@ -391,5 +364,5 @@ def bulk_move_to_theme(*, suggestion_ids: list[int], reviewer, theme: Theme) -> 
             after={**review.facts(), "placed_in": theme.pk},
         )
     Review.objects.bulk_update(reviews, ["theme", "updated_at"], batch_size=500)
-    _place_in_theme([review.pk for review in reviews], theme)
+    pipeline.pin_to_theme([review.pk for review in reviews], theme)
     return BulkResult(changed=[review.pk for review in reviews], skipped=skipped)

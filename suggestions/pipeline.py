@@ -447,6 +447,34 @@ def _place_in_theme(suggestion: Suggestion, display: str) -> None:
     Theme.objects.filter(pk=theme_id).update(size=ThemeMembership.objects.filter(theme_id=theme_id).count())
 
 
+def pin_to_theme(suggestion_ids: list[int], theme: Theme, *, retire_emptied: bool = False) -> dict[int, int]:
+    """Place suggestions in a theme as a reviewer's choice, which re-analysis and re-clustering never override,
+    and recount the themes they left and joined; with `retire_emptied`, a theme left with no member is retired.
+    Runs inside the caller's transaction. Returns the theme each suggestion was in before (none: absent)."""
+    previous = dict(
+        ThemeMembership.objects.select_for_update()
+        .filter(suggestion_id__in=suggestion_ids)
+        .values_list("suggestion_id", "theme_id")
+    )
+    placement = {"theme": theme, "source": ThemeMembership.Source.REVIEWER, "assigned_at": timezone.now(), "score": 1.0}
+    ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).update(**placement)
+    ThemeMembership.objects.bulk_create(
+        ThemeMembership(suggestion_id=pk, **placement) for pk in suggestion_ids if pk not in previous
+    )
+    for theme_id in set(previous.values()) - {theme.pk}:
+        recount_theme(theme_id, retire_when_empty=retire_emptied)
+    recount_theme(theme.pk)
+    return previous
+
+
+def recount_theme(theme_id: int, *, retire_when_empty: bool = False) -> None:
+    size = ThemeMembership.objects.filter(theme_id=theme_id).count()
+    fields = {"size": size, "updated_at": timezone.now()}
+    if retire_when_empty and size == 0:
+        fields["is_active"] = False
+    Theme.objects.filter(pk=theme_id).update(**fields)
+
+
 def similar_to_text(text: str) -> list[Suggestion]:
     """For a text being typed: up to five analysed suggestions like it, near-duplicates first."""
     display = analysis.display_form(text)

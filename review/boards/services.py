@@ -155,7 +155,7 @@ def merge_themes(*, source: Theme, target: Theme, actor) -> Theme:
     source.is_active = False
     source.size = 0
     source.save(update_fields=["is_active", "size", "updated_at"])
-    _recount(target)
+    pipeline.recount_theme(target.pk)
     target.refresh_from_db()
     record_action(
         actor=actor,
@@ -186,19 +186,8 @@ def move_to_theme(*, suggestions: Iterable[Suggestion], to_theme: Theme, actor, 
         raise BoardError("برخی از پیشنهادهای انتخاب‌شده در این محور نیستند؛ صفحه را تازه کنید.")
     if all(current.get(pk) == to_theme.pk for pk in ids):
         raise BoardError("پیشنهادهای انتخاب‌شده هم‌اکنون در همین محور هستند.")
-    now = timezone.now()
-    ThemeMembership.objects.filter(suggestion_id__in=ids).update(
-        theme=to_theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now
-    )
-    ThemeMembership.objects.bulk_create(
-        ThemeMembership(suggestion_id=pk, theme=to_theme, source=ThemeMembership.Source.REVIEWER, assigned_at=now)
-        for pk in ids
-        if pk not in current
-    )
+    pipeline.pin_to_theme(ids, to_theme, retire_emptied=True)
     _follow_in_reviews(ids, to_theme)
-    for old_theme_id in set(current.values()) - {to_theme.pk}:
-        _recount(Theme(pk=old_theme_id), retire_when_empty=True)
-    _recount(to_theme)
     for pk in ids:
         record_action(
             actor=actor,
@@ -230,8 +219,8 @@ def split_theme(*, theme: Theme, suggestions: Iterable[Suggestion], label: str, 
         theme=new_theme, source=ThemeMembership.Source.REVIEWER, assigned_at=timezone.now()
     )
     _follow_in_reviews(ids, new_theme)
-    _recount(theme)
-    _recount(new_theme)
+    pipeline.recount_theme(theme.pk)
+    pipeline.recount_theme(new_theme.pk)
     new_theme.refresh_from_db()
     record_action(
         actor=actor,
@@ -259,14 +248,6 @@ def _locked_themes(*themes: Theme) -> list[Theme]:
     if any(pk not in found or not found[pk].is_active for pk in ids):
         raise BoardError("این محور دیگر فعال نیست؛ شاید ادغام شده است. صفحه را تازه کنید.")
     return [found[pk] for pk in ids]
-
-
-def _recount(theme: Theme, *, retire_when_empty: bool = False) -> None:
-    size = ThemeMembership.objects.filter(theme_id=theme.pk).count()
-    fields = {"size": size, "updated_at": timezone.now()}
-    if retire_when_empty and size == 0:
-        fields["is_active"] = False
-    Theme.objects.filter(pk=theme.pk).update(**fields)
 
 
 def _follow_in_reviews(suggestion_ids: list[int], theme: Theme) -> None:

@@ -201,3 +201,33 @@ def test_a_group_left_with_one_member_is_dissolved():
     assert pipeline.leave_group(second) is None
     first.refresh_from_db()
     assert first.duplicate_group is None and not DuplicateGroup.objects.exists()
+
+
+def _two_themes_with_members(sizes: tuple[int, int]):
+    themes = [Theme.objects.create(label=f"محور {index}") for index in range(2)]
+    members = []
+    for theme, size in zip(themes, sizes, strict=True):
+        for _ in range(size):
+            suggestion = SuggestionFactory(state=State.ANALYSED)
+            ThemeMembership.objects.create(suggestion=suggestion, theme=theme, score=0.4)
+            members.append(suggestion)
+    return themes, members
+
+
+def test_a_reviewer_placement_recounts_both_themes_and_is_marked_as_the_reviewers():
+    (left, joined), members = _two_themes_with_members((2, 1))
+    previous = pipeline.pin_to_theme([members[0].pk], joined)
+    assert previous == {members[0].pk: left.pk}
+    left.refresh_from_db(), joined.refresh_from_db()
+    assert (left.size, joined.size, left.is_active) == (1, 2, True)
+    membership = ThemeMembership.objects.get(suggestion=members[0])
+    assert (membership.source, membership.score) == (ThemeMembership.Source.REVIEWER, 1.0)
+
+
+def test_a_theme_emptied_by_a_reviewer_placement_is_retired_only_when_asked():
+    (left, joined), members = _two_themes_with_members((1, 1))
+    pipeline.pin_to_theme([members[0].pk], joined)
+    assert Theme.objects.get(pk=left.pk).is_active
+    pipeline.pin_to_theme([members[0].pk, members[1].pk], left, retire_emptied=True)
+    assert not Theme.objects.get(pk=joined.pk).is_active
+    assert Theme.objects.get(pk=left.pk).size == 2
