@@ -1,6 +1,6 @@
 """Themes: a whole collection grouped by topic, with Persian keyword labels.
 
-Items are clustered as groups (a group's mean vector: a duplicate group, or an idea
+Items are clustered as groups (a group's summed vector at unit length: a duplicate group, or an idea
 unit of several), so every copy of one text lands in one theme.  Up to
 ``AGGLOMERATIVE_LIMIT`` groups: average-linkage agglomerative clustering on cosine
 distance, where two clusters join while their mean similarity stands out from the
@@ -88,14 +88,30 @@ class ThemeModel:
         return l2_normalize(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
 
 
-def _group_means(vectors, group_index: np.ndarray, n_groups: int):
-    """Mean vector of each duplicate group (sparse or dense input)."""
-    rows = sparse.csr_matrix(
-        (np.ones(len(group_index), dtype=np.float32), (group_index, np.arange(len(group_index)))),
-        shape=(n_groups, len(group_index)),
-    )
-    means = rows @ vectors
-    return means.toarray() if sparse.issparse(means) else np.asarray(means)
+def _membership(index: np.ndarray, n_sets: int) -> sparse.csr_matrix:
+    """(n_sets, len(index)) 0/1 matrix with a 1 where row ``index[i]`` holds item i: a product sums each set."""
+    ones = np.ones(len(index), dtype=np.float32)
+    return sparse.csr_matrix((ones, (index, np.arange(len(index)))), shape=(n_sets, len(index)))
+
+
+def _group_vectors(vectors, group_index: np.ndarray, n_groups: int):
+    """Each group's summed vector at unit length, so a campaign of thousands of copies weighs as one idea
+    in the SVD.  Sparse for sparse input: a dense copy of a large collection's TF-IDF (a million rows by
+    up to 400,000 terms) would not fit in memory."""
+    sums = _membership(group_index, n_groups) @ vectors
+    return l2_normalize(sums.tocsr() if sparse.issparse(sums) else np.asarray(sums))
+
+
+def _dense(rows) -> np.ndarray:
+    return rows.toarray() if sparse.issparse(rows) else np.asarray(rows)
+
+
+def _project_in_blocks(projection: TruncatedSVD, rows, block: int = 50_000) -> np.ndarray:
+    """SVD coordinates as float32, a block at a time: a million float64 rows at once would double the peak."""
+    out = np.empty((rows.shape[0], projection.n_components), dtype=np.float32)
+    for start in range(0, rows.shape[0], block):
+        out[start : start + block] = projection.transform(rows[start : start + block])
+    return out
 
 
 def _sample_rows(rows, limit: int, rng: np.random.Generator):
@@ -165,13 +181,18 @@ def cluster_themes(
     n_groups = len(group_ids)
     rng = np.random.default_rng(seed)
     projection = None
-    means = _group_means(vectors, group_index, n_groups)
-    if n_groups > AGGLOMERATIVE_LIMIT or means.shape[1] > 5_000:
-        dims = min(100, means.shape[1] - 1, max(n_groups - 1, 1))
+    group_vectors = _group_vectors(vectors, group_index, n_groups)
+    if n_groups > AGGLOMERATIVE_LIMIT or group_vectors.shape[1] > 5_000:
+        dims = min(100, group_vectors.shape[1] - 1, max(n_groups - 1, 1))
         # A sample of rows pins down the 100 main directions of a large collection as well as all of them.
-        projection = TruncatedSVD(n_components=dims, random_state=seed).fit(_sample_rows(means, _FIT_SAMPLE, rng))
-        means = projection.transform(means)
-    points = l2_normalize(np.asarray(means, dtype=np.float32))
+        projection = TruncatedSVD(n_components=dims, random_state=seed).fit(
+            _sample_rows(group_vectors, _FIT_SAMPLE, rng)
+        )
+        points = _project_in_blocks(projection, group_vectors)
+    else:
+        points = _dense(group_vectors).astype(np.float32)
+    del group_vectors
+    points = l2_normalize(points, copy=False)
 
     if n_groups < 3:
         group_labels = np.zeros(n_groups, dtype=int)
@@ -209,7 +230,7 @@ def cluster_themes(
     renumber = {old: new for new, old in enumerate(order)}
     item_labels = np.array([renumber[x] for x in item_labels.tolist()])
     group_labels = np.array([renumber[x] for x in group_labels.tolist()])
-    centroids = np.vstack([points[group_labels == t].mean(axis=0) for t in range(len(order))])
+    centroids = np.asarray(_membership(group_labels, len(order)) @ points)
     labels, keywords = label_themes(item_labels, displays)
     model = ThemeModel(
         centroids=l2_normalize(centroids),

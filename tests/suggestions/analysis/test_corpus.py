@@ -3,7 +3,7 @@ from itertools import combinations
 
 import pytest
 
-from suggestions.analysis import analyze_corpus
+from suggestions.analysis import analyze_corpus, idea_units
 from tests.shared_data import DEV_SET
 
 
@@ -68,3 +68,12 @@ def test_analyze_corpus_rejects_repeated_ids():
 
 def test_analyze_corpus_of_nothing_is_empty():
     assert analyze_corpus([], semantic=False) == []
+
+
+def test_members_of_one_idea_unit_share_a_cluster(dev_result):
+    _, result = dev_result
+    ids = [r["id"] for r in result]
+    units = idea_units(ids, [_root({r["id"]: r for r in result}, i) for i in ids], [r["similar"] for r in result])
+    cluster_of_unit = {}
+    for unit, item in zip(units, result, strict=True):
+        assert cluster_of_unit.setdefault(unit, item["cluster"]) == item["cluster"]

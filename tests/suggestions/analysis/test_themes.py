@@ -152,3 +152,30 @@ def test_labels_of_large_themes_are_read_from_a_sample_of_their_members(monkeypa
     displays = ["ماسک رایگان در شعبه"] * 50 + ["صندوق سیار برای بیماران"] * 50
     labels, keywords = themes.label_themes([0] * 50 + [1] * 50, displays)
     assert "ماسک" in keywords[0] and "سیار" in keywords[1]
+
+
+def _topics(n_topics: int, per_topic: int, seed: int = 0) -> np.ndarray:
+    """Unit rows around ``n_topics`` orthogonal directions, ``per_topic`` rows each, in topic order."""
+    rng = np.random.default_rng(seed)
+    centres = np.eye(n_topics, 32) * 5
+    return l2_normalize(np.vstack([c + rng.normal(0, 0.3, size=(per_topic, 32)) for c in centres]))
+
+
+def test_one_idea_is_never_split_across_themes_even_when_its_members_read_like_other_topics(monkeypatch):
+    points = _topics(3, 20)
+    # Rows 0 (topic 0) and 25 (topic 1) are one idea: the whole idea goes to one theme.
+    groups = list(range(len(points)))
+    groups[25] = 0
+    displays = ["ماسک رایگان"] * len(points)
+    for limit in (themes.AGGLOMERATIVE_LIMIT, 10):  # average linkage, then k-means
+        monkeypatch.setattr(themes, "AGGLOMERATIVE_LIMIT", limit)
+        labels, _ = cluster_themes(points, groups, displays)
+        assert labels[0] == labels[25]
+
+
+def test_a_large_collection_chooses_its_number_of_themes_itself(monkeypatch):
+    monkeypatch.setattr(themes, "AGGLOMERATIVE_LIMIT", 10)  # the k-means path, at a test's size
+    points = _topics(4, 40)
+    labels, model = cluster_themes(points, list(range(len(points))), ["صندوق سیار"] * len(points))
+    assert len(model.labels) == 4
+    assert all(len(set(labels[i * 40 : (i + 1) * 40].tolist())) == 1 for i in range(4))
