@@ -160,6 +160,9 @@ def start_worker(tmp_path):
                 "prefork",
                 "--concurrency",
                 "1",
+                # Both queues, as `serve` runs them in two workers: the e5 vectors follow each analysis here.
+                "--queues",
+                "celery,semantic",
                 "--loglevel",
                 "INFO",
                 "--without-heartbeat",

@@ -1,4 +1,4 @@
-"""Runs the web server, a Celery worker and Celery beat as one foreground process for development."""
+"""Runs the web server, the Celery workers and Celery beat as one foreground process for development."""
 
 import os
 import signal
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Runs web (gunicorn), a Celery worker and Celery beat together; Ctrl-C stops all three."
+    help = "Runs web (gunicorn), the Celery workers (analysis; e5 vectors) and Celery beat together; Ctrl-C stops all."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
@@ -44,8 +44,31 @@ class Command(BaseCommand):
                 "INFO",
                 "--concurrency",
                 "2",
+                "--queues",
+                "celery",
                 "--hostname",
                 "worker@%h",
+            ],
+            # The e5 vectors: one process, one thread, at the lowest CPU priority, so that a backlog of them
+            # never holds up the analysis a citizen waits for, and one copy of the model and the vector matrix.
+            "semantic": [
+                "nice",
+                "-n",
+                "19",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--queues",
+                "semantic",
+                "--hostname",
+                "semantic@%h",
             ],
             "beat": [
                 python,
@@ -62,7 +85,10 @@ class Command(BaseCommand):
         }
         broker = "Redis at " + settings.REDIS_URL if settings.REDIS_URL else "file-system broker under var/broker"
         self.stdout.write(f"Broker: {broker}")
-        children = {name: subprocess.Popen(command) for name, command in commands.items()}
+        children = {
+            name: subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"} if name == "semantic" else None)
+            for name, command in commands.items()
+        }
         host = bind.replace("0.0.0.0", "127.0.0.1")
         self.stdout.write(self.style.SUCCESS(f"Hamandishi runs at http://{host}/  (admin: http://{host}/admin/)"))
         if settings.DEBUG:
