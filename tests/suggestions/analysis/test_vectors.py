@@ -1,0 +1,56 @@
+import pickle
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from suggestions.analysis import LexicalVectorizer, display_form
+from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold
+
+TEXTS = [
+    "ساعت رای‌گیری تا نیمه‌شب تمدید شود",
+    "ماسک و دستکش رایگان در ورودی شعبه‌ها توزیع شود",
+    "رای‌گیری اینترنتی با کارت هوشمند ملی و کد یکبار مصرف",
+    "صندوق سیار به بیمارستان‌ها برود، ساعت کار شعبه‌ها هم تمدید شود",
+    "ماسک N95 برای ناظران",
+]
+NEW = ["واژه‌ای تازه: پیامک نوبت‌دهی", "تمدید ساعت"]
+
+
+def _folded(texts):
+    return [_spaced_fold(display_form(t)) for t in texts]
+
+
+def _char_wb(max_features=None):
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, max_features=max_features, dtype=np.float32
+    )
+
+
+def test_character_ngrams_cut_per_word_equal_scikit_learns_char_wb_tfidf_for_known_and_new_words():
+    reference, by_word = _char_wb(), CharNgramsByWord()
+    expected, fitted = reference.fit_transform(_folded(TEXTS)), by_word.fit_transform(_folded(TEXTS))
+    columns = [reference.vocabulary_[gram] for gram in by_word.vocabulary_]
+    assert sorted(columns) == list(range(len(reference.vocabulary_)))
+    assert np.allclose(expected[:, columns].toarray(), fitted.toarray())
+    assert np.allclose(
+        reference.transform(_folded(NEW))[:, columns].toarray(), by_word.transform(_folded(NEW)).toarray()
+    )
+
+
+def test_character_ngrams_keep_the_most_frequent_when_capped():
+    by_word = CharNgramsByWord(max_features=40)
+    assert by_word.fit_transform(_folded(TEXTS)).shape == (len(TEXTS), 40)
+    counts = {}
+    for text in _folded(TEXTS):
+        for gram in _char_wb().build_analyzer()(text):
+            counts[gram] = counts.get(gram, 0) + 1
+    least_kept = min(counts[gram] for gram in by_word.vocabulary_)
+    assert all(counts[gram] <= least_kept for gram in set(counts) - set(by_word.vocabulary_))
+
+
+def test_a_lexical_vectorizer_transforms_the_same_after_a_pickle_round_trip():
+    vectorizer = LexicalVectorizer()
+    vectorizer.fit_transform([display_form(t) for t in TEXTS])
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    new = [display_form(t) for t in NEW]
+    assert np.allclose(restored.transform(new).toarray(), vectorizer.transform(new).toarray())
