@@ -159,8 +159,9 @@ def stage_index(size: int, real: int) -> dict:
     }
 
 
-def stage_recluster(size: int) -> dict:
-    """Full re-clustering: words TF-IDF, SVD 100, k-means with k chosen by silhouette, labels.
+def stage_recluster(size: int, chars: bool = False) -> dict:
+    """Full re-clustering: words TF-IDF (``chars``: and character n-grams), SVD 100, k-means with k
+    chosen by silhouette, labels.  The portal adds character n-grams up to 200,000 suggestions.
 
     Normalising (display and match forms) is timed apart: the portal stores both with each suggestion.
     As in the portal, only the display forms and an integer group per suggestion are held while
@@ -179,12 +180,13 @@ def stage_recluster(size: int) -> dict:
     del first_with_form
     normalise_s = time.perf_counter() - started
     started = time.perf_counter()
-    vectors = LexicalVectorizer(chars=False).fit_transform(displays)
+    vectors = LexicalVectorizer(chars=chars).fit_transform(displays)
     vectorise_s = time.perf_counter() - started
     labels, model = cluster_themes(vectors, groups, displays)
     cluster_s = time.perf_counter() - started
     return {
         "items": size,
+        "vectors": "words and characters" if chars else "words",
         "duplicate_groups": len(set(groups)),
         "themes": len(model.labels),
         "normalise_s": round(normalise_s, 1),
@@ -234,6 +236,9 @@ def main() -> None:
         help="how many of the indexed suggestions are generated texts (rest: perturbed copies)",
     )
     parser.add_argument("--recluster-size", type=int, default=100_000)
+    parser.add_argument(
+        "--recluster-chars", action="store_true", help="re-cluster on character n-grams too, as the portal does"
+    )
     parser.add_argument("--campaign-size", type=int, default=20_000)
     parser.add_argument("--only", choices=sorted(STAGES), action="append", help="run only these stages")
     parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
@@ -242,7 +247,7 @@ def main() -> None:
     stage_args = {
         "batch": [args.size],
         "index": [args.index_size, args.index_real],
-        "recluster": [args.recluster_size],
+        "recluster": [args.recluster_size, args.recluster_chars],
         "campaign": [args.campaign_size],
     }
     if args.stage:
@@ -265,6 +270,7 @@ def main() -> None:
             str(args.recluster_size),
             "--campaign-size",
             str(args.campaign_size),
+            *(["--recluster-chars"] if args.recluster_chars else []),
         ]
         started = time.perf_counter()
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
