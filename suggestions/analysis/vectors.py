@@ -198,21 +198,23 @@ class CharNgramsByWord:
         words, new_words = self._word_counts(texts)
         grams = self._grams_of(new_words, grow=True)
         counts = (words @ grams).tocsr()
-        names = np.array(list(self.vocabulary_), dtype=object)
-        alphabetical = np.argsort(names, kind="stable")
-        totals = np.asarray(counts.sum(axis=0)).ravel()[alphabetical]
-        keep = alphabetical
-        if self.max_features is not None and len(names) > self.max_features:
-            keep = alphabetical[np.sort(np.argsort(-totals, kind="stable")[: self.max_features])]
-        self.vocabulary_ = {names[j]: n for n, j in enumerate(keep.tolist())}
-        self._word_grams = grams[:, keep].tocsr()
+        del words
+        if self.max_features is not None and len(self.vocabulary_) > self.max_features:
+            names = np.array(list(self.vocabulary_), dtype=object)
+            alphabetical = np.argsort(names, kind="stable")
+            totals = np.asarray(counts.sum(axis=0)).ravel()[alphabetical]
+            keep = np.sort(alphabetical[np.argsort(-totals, kind="stable")[: self.max_features]])
+            self.vocabulary_ = {names[j]: n for n, j in enumerate(keep.tolist())}
+            grams, counts = grams[:, keep].tocsr(), counts[:, keep].tocsr()
+        self._word_grams = grams
         self._word_row = new_words
-        return self.tfidf.fit_transform(counts[:, keep]).astype(np.float32)
+        # In place: the counts of a large collection are its biggest array, and a copy would double the peak.
+        return self.tfidf.fit(counts).transform(counts, copy=False).astype(np.float32, copy=False)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         words, new_words = self._word_counts(texts)
         grams = sparse.vstack([self._word_grams, self._grams_of(new_words, grow=False)], format="csr")
-        return self.tfidf.transform(words @ grams).astype(np.float32)
+        return self.tfidf.transform(words @ grams, copy=False).astype(np.float32, copy=False)
 
     def _word_counts(self, texts: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
         """Texts-by-words counts over the known words and, after them, the words seen here first."""
@@ -272,8 +274,11 @@ class LexicalVectorizer:
 
     @staticmethod
     def _combine(words, chars) -> sparse.csr_matrix:
-        half = np.float32(np.sqrt(0.5))
-        return sparse.hstack([l2_normalize(words) * half, l2_normalize(chars) * half], format="csr", dtype=np.float32)
+        # Scaled in place: the character part of a large collection is too big to copy twice.
+        parts = [l2_normalize(words).astype(np.float32), l2_normalize(chars, copy=False)]
+        for part in parts:
+            part.data *= np.float32(np.sqrt(0.5))
+        return sparse.hstack(parts, format="csr", dtype=np.float32)
 
 
 @functools.cache
