@@ -99,7 +99,8 @@ def _group_vectors(vectors, group_index: np.ndarray, n_groups: int):
     in the SVD.  Sparse for sparse input: a dense copy of a large collection's TF-IDF (a million rows by
     up to 400,000 terms) would not fit in memory."""
     sums = _membership(group_index, n_groups) @ vectors
-    return l2_normalize(sums.tocsr() if sparse.issparse(sums) else np.asarray(sums))
+    # The product is a new matrix, as large as the collection's vectors: normalised where it lies.
+    return l2_normalize(sums.tocsr() if sparse.issparse(sums) else np.asarray(sums), copy=False)
 
 
 def _dense(rows) -> np.ndarray:
