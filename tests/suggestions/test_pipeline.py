@@ -231,3 +231,24 @@ def test_a_theme_emptied_by_a_reviewer_placement_is_retired_only_when_asked():
     pipeline.pin_to_theme([members[0].pk, members[1].pk], left, retire_emptied=True)
     assert not Theme.objects.get(pk=joined.pk).is_active
     assert Theme.objects.get(pk=left.pk).size == 2
+
+
+def _listed(suggestion) -> list[tuple[int, float]]:
+    rows = SimilarSuggestion.objects.filter(suggestion=suggestion).order_by("rank")
+    return list(rows.values_list("other_id", "score"))
+
+
+def test_a_later_suggestion_takes_the_place_of_the_weakest_in_an_earlier_ones_full_list():
+    earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
+    pipeline.store_similar(earlier, [(other.pk, 0.9 - 0.1 * i) for i, other in enumerate(others[:5])])
+    later = SuggestionFactory(state=State.ANALYSED)
+    pipeline.store_similar(later, [(earlier.pk, 0.65)])
+    assert [pk for pk, _ in _listed(earlier)] == [others[0].pk, others[1].pk, others[2].pk, later.pk, others[3].pk]
+
+
+def test_a_later_suggestion_is_left_out_of_a_list_whose_five_are_all_closer():
+    earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
+    closer = [(other.pk, 0.9) for other in others[:5]]
+    pipeline.store_similar(earlier, closer)
+    pipeline.store_similar(SuggestionFactory(state=State.ANALYSED), [(earlier.pk, 0.3)])
+    assert _listed(earlier) == closer
