@@ -7,7 +7,6 @@ has lost it); otherwise an in-process index that catches up with the database be
 import logging
 import pickle
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from scipy import sparse
 
 from suggestions import analysis, semantic
 from suggestions.analysis.vectors import SEMANTIC_WEIGHT
@@ -25,6 +25,7 @@ from suggestions.models import (
     SeparatePair,
     SimilarSuggestion,
     Suggestion,
+    SuggestionEmbedding,
     Theme,
     ThemeMembership,
     ThemeSnapshot,
@@ -34,7 +35,10 @@ logger = logging.getLogger(__name__)
 
 SIMILAR_K = 5
 THEME_POOL = 2000  # most recent members of a theme searched for similar suggestions
+WHOLE_POOL = 1000  # a collection this small is searched whole
 SEMANTIC_CANDIDATES = 20  # e5 neighbours weighed beside the lexical list
+CHAR_NGRAMS_LIMIT = 200_000  # above this many suggestions, themes are clustered on words alone (memory)
+SEMANTIC_THEMES_LIMIT = 100_000  # ...and above this many, without e5 vectors (memory)
 _lock = threading.Lock()
 
 
@@ -130,8 +134,21 @@ def stored_signatures(pks) -> dict[int, np.ndarray]:
 @dataclass
 class Snapshot:
     key: tuple  # (version, created_at): identifies one snapshot even where a database is rebuilt, as in tests
-    vectorizer: analysis.LexicalVectorizer
+    vectorizer: analysis.LexicalVectorizer  # whole texts, for similar suggestions
+    space: analysis.ThemeSpace  # what the themes were clustered on, to place a new suggestion
     model: analysis.ThemeModel
+
+
+class _WholeTextSpace:
+    """The theme space of a snapshot written before themes were clustered in a ThemeSpace."""
+
+    mean = None
+
+    def __init__(self, vectorizer: analysis.LexicalVectorizer):
+        self.vectorizer = vectorizer
+
+    def transform(self, displays: list[str], dense=None):
+        return self.vectorizer.transform(displays)
 
 
 _snapshot: Snapshot | None = None
@@ -145,8 +162,9 @@ def current_snapshot() -> Snapshot | None:
         return None
     if _snapshot is None or _snapshot.key != latest:
         row = ThemeSnapshot.objects.get(version=latest[0])
-        vectorizer, model = pickle.loads(bytes(row.model))  # written only by recluster() below
-        _snapshot = Snapshot(key=latest, vectorizer=vectorizer, model=model)
+        saved = pickle.loads(bytes(row.model))  # written only by recluster() below
+        vectorizer, space, model = saved if len(saved) == 3 else (saved[0], _WholeTextSpace(saved[0]), saved[1])
+        _snapshot = Snapshot(key=latest, vectorizer=vectorizer, space=space, model=model)
     return _snapshot
 
 
@@ -189,7 +207,7 @@ def analyse_suggestion_text(suggestion: Suggestion) -> None:
         if group_target is not None:
             _join_group(suggestion, Suggestion.objects.get(pk=group_target), signature)
         store_similar(suggestion, _similar_for(suggestion, display, near))
-        _place_in_theme(suggestion, display)
+        place_in_theme(suggestion, display)
     transaction.on_commit(lambda: index.add(suggestion.pk, signature))
 
 
@@ -394,45 +412,50 @@ def _lexical_cosines(display: str, texts: dict[int, str]) -> dict[int, float]:
 
 
 def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:
-    """The suggestions of the nearest theme most like a text (cosine of the lexical vectors)."""
+    """The suggestions most like a text by their words (cosine of the lexical vectors), among the most recent
+    members of its nearest theme; in a small collection, among all of it."""
     snapshot = current_snapshot()
     if snapshot is None:
-        return []
-    vector = snapshot.vectorizer.transform([display])
-    theme_id, _ = nearest_active_theme(snapshot, vector)
-    if theme_id is None:
-        return []
-    pks, matrix = _theme_pool(snapshot, theme_id)
-    if not pks:
-        return []
-    cosines = (matrix @ vector.T).toarray().ravel()
+        # Before the first re-clustering (a handful of suggestions): weigh words across them alone.
+        recent = dict(Suggestion.objects.analysed().order_by("-pk").values_list("pk", "normalized_text")[:WHOLE_POOL])
+        cosines = _lexical_cosines(display, recent)
+        pks, values = list(cosines), np.array(list(cosines.values()))
+    else:
+        theme_id = None
+        if sum(snapshot.model.sizes) > WHOLE_POOL:
+            theme_id, _ = nearest_active_theme(snapshot, snapshot.space.transform([display]))
+            if theme_id is None:
+                return []
+        pks, matrix = _pool(snapshot, theme_id)
+        if not pks:
+            return []
+        values = (matrix @ snapshot.vectorizer.transform([display]).T).toarray().ravel()
     excluded = set(exclude)
-    best = [i for i in np.argsort(-cosines)[: limit + len(excluded)] if pks[i] not in excluded][:limit]
-    return [(pks[i], float(cosines[i])) for i in best if cosines[i] > 0]
+    best = [i for i in np.argsort(-values)[: limit + len(excluded)] if pks[i] not in excluded][:limit]
+    return [(pks[i], float(values[i])) for i in best if values[i] > 0]
 
 
-_pools: dict[tuple, tuple[float, list[int], object]] = {}
-POOL_TTL_SECONDS = 60
+_pools: dict[tuple, tuple[list[int], object]] = {}
 
 
-def _theme_pool(snapshot: Snapshot, theme_id: int):
-    """The vectors of a theme's most recent members, kept for a minute per process: the form's live
-    look-up asks for them on every pause in typing."""
+def _pool(snapshot: Snapshot, theme_id: int | None):
+    """The vectors of the THEME_POOL most recent analysed members of a theme (of all suggestions: None), kept
+    per process and topped up on each look-up with those analysed since: the form's live look-up asks on
+    every pause in typing, and a burst of submissions must find each other. One analysed late, with an id
+    below the newest already held, joins at the next re-clustering."""
     key = (snapshot.key, theme_id)
-    now = time.monotonic()
-    cached = _pools.get(key)
-    if cached and now - cached[0] < POOL_TTL_SECONDS:
-        return cached[1], cached[2]
-    pool = list(
-        Suggestion.objects.filter(theme_membership__theme_id=theme_id, state=State.ANALYSED)
-        .order_by("-pk")
-        .values_list("pk", "normalized_text")[:THEME_POOL]
-    )
-    pks = [pk for pk, _ in pool]
-    matrix = snapshot.vectorizer.transform([text for _, text in pool]) if pool else None
-    if len(_pools) > 256:
-        _pools.clear()
-    _pools[key] = (now, pks, matrix)
+    pks, matrix = _pools.get(key, ([], None))
+    rows = Suggestion.objects.analysed().filter(pk__gt=pks[-1] if pks else 0)
+    if theme_id is not None:
+        rows = rows.filter(theme_membership__theme_id=theme_id)
+    fresh = list(rows.order_by("-pk").values_list("pk", "normalized_text")[:THEME_POOL])[::-1]
+    if fresh:
+        added = snapshot.vectorizer.transform([text for _, text in fresh])
+        pks = [*pks, *(pk for pk, _ in fresh)][-THEME_POOL:]
+        matrix = added if matrix is None else sparse.vstack([matrix, added], format="csr")[-THEME_POOL:]
+        if len(_pools) > 256:
+            _pools.clear()
+        _pools[key] = (pks, matrix)
     return pks, matrix
 
 
@@ -450,26 +473,31 @@ def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]
     return None, 0.0
 
 
-def _place_in_theme(suggestion: Suggestion, display: str) -> None:
-    if ThemeMembership.objects.filter(suggestion=suggestion, source=ThemeMembership.Source.REVIEWER).exists():
-        return  # a reviewer's placement is never overridden by the machine
+def place_in_theme(suggestion: Suggestion, display: str, vector: np.ndarray | None = None) -> None:
+    """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analysed, and
+    again by words and meaning once its e5 vector is made (`vector`), when the themes were clustered with
+    e5 vectors. Copies follow their canonical member; a reviewer's placement is never overridden."""
+    current = ThemeMembership.objects.filter(suggestion=suggestion).values_list("theme_id", "source").first()
+    if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
+        return
     theme_id, score = None, 0.0
-    if suggestion.duplicate_group_id:
-        # Every copy of one text belongs to the theme of its canonical member.
+    group = suggestion.duplicate_group
+    if group is not None and group.canonical_id != suggestion.pk:
         canonical_theme = (
-            ThemeMembership.objects.filter(suggestion_id=suggestion.duplicate_group.canonical_id)
-            .values_list("theme_id", "score")
-            .first()
+            ThemeMembership.objects.filter(suggestion_id=group.canonical_id).values_list("theme_id", "score").first()
         )
         if canonical_theme:
             theme_id, score = canonical_theme
     if theme_id is None:
         snapshot = current_snapshot()
-        if snapshot is None:
+        if snapshot is None or (vector is not None and snapshot.space.mean is None):
             return
-        theme_id, score = nearest_active_theme(snapshot, snapshot.vectorizer.transform([display]))
+        dense = None if vector is None else np.atleast_2d(vector)
+        theme_id, score = nearest_active_theme(snapshot, snapshot.space.transform([display], dense))
         if theme_id is None:
             return
+    if current is not None and current[0] == theme_id:
+        return
     ThemeMembership.objects.update_or_create(
         suggestion=suggestion,
         defaults={
@@ -479,7 +507,8 @@ def _place_in_theme(suggestion: Suggestion, display: str) -> None:
             "assigned_at": timezone.now(),
         },
     )
-    Theme.objects.filter(pk=theme_id).update(size=ThemeMembership.objects.filter(theme_id=theme_id).count())
+    for changed in {theme_id, current[0] if current else None} - {None}:
+        recount_theme(changed)
 
 
 def pin_to_theme(suggestion_ids: list[int], theme: Theme, *, retire_emptied: bool = False) -> dict[int, int]:
@@ -548,8 +577,11 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         groups,
         [[[top_similar[pk], 1.0]] if pk in top_similar and top_similar[pk] in canonical_of else [] for pk in ids],
     )
-    vectorizer = analysis.LexicalVectorizer(chars=len(rows) <= 200_000)
-    vectors = vectorizer.fit_transform(displays)
+    chars = len(rows) <= CHAR_NGRAMS_LIMIT
+    vectorizer = analysis.LexicalVectorizer(chars=chars)
+    vectorizer.fit_transform(displays)  # for similar suggestions between re-clusterings; the matrix is not kept
+    space = analysis.ThemeSpace(chars=chars)
+    vectors = space.fit_transform(displays, _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None)
     report("clustering", 0, len(rows))
     labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes)
     clusters: dict[int, list[int]] = {}
@@ -604,12 +636,30 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         model.theme_ids = [theme_of_cluster.get(c) for c in range(len(model.labels))]
         ThemeSnapshot.objects.create(
             version=version,
-            model=pickle.dumps((vectorizer, model), protocol=pickle.HIGHEST_PROTOCOL),
+            model=pickle.dumps((vectorizer, space, model), protocol=pickle.HIGHEST_PROTOCOL),
             item_count=len(ids),
         )
         ThemeSnapshot.objects.filter(version__lt=version - 2).delete()
     report("done", len(rows), len(rows))
     return {"suggestions": len(ids), "themes": len(clusters), "version": version}
+
+
+def _stored_vectors(ids: list[int]) -> np.ndarray | None:
+    """The e5 vectors of these suggestions in their order, a row of zeros where none is stored yet; None when
+    fewer than half have one (the semantic worker is not running, or has only begun catching up)."""
+    row_of = {pk: i for i, pk in enumerate(ids)}
+    dense = None
+    found = 0
+    stored = SuggestionEmbedding.objects.filter(state=SuggestionEmbedding.State.STORED)
+    for pk, data in stored.values_list("suggestion_id", "vector").iterator(chunk_size=5000):
+        if pk not in row_of:
+            continue
+        vector = semantic.vector_from_bytes(data)
+        if dense is None:
+            dense = np.zeros((len(ids), len(vector)), dtype=np.float32)
+        dense[row_of[pk]] = vector
+        found += 1
+    return dense if found * 2 >= len(ids) else None
 
 
 def recluster_is_due() -> bool:

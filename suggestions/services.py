@@ -193,7 +193,8 @@ def claim_for_embedding(*, suggestion_id: int) -> bool:
 
 
 def do_embed(*, suggestion_id: int) -> None:
-    """Embed a claimed suggestion's text, store the vector and re-rank its similar suggestions with it."""
+    """Embed a claimed suggestion's text, store the vector, re-rank its similar suggestions with it and place it
+    in its theme again by meaning as well as words."""
     suggestion = Suggestion.objects.get(pk=suggestion_id)
     vector = semantic.embed(suggestion.normalized_text)
     similar = pipeline.similar_with_meaning(suggestion, vector)
@@ -213,6 +214,7 @@ def do_embed(*, suggestion_id: int) -> None:
             logger.info("The vector of suggestion %s was no longer being made; not written", suggestion_id)
             return
         pipeline.store_similar(suggestion, similar)
+        pipeline.place_in_theme(suggestion, suggestion.normalized_text, vector)
     semantic.vector_index().add(suggestion_id, vector)
 
 

@@ -1,6 +1,6 @@
 """Persian text analysis for Hamandishi: pure Python, no Django, no other project app."""
 
-from .corpus import analyze_corpus, duplicate_groups, idea_units, theme_vectors
+from .corpus import ThemeSpace, analyze_corpus, duplicate_groups, idea_units, theme_vectors
 from .duplicates import (
     CAMPAIGN_MIN_SIZE,
     NEAR_DUPLICATE_THRESHOLD,
@@ -24,6 +24,7 @@ __all__ = [
     "NearDuplicate",
     "RedisBandIndex",
     "ThemeModel",
+    "ThemeSpace",
     "analyze_corpus",
     "best_group_for",
     "cluster_themes",

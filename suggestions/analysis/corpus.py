@@ -21,6 +21,7 @@ __all__ = [
     "duplicate_groups",
     "idea_units",
     "similarity_rows",
+    "ThemeSpace",
     "theme_vectors",
 ]
 
@@ -101,19 +102,48 @@ def idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[lis
 _idea_units = idea_units  # the old private name, still imported by older callers
 
 
-def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
-    """What themes are clustered on: lexical vectors of what each text asks for, plus centred e5 if given.
+class ThemeSpace:
+    """What themes are clustered on, fitted on a collection so that a later text lands in the same space.
 
     Lexical: TF-IDF of the main clauses only (``main_clauses``), since the reasons given
-    («so that crowds are smaller») are shared across topics.  Semantic: the whole text's
-    e5 vector minus the collection's mean, whose raw cosines all sit near 0.8 and would
-    otherwise drown the lexical part; both halves unit length, so they weigh the same.
+    («so that crowds are smaller») are shared across topics.  Semantic, when e5 vectors are
+    given: each vector minus the collection's mean, whose raw cosines all sit near 0.8 and
+    would otherwise drown the lexical part; both halves unit length, so they weigh the same.
+    A row of zeros in ``dense`` is a text whose e5 vector is not made yet: it is placed by its
+    words alone.
     """
-    vectors = LexicalVectorizer().fit_transform([main_clauses(d) for d in displays])
-    if dense is None:
-        return vectors
-    centred = l2_normalize(dense - dense.mean(axis=0))
-    return sparse.hstack([vectors, sparse.csr_matrix(centred)], format="csr")
+
+    def __init__(self, *, chars: bool = True) -> None:
+        self.lexical = LexicalVectorizer(chars=chars)
+        self.mean: np.ndarray | None = None
+
+    def fit_transform(self, displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
+        vectors = self.lexical.fit_transform([main_clauses(d) for d in displays])
+        self.mean = None
+        if dense is None:
+            return vectors
+        present = np.any(dense != 0, axis=1)
+        if not present.any():
+            return vectors
+        self.mean = dense[present].mean(axis=0)
+        return self._join(vectors, dense, present)
+
+    def transform(self, displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
+        vectors = self.lexical.transform([main_clauses(d) for d in displays])
+        if self.mean is None:
+            return vectors
+        if dense is None:
+            dense = np.zeros((len(displays), len(self.mean)), dtype=np.float32)
+        return self._join(vectors, dense, np.any(dense != 0, axis=1))
+
+    def _join(self, vectors, dense: np.ndarray, present: np.ndarray) -> sparse.csr_matrix:
+        centred = np.where(present[:, None], dense - self.mean, 0).astype(np.float32)
+        return sparse.hstack([vectors, sparse.csr_matrix(l2_normalize(centred, copy=False))], format="csr")
+
+
+def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
+    """The vectors of a collection in a ThemeSpace fitted on it."""
+    return ThemeSpace().fit_transform(displays, dense)
 
 
 def analyze_corpus(

@@ -160,7 +160,7 @@ def test_failed_analysis_writes_no_partial_group(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_place_in_theme", broken)
+    monkeypatch.setattr(pipeline, "place_in_theme", broken)
     analyze_suggestion(copy.pk)
     copy.refresh_from_db()
     assert copy.state == State.RECEIVED

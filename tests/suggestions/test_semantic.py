@@ -14,7 +14,7 @@ from suggestions.choices import State
 from suggestions.models import SimilarSuggestion, SuggestionEmbedding
 from suggestions.tasks import embed_suggestion, sweep_missing_embeddings
 from tests.factories import SuggestionFactory
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import HOURS, IDEAS, analysed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("e5_model")]
 
@@ -107,22 +107,24 @@ def test_the_sweeper_takes_back_a_vector_whose_worker_died(eager_tasks, settings
     assert embedding.attempts == 2
 
 
-def test_a_paraphrase_is_listed_as_similar_only_thanks_to_the_semantic_tier(eager_tasks):
-    # Voting over two days to spread the crowd: the same idea as a longer voting day, in other words.
-    originals = [analysed(body) for body in IDEAS["hours"][:2]]
-    for idea in ("masks", "ballots", "observers"):
-        for body in IDEAS[idea]:
+# The idea of HOURS (keep the polling stations open until midnight) in words it does not use.
+UNWORDED_HOURS = "بهتر است صندوق‌ها تا پاسی از شب باز بمانند تا کسانی که روزها کار می‌کنند هم برسند."
+
+
+def test_the_semantic_tier_lists_a_paraphrase_the_words_alone_did_not(eager_tasks):
+    original = analysed(HOURS)
+    for bodies in IDEAS.values():
+        for body in bodies[1:]:
             analysed(body)
-    # No re-clustering yet, so the lexical tier has no theme to search: what it lists is near-copies only.
     celery_app.conf.task_always_eager = False  # analyse it alone first: the lexical list
-    paraphrase = analysed(IDEAS["hours"][2])
-    original_ids = {original.pk for original in originals}
-    assert not original_ids & set(similar_ids(paraphrase))
+    paraphrase = analysed(UNWORDED_HOURS)
+    # In a large collection the original may sit in another theme, which the lexical tier never searches.
+    SimilarSuggestion.objects.filter(suggestion=paraphrase, other=original).delete()
 
     embedding = embed(paraphrase)
     assert embedding.state == SuggestionEmbedding.State.STORED
     listed = similar_ids(paraphrase)
-    assert original_ids & set(listed)
+    assert original.pk in listed
     assert len(listed) == pipeline.SIMILAR_K
     assert paraphrase.pk not in listed
 
@@ -167,3 +169,19 @@ def test_an_earlier_suggestion_lists_a_later_paraphrase_of_it(eager_tasks):
             analysed(body)
     paraphrase = analysed(IDEAS["hours"][2])
     assert paraphrase.pk in similar_ids(original)
+
+
+def test_reclustering_weighs_meaning_once_most_suggestions_have_a_vector(eager_tasks):
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)
+    pipeline.recluster()
+    assert pipeline.current_snapshot().space.mean is not None
+
+
+def test_reclustering_is_lexical_while_most_suggestions_wait_for_their_vector():
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)  # not eager: no vector is made
+    pipeline.recluster()
+    assert pipeline.current_snapshot().space.mean is None

@@ -6,6 +6,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from suggestions.analysis import (
     LexicalVectorizer,
+    ThemeSpace,
     cluster_themes,
     display_form,
     idea_units,
@@ -179,3 +180,29 @@ def test_a_large_collection_chooses_its_number_of_themes_itself(monkeypatch):
     labels, model = cluster_themes(points, list(range(len(points))), ["صندوق سیار"] * len(points))
     assert len(model.labels) == 4
     assert all(len(set(labels[i * 40 : (i + 1) * 40].tolist())) == 1 for i in range(4))
+
+
+def _space_inputs():
+    texts = ("ماسک رایگان در شعبه‌ها داده شود", "ساعت رأی‌گیری تمدید شود", "صندوق سیار")
+    displays = [display_form(text) for text in texts]
+    rng = np.random.default_rng(0)
+    dense = l2_normalize(rng.normal(size=(3, 8)).astype(np.float32))
+    return displays, dense
+
+
+def test_a_theme_space_places_a_text_without_its_e5_vector_by_its_words_alone():
+    displays, dense = _space_inputs()
+    space = ThemeSpace()
+    fitted = space.fit_transform(displays, dense)
+    later = space.transform(displays[:1])
+    assert later.shape[1] == fitted.shape[1]
+    assert not later[:, -8:].toarray().any()
+    assert later[:, :-8].nnz > 0
+
+
+def test_a_theme_space_fitted_without_any_e5_vector_is_lexical():
+    displays, dense = _space_inputs()
+    space = ThemeSpace()
+    vectors = space.fit_transform(displays, np.zeros_like(dense))
+    assert space.mean is None
+    assert vectors.shape == space.lexical.transform(displays).shape
