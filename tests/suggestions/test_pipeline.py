@@ -238,17 +238,31 @@ def _listed(suggestion) -> list[tuple[int, float]]:
     return list(rows.values_list("other_id", "score"))
 
 
-def test_a_later_suggestion_takes_the_place_of_the_weakest_in_an_earlier_ones_full_list():
+def test_a_later_suggestion_takes_the_place_of_the_weakest_in_an_earlier_ones_full_list(
+    django_capture_on_commit_callbacks,
+):
     earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
     pipeline.store_similar(earlier, [(other.pk, 0.9 - 0.1 * i) for i, other in enumerate(others[:5])])
     later = SuggestionFactory(state=State.ANALYSED)
-    pipeline.store_similar(later, [(earlier.pk, 0.65)])
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.store_similar(later, [(earlier.pk, 0.65)])
     assert [pk for pk, _ in _listed(earlier)] == [others[0].pk, others[1].pk, others[2].pk, later.pk, others[3].pk]
 
 
-def test_a_later_suggestion_is_left_out_of_a_list_whose_five_are_all_closer():
+def test_a_later_suggestion_is_left_out_of_a_list_whose_five_are_all_closer(django_capture_on_commit_callbacks):
     earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
     closer = [(other.pk, 0.9) for other in others[:5]]
     pipeline.store_similar(earlier, closer)
-    pipeline.store_similar(SuggestionFactory(state=State.ANALYSED), [(earlier.pk, 0.3)])
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.store_similar(SuggestionFactory(state=State.ANALYSED), [(earlier.pk, 0.3)])
     assert _listed(earlier) == closer
+
+
+def test_a_suggestion_is_offered_to_other_lists_only_once_its_own_analysis_commits(django_capture_on_commit_callbacks):
+    earlier, later = SuggestionFactory(state=State.ANALYSED), SuggestionFactory(state=State.ANALYSED)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        pipeline.store_similar(later, [(earlier.pk, 0.7)])
+    assert _listed(earlier) == []
+    for callback in waiting:
+        callback()
+    assert _listed(earlier) == [(later.pk, 0.7)]
