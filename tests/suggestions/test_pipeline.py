@@ -1,4 +1,5 @@
 import pytest
+from django.db import DatabaseError
 
 from suggestions import pipeline
 from suggestions.choices import State
@@ -266,3 +267,19 @@ def test_a_suggestion_is_offered_to_other_lists_only_once_its_own_analysis_commi
     for callback in waiting:
         callback()
     assert _listed(earlier) == [(later.pk, 0.7)]
+
+
+def test_an_offer_that_fails_leaves_the_analysed_suggestion_and_its_own_list(monkeypatch, eager_tasks):
+    first = analysed(IDEAS["masks"][0])
+    real = pipeline._create_lists
+
+    def refuse_offers(lists):
+        if first.pk in lists:
+            raise DatabaseError("deadlock detected")
+        real(lists)
+
+    monkeypatch.setattr(pipeline, "_create_lists", refuse_offers)
+    second = analysed(IDEAS["masks"][1])
+    assert second.state == State.ANALYSED
+    assert first.pk in [pk for pk, _ in _listed(second)]
+    assert second.pk not in [pk for pk, _ in _listed(first)]
