@@ -10,6 +10,25 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def celery_worker(python: str, *, queue: str, concurrency: int) -> list[str]:
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+    ]
+
+
 class Command(BaseCommand):
     help = "Runs web (gunicorn), the Celery workers (analysis; e5 vectors) and Celery beat together; Ctrl-C stops all."
 
@@ -33,43 +52,10 @@ class Command(BaseCommand):
                 "--access-logfile",
                 "-",
             ],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--queues",
-                "celery",
-                "--hostname",
-                "worker@%h",
-            ],
+            "worker": celery_worker(python, queue="celery", concurrency=2),
             # The e5 vectors: one process, one thread, at the lowest CPU priority, so that a backlog of them
             # never holds up the analysis a citizen waits for, and one copy of the model and the vector matrix.
-            "semantic": [
-                "nice",
-                "-n",
-                "19",
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--queues",
-                "semantic",
-                "--hostname",
-                "semantic@%h",
-            ],
+            "semantic": ["nice", "-n", "19", *celery_worker(python, queue="semantic", concurrency=1)],
             "beat": [
                 python,
                 "-m",
