@@ -7,6 +7,7 @@ has lost it); otherwise an in-process index that catches up with the database be
 import logging
 import pickle
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 
@@ -461,7 +462,10 @@ def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> l
     return [(pks[i], float(values[i])) for i in best if values[i] > 0]
 
 
-_pools: dict[tuple, tuple[list[int], object]] = {}
+# A pool of 2,000 suggestions holds about 9 MB of vectors: a process keeps the pools it used last, not one for
+# every theme it ever searched (256 of them held 2.3 GB).
+_pools: OrderedDict[tuple, tuple[list[int], object]] = OrderedDict()
+POOLS_KEPT = 24
 
 
 def _pool(snapshot: Snapshot, theme_id: int | None):
@@ -471,6 +475,8 @@ def _pool(snapshot: Snapshot, theme_id: int | None):
     below the newest already held, joins at the next re-clustering."""
     key = (snapshot.key, theme_id)
     pks, matrix = _pools.get(key, ([], None))
+    if key in _pools:
+        _pools.move_to_end(key)
     rows = Suggestion.objects.analysed().filter(pk__gt=pks[-1] if pks else 0)
     if theme_id is not None:
         rows = rows.filter(theme_membership__theme_id=theme_id)
@@ -479,9 +485,10 @@ def _pool(snapshot: Snapshot, theme_id: int | None):
         added = snapshot.vectorizer.transform([text for _, text in fresh])
         pks = [*pks, *(pk for pk, _ in fresh)][-THEME_POOL:]
         matrix = added if matrix is None else sparse.vstack([matrix, added], format="csr")[-THEME_POOL:]
-        if len(_pools) > 256:
-            _pools.clear()
         _pools[key] = (pks, matrix)
+        _pools.move_to_end(key)
+        while len(_pools) > POOLS_KEPT:
+            _pools.popitem(last=False)
     return pks, matrix
 
 

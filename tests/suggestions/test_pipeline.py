@@ -283,3 +283,15 @@ def test_an_offer_that_fails_leaves_the_analysed_suggestion_and_its_own_list(mon
     assert second.state == State.ANALYSED
     assert first.pk in [pk for pk, _ in _listed(second)]
     assert second.pk not in [pk for pk, _ in _listed(first)]
+
+
+def test_a_process_keeps_only_the_theme_pools_it_used_last(monkeypatch):
+    corpus()
+    pipeline.recluster(n_themes=4)
+    monkeypatch.setattr(pipeline, "POOLS_KEPT", 2)
+    monkeypatch.setattr(pipeline, "WHOLE_POOL", 0)  # search by theme, as in a large collection
+    snapshot = pipeline.current_snapshot()
+    themes = list(Theme.objects.filter(is_active=True).values_list("pk", flat=True))[:3]
+    for theme_id in themes:
+        pipeline._pool(snapshot, theme_id)
+    assert [key[1] for key in pipeline._pools] == themes[1:]
