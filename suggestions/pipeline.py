@@ -209,8 +209,9 @@ def analyse_suggestion_text(suggestion: Suggestion) -> None:
         suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
         if group_target is not None:
             _join_group(suggestion, Suggestion.objects.get(pk=group_target), signature)
-        store_similar(suggestion, _similar_for(suggestion, display, near))
-        place_in_theme(suggestion, display)
+        nearest = nearest_theme(display)  # asked once: both the lexical list and the placement need it
+        store_similar(suggestion, _similar_for(suggestion, display, near, nearest))
+        place_in_theme(suggestion, display, nearest=nearest)
     transaction.on_commit(lambda: index.add(suggestion.pk, signature))
 
 
@@ -323,9 +324,8 @@ def _own_group(suggestion: Suggestion) -> set[int]:
     return set(Suggestion.objects.filter(duplicate_group_id=suggestion.duplicate_group_id).values_list("pk", flat=True))
 
 
-def _best_similar(suggestion: Suggestion, scores: dict[int, float]) -> list[tuple[int, float]]:
+def _best_similar(suggestion: Suggestion, scores: dict[int, float], own_group: set[int]) -> list[tuple[int, float]]:
     """Up to five other suggestions outside the suggestion's own group, best first."""
-    own_group = _own_group(suggestion)
     ranked = sorted(
         ((pk, s) for pk, s in scores.items() if pk not in own_group and pk != suggestion.pk),
         key=lambda item: (-item[1], item[0]),
@@ -382,14 +382,14 @@ def _create_lists(lists: dict[int, list[tuple[int, float]]]) -> None:
     )
 
 
-def _similar_for(suggestion: Suggestion, display: str, near) -> list[tuple[int, float]]:
+def _similar_for(suggestion: Suggestion, display: str, near, nearest: tuple) -> list[tuple[int, float]]:
     """The lexical list: near-duplicates and the most alike members of the nearest theme."""
     scores: dict[int, float] = {}
     for dup in near:
         scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
-    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}):
+    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}, nearest=nearest):
         scores[pk] = max(scores.get(pk, 0.0), score)
-    return _best_similar(suggestion, scores)
+    return _best_similar(suggestion, scores, _own_group(suggestion))
 
 
 def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
@@ -398,7 +398,8 @@ def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tup
     A paraphrase in other words, which shares few words and may sit in another theme, is found this way."""
     index = semantic.vector_index()
     listed = dict(SimilarSuggestion.objects.filter(suggestion=suggestion).values_list("other_id", "score"))
-    found = dict(index.nearest(vector, k=SEMANTIC_CANDIDATES, exclude={suggestion.pk, *_own_group(suggestion)}))
+    own_group = _own_group(suggestion)
+    found = dict(index.nearest(vector, k=SEMANTIC_CANDIDATES, exclude={suggestion.pk, *own_group}))
     meaning = {**index.cosines(vector, listed), **found}
     # The matrix may still hold a suggestion deleted since; only analysed ones are listed.
     texts = dict(Suggestion.objects.analysed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
@@ -411,7 +412,7 @@ def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tup
         else:  # no vector yet: its lexical score stands until it has one
             scores[pk] = listed.get(pk, 0.0)
         scores[pk] = max(scores[pk], overlap.get(pk, 0.0))
-    return _best_similar(suggestion, scores)
+    return _best_similar(suggestion, scores, own_group)
 
 
 def _overlaps(suggestion: Suggestion, others) -> dict[int, float]:
@@ -435,9 +436,12 @@ def _lexical_cosines(display: str, texts: dict[int, str]) -> dict[int, float]:
     return {pk: float(cosine) for pk, cosine in zip(pks, cosines, strict=True)}
 
 
-def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:
+def lexical_neighbours(
+    display: str, *, exclude=(), limit: int = SIMILAR_K, nearest: tuple | None = None
+) -> list[tuple[int, float]]:
     """The suggestions most like a text by their words (cosine of the lexical vectors), among the most recent
-    members of its nearest theme; in a small collection, among all of it."""
+    members of its nearest theme (`nearest`, when the caller has asked already); in a small collection, among
+    all of it."""
     snapshot = current_snapshot()
     if snapshot is None:
         # Before the first re-clustering (the beat makes one at RECLUSTER_MIN_SUGGESTIONS): weigh words across
@@ -450,7 +454,7 @@ def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> l
     else:
         theme_id = None
         if sum(snapshot.model.sizes) > WHOLE_POOL:
-            theme_id, _ = nearest_active_theme(snapshot, snapshot.space.transform([display]))
+            theme_id, _ = nearest or nearest_theme(display)
             if theme_id is None:
                 return []
         pks, matrix = _pool(snapshot, theme_id)
@@ -492,6 +496,15 @@ def _pool(snapshot: Snapshot, theme_id: int | None):
     return pks, matrix
 
 
+def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | None, float]:
+    """The active theme nearest to a text (and its e5 vector, when given) in the latest re-clustering's space;
+    (None, 0.0) before the first one."""
+    snapshot = current_snapshot()
+    if snapshot is None:
+        return None, 0.0
+    return nearest_active_theme(snapshot, snapshot.space.transform([display], dense))
+
+
 def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]:
     """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
     and a cluster made only of reviewer placements has no theme of its own."""
@@ -506,10 +519,13 @@ def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]
     return None, 0.0
 
 
-def place_in_theme(suggestion: Suggestion, display: str, vector: np.ndarray | None = None) -> None:
-    """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analysed, and
-    again by words and meaning once its e5 vector is made (`vector`), when the themes were clustered with
-    e5 vectors. Copies follow their canonical member; a reviewer's placement is never overridden."""
+def place_in_theme(
+    suggestion: Suggestion, display: str, vector: np.ndarray | None = None, *, nearest: tuple | None = None
+) -> None:
+    """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analysed
+    (`nearest`, when the caller has asked already), and again by words and meaning once its e5 vector is made
+    (`vector`), when the themes were clustered with e5 vectors. Copies follow their canonical member; a
+    reviewer's placement is never overridden."""
     current = ThemeMembership.objects.filter(suggestion=suggestion).values_list("theme_id", "source").first()
     if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
         return
@@ -522,11 +538,13 @@ def place_in_theme(suggestion: Suggestion, display: str, vector: np.ndarray | No
         if canonical_theme:
             theme_id, score = canonical_theme
     if theme_id is None:
-        snapshot = current_snapshot()
-        if snapshot is None or (vector is not None and snapshot.space.mean is None):
-            return
-        dense = None if vector is None else np.atleast_2d(vector)
-        theme_id, score = nearest_active_theme(snapshot, snapshot.space.transform([display], dense))
+        if vector is None:
+            theme_id, score = nearest or nearest_theme(display)
+        else:
+            snapshot = current_snapshot()
+            if snapshot is None or snapshot.space.mean is None:
+                return  # themes clustered on words alone: the placement by words stands
+            theme_id, score = nearest_theme(display, np.atleast_2d(vector))
         if theme_id is None:
             return
     if current is not None and current[0] == theme_id:
