@@ -34,6 +34,7 @@ from review.queries import OPEN, queue
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, role_required
 from suggestions.choices import Province, Role
 from suggestions.models import Contact, Suggestion, Theme, Topic
+from suggestions.similar_lists import stored_similar
 
 AUDIT_PAGE_SIZE = 50
 
@@ -174,7 +175,7 @@ def suggestion_page(request, pk: int):
     context = _review_context(
         request,
         suggestion,
-        similar=list(suggestion.similar_links.select_related("other")[:5]),
+        similar=stored_similar(suggestion),
         group_members=_group_members(suggestion),
         previous=queries.neighbour_in_queue(queued, suggestion, before=True),
     )
@@ -281,7 +282,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
     filters = _filters_from_query(query) or queries.QueueFilters()
     queued = filters.apply(queue())
     context.update(
-        similar=list(suggestion.similar_links.select_related("other")[:5]),
+        similar=stored_similar(suggestion),
         group_members=_group_members(suggestion),
         previous=queries.neighbour_in_queue(queued, suggestion, before=True),
     )
@@ -330,9 +331,7 @@ def contact(request, pk: int):
     if is_htmx(request):
         return render_htmx(request, "", "review/_contact.html", {"contact": details, "suggestion": suggestion})
     context = _review_context(request, suggestion, contact=details, contact_shown=True)
-    context.update(
-        similar=list(suggestion.similar_links.select_related("other")[:5]), group_members=_group_members(suggestion)
-    )
+    context.update(similar=stored_similar(suggestion), group_members=_group_members(suggestion))
     return render(request, "review/suggestion.html", context)
 
 

@@ -32,10 +32,13 @@ from suggestions.models import (
     ThemeMembership,
     ThemeSnapshot,
 )
+from suggestions.similar_lists import one_per_group
 
 logger = logging.getLogger(__name__)
 
 SIMILAR_K = 5
+# Candidates looked up per suggestion shown in a live list: copies of one text take one place.
+SIMILAR_CANDIDATES = 4
 THEME_POOL = 2000  # most recent members of a theme searched for similar suggestions
 WHOLE_POOL = 1000  # a collection this small is searched whole
 SNAPSHOTLESS_POOL = 30  # most recent suggestions searched before the first re-clustering
@@ -591,16 +594,19 @@ def recount_theme(theme_id: int, *, retire_when_empty: bool = False) -> None:
 
 
 def similar_to_text(text: str) -> list[Suggestion]:
-    """For a text being typed: up to five analysed suggestions like it, near-duplicates first."""
+    """For a text being typed: up to five analysed suggestions like it, near-duplicates first, one per duplicate
+    group (several times as many candidates are looked up, so that copies of one text leave room for others)."""
     display = analysis.display_form(text)
     signature = analysis.signature(display)
+    candidates = SIMILAR_CANDIDATES * SIMILAR_K
     near = analysis.find_near_duplicates(signature, band_index(), signatures_of=stored_signatures, threshold=0.3)
-    scores = {int(d.id): float(d.score) for d in near[:SIMILAR_K]}
-    for pk, score in lexical_neighbours(display, limit=SIMILAR_K):
+    scores = {int(d.id): float(d.score) for d in near[:candidates]}
+    for pk, score in lexical_neighbours(display, limit=candidates):
         scores[pk] = max(scores.get(pk, 0.0), score)
-    ranked = [pk for pk, score in sorted(scores.items(), key=lambda item: -item[1]) if score >= 0.2][:SIMILAR_K]
-    found = Suggestion.objects.in_bulk(ranked)
-    return [found[pk] for pk in ranked if pk in found and found[pk].state == State.ANALYSED]
+    ranked = [pk for pk, score in sorted(scores.items(), key=lambda item: -item[1]) if score >= 0.2]
+    found = Suggestion.objects.select_related("duplicate_group").in_bulk(ranked)
+    shown = [found[pk] for pk in ranked if pk in found and found[pk].state == State.ANALYSED]
+    return one_per_group(shown)[:SIMILAR_K]
 
 
 # Re-clustering ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from suggestions.choices import State
 from suggestions.forms import SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Topic
 from suggestions.services import submit_suggestion
+from suggestions.similar_lists import stored_similar
 from suggestions.text import clean_user_text
 from suggestions.topic_cache import active_topics
 from suggestions.tracking import parse_tracking_code
@@ -100,7 +101,7 @@ def receipt(request, code: str):
     # suggestions afterwards (htmx) instead of making the citizen wait for them.
     similar_list = None
     if suggestion.state == State.ANALYSED:
-        similar_list = [link.other for link in suggestion.similar_links.select_related("other")]
+        similar_list = [link.other for link in stored_similar(suggestion)]
     return render(request, "suggestions/receipt.html", {"suggestion": suggestion, "similar": similar_list})
 
 

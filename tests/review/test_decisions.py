@@ -23,6 +23,22 @@ def test_the_review_page_shows_text_metadata_theme_similar_and_shortcuts(reviewe
     assert "نمایش اطلاعات تماس" not in page  # a reviewer has no contact permission
 
 
+def test_the_review_page_lists_copies_of_one_text_once_with_their_count(reviewer_client):
+    suggestion = analysed(title="رأی‌گیری در دو روز")
+    copies = [analysed(title="رأی‌گیری سه‌روزه") for _ in range(3)]
+    group = DuplicateGroup.objects.create(kind=GroupKind.EXACT, canonical=copies[0], size=3)
+    for copy in copies:
+        copy.duplicate_group = group
+        copy.save()
+    other = analysed(title="ساعت رأی‌گیری تا نیمه‌شب")
+    for rank, shown in enumerate([copies[1], copies[0], other, copies[2]]):
+        SimilarSuggestion.objects.create(suggestion=suggestion, other=shown, score=0.9 - rank / 10, rank=rank)
+    page = reviewer_client.get(f"/review/{suggestion.pk}/").content.decode()
+    assert page.count("رأی‌گیری سه‌روزه") == 1
+    assert "۳ نسخه" in page
+    assert "ساعت رأی‌گیری تا نیمه‌شب" in page
+
+
 def test_the_text_toggles_to_its_normalised_form_over_htmx(reviewer_client):
     suggestion = analysed(body="پيشنهاد با ي عربي و كاف عربي که یکسان می‌شود.")
     response = reviewer_client.get(f"/review/{suggestion.pk}/text/", {"text": "normalised"}, **HTMX)

@@ -295,3 +295,14 @@ def test_a_process_keeps_only_the_theme_pools_it_used_last(monkeypatch):
     for theme_id in themes:
         pipeline._pool(snapshot, theme_id)
     assert [key[1] for key in pipeline._pools] == themes[1:]
+
+
+def test_the_live_list_shows_copies_of_one_text_once_and_other_ideas_beside_them():
+    corpus()
+    copies = [analysed(IDEAS["masks"][0]) for _ in range(4)]
+    pipeline.recluster()
+    shown = pipeline.similar_to_text("ماسک و دستکش رایگان در ورودی شعبه‌ها به رأی‌دهندگان داده شود")
+    groups = [s.duplicate_group_id or s.pk for s in shown]
+    assert len(groups) == len(set(groups))
+    assert sum(1 for s in shown if s.duplicate_group_id == copies[0].duplicate_group_id) == 1
+    assert len(shown) > 1

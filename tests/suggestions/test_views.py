@@ -197,3 +197,19 @@ def test_the_receipt_fetches_similar_suggestions_afterwards_until_analysed(citiz
     assert reverse("suggestions:receipt_similar", args=[suggestion.tracking_code]) in page
     listing = citizen.get(reverse("suggestions:receipt_similar", args=[suggestion.tracking_code]))
     assert listing.status_code == 200
+
+
+def test_the_receipt_lists_copies_of_one_text_once_with_how_often_it_was_sent(citizen):
+    from suggestions.models import SimilarSuggestion
+    from tests.suggestions.ideas import IDEAS, analysed
+
+    copies = [analysed(IDEAS["masks"][0], title="ماسک رایگان") for _ in range(3)]
+    other = analysed(IDEAS["masks"][1], title="ماسک مجانی")
+    mine = analysed(IDEAS["masks"][2], title="دماسنج در شعبه")
+    SimilarSuggestion.objects.filter(suggestion=mine).delete()
+    for rank, shown in enumerate([copies[0], copies[1], other, copies[2]]):
+        SimilarSuggestion.objects.create(suggestion=mine, other=shown, score=0.9 - rank / 10, rank=rank)
+    page = citizen.get(reverse("suggestions:receipt", args=[mine.tracking_code])).content.decode()
+    assert page.count("ماسک رایگان") == 1
+    assert "(۳ بار ثبت شده)" in page
+    assert "ماسک مجانی" in page
