@@ -29,3 +29,24 @@ def test_a_citizen_sends_a_suggestion_and_finds_it_by_its_code(live_server, page
     screenshot("track")
     assert "ضدعفونی صندوق‌ها در هر ساعت" in page.inner_text("main")
     assert page.get_attribute("html", "dir") == "rtl"
+
+
+def test_similar_suggestions_appear_under_the_body_as_the_citizen_types(live_server, page, screenshot, seeded_topics):
+    from suggestions import pipeline
+    from tests.suggestions.ideas import IDEAS, analysed
+
+    for name, bodies in IDEAS.items():
+        for number, body in enumerate(bodies):
+            analysed(body, title=f"{name} {number}")
+    for _ in range(2):
+        analysed(IDEAS["masks"][0], title="masks 0")
+    pipeline.recluster()
+
+    page.goto(f"{live_server.url}/suggest/")
+    page.locator("#id_body").press_sequentially("ماسک و دستکش رایگان در ورودی شعبه‌ها داده شود", delay=20)
+    box = page.wait_for_selector(".similar-box")
+    screenshot("suggest-form-similar")
+    listed = box.inner_text()
+    assert "آیا پیشنهاد مشابهی قبلاً ثبت شده است؟" in listed
+    assert listed.count("masks 0") == 1 and "(۳ بار ثبت شده)" in listed
+    assert 1 < len(box.query_selector_all("li")) <= 5
