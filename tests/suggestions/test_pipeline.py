@@ -154,6 +154,62 @@ def test_reclustering_too_few_suggestions_makes_no_themes():
     assert not Theme.objects.exists()
 
 
+def _memberships() -> set[tuple]:
+    return set(ThemeMembership.objects.values_list("suggestion_id", "theme_id", "source", "assigned_at"))
+
+
+def test_reclustering_rewrites_every_machine_membership_and_leaves_the_reviewer_placements():
+    corpus()
+    pipeline.recluster(n_themes=4)
+    keeper = Theme.objects.create(label="محور کارشناس", label_edited=True)
+    moved = list(Suggestion.objects.filter(body__in=IDEAS["hours"][:2]).values_list("pk", flat=True))
+    pipeline.pin_to_theme(moved, keeper)
+    placed = {m for m in _memberships() if m[0] in moved}
+    pipeline.recluster(n_themes=4)
+    memberships = _memberships()
+    assert {m for m in memberships if m[0] in moved} == placed
+    machine = {m[0] for m in memberships if m[2] == ThemeMembership.Source.MACHINE}
+    assert machine == set(Suggestion.objects.exclude(pk__in=moved).values_list("pk", flat=True))
+
+
+def test_theme_sizes_after_reclustering_count_machine_and_reviewer_members_alike():
+    corpus()
+    pipeline.recluster(n_themes=4)
+    keeper = Theme.objects.create(label="محور کارشناس", label_edited=True)
+    pipeline.pin_to_theme(list(Suggestion.objects.filter(body__in=IDEAS["hours"]).values_list("pk", flat=True)), keeper)
+    pipeline.recluster(n_themes=4)
+    for theme in Theme.objects.filter(is_active=True):
+        assert theme.size == ThemeMembership.objects.filter(theme=theme).count() > 0, theme.label
+
+
+class LostConnection(Exception):
+    pass
+
+
+def test_a_reclustering_that_fails_while_writing_memberships_leaves_the_previous_themes(monkeypatch):
+    corpus()
+    pipeline.recluster(n_themes=4)
+    before = _memberships()
+    themes = set(Theme.objects.values_list("pk", "label", "size", "is_active", "version"))
+    write = pipeline.write_machine_memberships
+
+    def write_some_then_fail(placements, **kwargs):
+        def some():
+            for n, placement in enumerate(placements):
+                if n == 5:
+                    raise LostConnection
+                yield placement
+
+        write(some(), **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_machine_memberships", write_some_then_fail)
+    with pytest.raises(LostConnection):
+        pipeline.recluster(n_themes=3)
+    assert _memberships() == before
+    assert set(Theme.objects.values_list("pk", "label", "size", "is_active", "version")) == themes
+    assert pipeline.current_snapshot().key[0] == 1
+
+
 def test_failed_analysis_writes_no_partial_group(monkeypatch):
     analysed(HOURS)
     copy = SuggestionFactory(body=HOURS)
