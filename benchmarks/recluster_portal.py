@@ -3,6 +3,7 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py                  # 100,000
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --size 1000000
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --size 1000000 --keep
+    flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --vectors          # with e5
 
 `benchmarks/analysis.py` times the library's clustering alone; this times what the Celery task
 `recluster_themes` does around it: reading every analysed suggestion and the rank-0 similar rows, fitting the
@@ -14,7 +15,9 @@ What it does, in order:
    fills it with COPY: N analysed suggestions whose stored display forms are Persian texts from
    `benchmarks/generate.py` (through `benchmarks/review_queue.py`'s text pool), duplicate groups (pairs to fours,
    and a few campaigns of hundreds), and similar lists (five rows, ranks 0-4) for 60 % of them, some pairs
-   each other's best. `--keep` reuses the suggestions of an earlier run and only clears the themes;
+   each other's best; with `--vectors`, a stored e5-like vector for each (the portal clusters with them up to
+   100,000 suggestions, as when the semantic worker keeps up). `--keep` reuses what an earlier run stored and
+   only clears the themes;
 2. runs `recluster()` with no themes yet, in a process of its own, so its peak RSS (`ru_maxrss`) is its own;
 3. pins 0.2 % of the suggestions to a theme as a reviewer would, and renames a theme;
 4. runs `recluster()` again in a fresh process, continuing the old themes as the beat schedule does.
@@ -49,6 +52,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=100_000, help="analysed suggestions")
     parser.add_argument("--keep", action="store_true", help="reuse the suggestions of an earlier run")
+    parser.add_argument(
+        "--vectors",
+        action="store_true",
+        help="store an e5-like vector for every suggestion, which the portal clusters with up to 100,000",
+    )
     parser.add_argument("--database", default="hamandishi_bench_recluster")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
@@ -156,6 +164,9 @@ def build(args):
                 for rank, other in enumerate(list(others)[:5]):
                     copy.write_row((pk, other, round(0.6 - rank * 0.05, 2), rank))
                     rows += 1
+        if args.vectors:
+            store_vectors(cursor, rng, text_of[1:], len(pool))
+            print(f"stored {args.size:,} vectors in {time.perf_counter() - started:.0f} s", flush=True)
         for table in ("suggestions_suggestion", "suggestions_duplicategroup"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         pg.commit()
@@ -165,6 +176,26 @@ def build(args):
         f"data ready in {time.perf_counter() - started:.0f} s: {len(groups):,} duplicate groups, {rows:,} similar rows",
         flush=True,
     )
+
+
+def store_vectors(cursor, rng, text_of: list[int], n_texts: int) -> None:
+    """A stored e5-like vector for every suggestion, one per text: unit rows whose cosines sit near 0.75, as
+    e5's sit near 0.8, so the theme space subtracts their mean as it would for real ones. They carry no themes
+    of their own: this times the semantic half of the theme space, it does not test it."""
+    import numpy as np
+
+    from suggestions import semantic
+
+    generator = np.random.default_rng(rng.randrange(2**32))
+    vectors = generator.standard_normal((n_texts, semantic.DIMENSIONS)) * 0.03 + generator.standard_normal(
+        semantic.DIMENSIONS
+    ) / np.sqrt(semantic.DIMENSIONS)
+    stored = [semantic.vector_to_bytes(row / np.linalg.norm(row)) for row in vectors]
+    del vectors
+    columns = "suggestion_id, state, vector, attempts, last_error, state_changed_at, stored_at"
+    with cursor.copy(f"COPY suggestions_suggestionembedding ({columns}) FROM STDIN") as copy:
+        for pk, text in enumerate(text_of, start=1):
+            copy.write_row((pk, "stored", stored[text], 1, "", "now", "now"))
 
 
 def clear_themes(args):
