@@ -86,7 +86,7 @@ def build(args):
     from django.core.management import call_command
     from django.db import connection
 
-    from benchmarks.review_queue import _iso, recreate_database, texts
+    from benchmarks.review_queue import SUGGESTION_COLUMNS, _iso, copy_duplicate_groups, recreate_database, texts
     from suggestions.analysis import display_form
 
     started = time.perf_counter()
@@ -118,19 +118,8 @@ def build(args):
     with psycopg.connect(f"host={args.host} user={args.user} dbname={args.database}") as pg:
         cursor = pg.cursor()
         topic = cursor.execute("SELECT min(id) FROM suggestions_topic").fetchone()[0]
-        with cursor.copy(
-            "COPY suggestions_duplicategroup (id, kind, canonical_id, score, size, first_seen, last_seen, "
-            "canonical_chosen_by_reviewer) FROM STDIN"
-        ) as copy:
-            for gid, kind, canonical, size in groups:
-                moment = _iso(now - span + span * canonical / args.size)
-                copy.write_row((gid, kind, canonical, 0.9, size, moment, moment, False))
-        columns = (
-            "id, tracking_code, role, province, topic_id, title, body, normalized_text, match_text, fingerprint, "
-            "duplicate_group_id, duplicate_score, state, attempts, last_error, ip_hash, source, created_at, "
-            "state_changed_at, analysed_at, updated_at, awaiting_enqueue"
-        )
-        with cursor.copy(f"COPY suggestions_suggestion ({columns}) FROM STDIN") as copy:
+        copy_duplicate_groups(cursor, groups, moment_of=lambda pk: now - span + span * pk / args.size)
+        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}) FROM STDIN") as copy:
             for pk in range(1, args.size + 1):
                 display = pool[text_of[pk]]
                 moment = _iso(now - span + span * pk / args.size)

@@ -175,19 +175,8 @@ def build(args):
         print(f"planned {len(groups)} duplicate groups in {time.perf_counter() - started:.0f} s", flush=True)
 
         span = 120 * 24 * 3600
-        with cursor.copy(
-            "COPY suggestions_duplicategroup (id, kind, canonical_id, score, size, first_seen, last_seen, "
-            "canonical_chosen_by_reviewer) FROM STDIN"
-        ) as copy:
-            for gid, kind, canonical, size in groups:
-                moment = _iso(now - span + span * canonical / args.rows)
-                copy.write_row((gid, kind, canonical, 0.9, size, moment, moment, False))
-        columns = (
-            "id, tracking_code, role, province, topic_id, title, body, normalized_text, match_text, fingerprint, "
-            "duplicate_group_id, duplicate_score, state, attempts, last_error, ip_hash, source, created_at, "
-            "state_changed_at, analysed_at, updated_at, awaiting_enqueue"
-        )
-        with cursor.copy(f"COPY suggestions_suggestion ({columns}) FROM STDIN") as copy:
+        copy_duplicate_groups(cursor, groups, moment_of=lambda pk: now - span + span * pk / args.rows)
+        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}) FROM STDIN") as copy:
             for pk in range(1, args.rows + 1):
                 title, body, folded = pool[text_of[pk]]
                 moment = _iso(now - span + span * pk / args.rows + rng.random())
@@ -268,6 +257,25 @@ def build(args):
         print(f"built the trigram index in {time.perf_counter() - started:.0f} s", flush=True)
         cursor.execute("VACUUM ANALYZE")
     print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# The columns a benchmark fills when it COPYs suggestions in, in the order of its rows.
+SUGGESTION_COLUMNS = (
+    "id, tracking_code, role, province, topic_id, title, body, normalized_text, match_text, fingerprint, "
+    "duplicate_group_id, duplicate_score, state, attempts, last_error, ip_hash, source, created_at, "
+    "state_changed_at, analysed_at, updated_at, awaiting_enqueue"
+)
+
+
+def copy_duplicate_groups(cursor, groups, *, moment_of) -> None:
+    """COPY planned (id, kind, canonical id, size) groups in, first and last seen when their canonical came."""
+    with cursor.copy(
+        "COPY suggestions_duplicategroup (id, kind, canonical_id, score, size, first_seen, last_seen, "
+        "canonical_chosen_by_reviewer) FROM STDIN"
+    ) as copy:
+        for gid, kind, canonical, size in groups:
+            moment = _iso(moment_of(canonical))
+            copy.write_row((gid, kind, canonical, 0.9, size, moment, moment, False))
 
 
 def _iso(epoch: float) -> str:
