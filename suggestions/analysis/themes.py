@@ -31,7 +31,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .vectors import is_finite_verb, surface_words
+from .vectors import surface_phrases
 
 __all__ = [
     "THEME_OUTLIER_Z",
@@ -49,6 +49,10 @@ THEME_OUTLIER_Z = 3.0
 _SILHOUETTE_SAMPLE = 4_000
 _FIT_SAMPLE = 20_000
 _KEYWORDS = 3
+# A word is shown as a phrase holding it when at least this share of its texts use that phrase.
+_PHRASE_SHARE = 0.5
+# ... and when it is met after at least this many different words, and before as many.
+_PHRASE_CONTEXTS = 2
 _LABEL_SAMPLE = 1_000
 
 
@@ -244,10 +248,14 @@ def cluster_themes(
 
 
 def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords: int = _KEYWORDS):
-    """Each theme's most distinctive words (class TF-IDF over themes), as written by people.
+    """Each theme's most distinctive words and phrases (class TF-IDF over themes), as written by people.
 
-    Read from at most ``_LABEL_SAMPLE`` members of each theme, spread evenly over it: a word
-    that is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.
+    Words count the texts that use them.  A pair of words is shown in place of one of its words
+    only when it is met after ``_PHRASE_CONTEXTS`` different words and before as many, so that
+    words standing side by side in one text and its copies («رای‌دهنده دستکش») never make a phrase.
+
+    Read from at most ``_LABEL_SAMPLE`` members of each theme, spread evenly over it: a word that
+    is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.
     """
     item_labels = np.asarray(item_labels, dtype=int)
     n_themes = int(item_labels.max()) + 1 if len(item_labels) else 0
@@ -256,6 +264,8 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
     counts = [Counter() for _ in range(n_themes)]
     sizes = Counter()
     surfaces: dict[str, Counter] = defaultdict(Counter)
+    befores: dict[str, set] = defaultdict(set)
+    afters: dict[str, set] = defaultdict(set)
     for label in range(n_themes):
         members = order[bounds[label] : bounds[label + 1]]
         if len(members) > _LABEL_SAMPLE:
@@ -263,24 +273,57 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
         sizes[label] = len(members)
         for i in members.tolist():
             seen = set()
-            for stem, word in surface_words(displays[i]):
-                if is_finite_verb(word):
-                    continue  # «بدهند», «شوند»: a label names a topic, not an action
-                surfaces[stem][word] += 1
-                if stem not in seen:  # count documents, not repetitions
-                    counts[label][stem] += 1
-                    seen.add(stem)
-    themes_with = Counter(stem for c in counts for stem in c)
+            # Conjugated verbs («بدهند», «شوند») are left out: a label names a topic, not an action.
+            for key, written, (before, after) in surface_phrases(displays[i]):
+                surfaces[key][written] += 1
+                befores[key].add(before)
+                afters[key].add(after)
+                if key not in seen:  # count texts, not repetitions
+                    counts[label][key] += 1
+                    seen.add(key)
+    themes_with = Counter(key for c in counts for key in c)
     labels, keywords = [], []
     for theme, c in enumerate(counts):
         size = max(sizes[theme], 1)
-        scored = sorted(
-            c.items(), key=lambda kv: (-(kv[1] / size) * math.log(1 + n_themes / themes_with[kv[0]]), kv[0])
-        )
-        words = [surfaces[stem].most_common(1)[0][0] for stem, _ in scored[:n_keywords]]
+
+        def weight(key: str, c=c, size=size) -> float:
+            return (c[key] / size) * math.log(1 + n_themes / themes_with[key])
+
+        phrases = {key for key in c if " " in key and min(len(befores[key]), len(afters[key])) >= _PHRASE_CONTEXTS}
+        words = [surfaces[key].most_common(1)[0][0] for key in _label_keys(c, phrases, weight, n_keywords)]
         keywords.append(words)
         labels.append("، ".join(words) or "متفرقه")
     return labels, keywords
+
+
+def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> list[str]:
+    """A theme's ``n_keywords`` most distinctive words, each shown as the phrase it is mostly part of.
+
+    A word gives way to the one of ``phrases`` (pairs of words) holding it that at least
+    ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» for «اجرایی»).  A word already shown,
+    alone or in a pair, is not shown again.
+    """
+    phrases_with: dict[str, list[str]] = defaultdict(list)
+    for phrase in sorted(phrases):
+        for stem in phrase.split():
+            phrases_with[stem].append(phrase)
+    words = sorted((key for key in counts if " " not in key), key=lambda key: (-weight(key), key))
+    chosen: list[str] = []
+    shown: set[str] = set()
+    for stem in words:
+        if len(chosen) == n_keywords:
+            break
+        if stem in shown:
+            continue
+        holding = [
+            phrase
+            for phrase in phrases_with.get(stem, ())
+            if counts[phrase] >= _PHRASE_SHARE * counts[stem] and not set(phrase.split()) & shown
+        ]
+        key = min(holding, key=lambda phrase: (-counts[phrase], -weight(phrase), phrase)) if holding else stem
+        chosen.append(key)
+        shown.update(key.split())
+    return chosen
 
 
 def match_themes(

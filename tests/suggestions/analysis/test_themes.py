@@ -155,6 +155,26 @@ def test_labels_of_large_themes_are_read_from_a_sample_of_their_members(monkeypa
     assert "ماسک" in keywords[0] and "سیار" in keywords[1]
 
 
+def test_a_label_shows_a_phrase_met_in_different_texts_instead_of_its_words_apart():
+    displays = [
+        "آموزش عوامل اجرایی به صورت مجازی",
+        "همه عوامل اجرایی واکسن بزنند",
+        "برای عوامل اجرایی شعب تست بگیرید",
+        "ماسک رایگان در شعبه",
+        "ماسک رایگان در ورودی",
+        "ماسک برای همه",
+    ]
+    _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
+    assert "عوامل اجرایی" in keywords[0]
+    assert not {"عوامل", "اجرایی"} & set(keywords[0])
+
+
+def test_words_side_by_side_only_in_one_text_and_its_copies_are_not_made_a_phrase():
+    displays = ["برای هر رای‌دهنده دستکش یکبار مصرف تهیه شود"] * 3 + ["صندوق سیار به بیمارستان برود"] * 3
+    _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
+    assert not [w for w in keywords[0] if " " in w]
+
+
 def _topics(n_topics: int, per_topic: int, seed: int = 0) -> np.ndarray:
     """Unit rows around ``n_topics`` orthogonal directions, ``per_topic`` rows each, in topic order."""
     rng = np.random.default_rng(seed)

@@ -1,10 +1,11 @@
 import pickle
 
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from suggestions.analysis import LexicalVectorizer, display_form
-from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold
+from suggestions.analysis import LexicalVectorizer, display_form, match_form
+from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold, surface_phrases
 
 TEXTS = [
     "ساعت رای‌گیری تا نیمه‌شب تمدید شود",
@@ -54,3 +55,28 @@ def test_a_lexical_vectorizer_transforms_the_same_after_a_pickle_round_trip():
     restored = pickle.loads(pickle.dumps(vectorizer))
     new = [display_form(t) for t in NEW]
     assert np.allclose(restored.transform(new).toarray(), vectorizer.transform(new).toarray())
+
+
+def _pairs(text):
+    return {written: context for key, written, context in surface_phrases(text) if " " in key}
+
+
+@pytest.mark.parametrize(
+    ("text", "pair", "made"),
+    [
+        ("آموزش عوامل اجرایی به صورت مجازی باشد", "عوامل اجرایی", True),
+        ("صندوق سیار به بیمارستان برود", "صندوق سیار", True),
+        ("ماسک، دستکش و الکل", "ماسک دستکش", False),  # punctuation between
+        ("ماسک و دستکش", "ماسک و", False),  # a stop word is no part of a phrase
+        ("انتخابات دو روز برگزار شود", "روز برگزار", False),  # «برگزار» is half of the verb «برگزار شود»
+        ("ساعت رای‌گیری تمدید شود", "ساعت رای‌گیری", True),
+        ("مردم رای بدهند", "رای بدهند", False),  # a conjugated verb is no part of a phrase
+    ],
+)
+def test_a_phrase_is_two_content_words_side_by_side_outside_a_verb(text, pair, made):
+    assert (pair in _pairs(text)) is made
+
+
+def test_a_phrase_carries_the_words_either_side_of_it_folded_as_its_context():
+    assert _pairs("آموزش عوامل اجرایی به صورت مجازی")["عوامل اجرایی"] == (match_form("آموزش"), "به")
+    assert _pairs("عوامل اجرایی")["عوامل اجرایی"] == ("", "")
