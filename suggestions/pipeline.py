@@ -642,7 +642,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     space = analysis.ThemeSpace(chars=chars)
     vectors = space.fit_transform(displays, _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None)
     report("clustering", 0, len(rows))
-    labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes)
+    labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes, copies=groups)
     clusters: dict[int, list[int]] = {}
     for pk, label in zip(ids, labels.tolist(), strict=True):
         clusters.setdefault(label, []).append(pk)

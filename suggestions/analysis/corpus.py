@@ -196,7 +196,11 @@ def analyze_corpus(
             similar.append([[ids[j], round(score, 4)] for score, j in scored[:k]])
 
     themes, model = cluster_themes(
-        theme_vectors(displays, dense), idea_units(ids, canonical, similar), displays, n_themes=n_themes
+        theme_vectors(displays, dense),
+        idea_units(ids, canonical, similar),
+        displays,
+        n_themes=n_themes,
+        copies=canonical,
     )
     return [
         {

@@ -51,8 +51,10 @@ _FIT_SAMPLE = 20_000
 _KEYWORDS = 3
 # A word is shown as a phrase holding it when at least this share of its texts use that phrase.
 _PHRASE_SHARE = 0.5
-# ... and when it is met after at least this many different words, and before as many.
-_PHRASE_CONTEXTS = 2
+# ... and when at least this many texts that are not copies of one another use it.
+_PHRASE_TEXTS = 2
+# The longest phrase a label shows, in words.
+_PHRASE_WORDS = 4
 _LABEL_SAMPLE = 1_000
 
 
@@ -175,11 +177,13 @@ def cluster_themes(
     *,
     n_themes: int | None = None,
     seed: int = 0,
+    copies: Sequence[Hashable] | None = None,
 ) -> tuple[np.ndarray, ThemeModel]:
     """Theme number (0..k-1) of every item, and the model that places new items.
 
     ``vectors``: one row per item (sparse or dense); ``groups``: each item's duplicate
-    group, whose members always share a theme; ``displays``: display forms, for labels.
+    group or idea unit, whose members always share a theme; ``displays``: display forms, for
+    labels; ``copies``: each item's duplicate group, for labels (``groups`` when not given).
     """
     group_ids = {g: i for i, g in enumerate(dict.fromkeys(groups))}
     group_index = np.array([group_ids[g] for g in groups])
@@ -236,7 +240,7 @@ def cluster_themes(
     item_labels = np.array([renumber[x] for x in item_labels.tolist()])
     group_labels = np.array([renumber[x] for x in group_labels.tolist()])
     centroids = np.asarray(_membership(group_labels, len(order)) @ points)
-    labels, keywords = label_themes(item_labels, displays)
+    labels, keywords = label_themes(item_labels, displays, copies=groups if copies is None else copies)
     model = ThemeModel(
         centroids=l2_normalize(centroids),
         labels=labels,
@@ -247,12 +251,19 @@ def cluster_themes(
     return item_labels, model
 
 
-def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords: int = _KEYWORDS):
+def label_themes(
+    item_labels: Sequence[int],
+    displays: Sequence[str],
+    n_keywords: int = _KEYWORDS,
+    *,
+    copies: Sequence[Hashable] | None = None,
+):
     """Each theme's most distinctive words and phrases (class TF-IDF over themes), as written by people.
 
     Words count the texts that use them.  A pair of words is shown in place of one of its words
-    only when it is met after ``_PHRASE_CONTEXTS`` different words and before as many, so that
-    words standing side by side in one text and its copies («رای‌دهنده دستکش») never make a phrase.
+    only when texts that are not copies of one another use it: ``copies`` gives each text's
+    duplicate group (each text is its own when not given), so that words standing side by side in
+    one text and its copies («رای‌دهنده دستکش») never make a phrase.
 
     Read from at most ``_LABEL_SAMPLE`` members of each theme, spread evenly over it: a word that
     is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.
@@ -264,8 +275,7 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
     counts = [Counter() for _ in range(n_themes)]
     sizes = Counter()
     surfaces: dict[str, Counter] = defaultdict(Counter)
-    befores: dict[str, set] = defaultdict(set)
-    afters: dict[str, set] = defaultdict(set)
+    holders: dict[str, set] = defaultdict(set)  # the duplicate groups using each pair of words
     for label in range(n_themes):
         members = order[bounds[label] : bounds[label + 1]]
         if len(members) > _LABEL_SAMPLE:
@@ -274,10 +284,10 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
         for i in members.tolist():
             seen = set()
             # Conjugated verbs («بدهند», «شوند») are left out: a label names a topic, not an action.
-            for key, written, (before, after) in surface_phrases(displays[i]):
+            for key, written in surface_phrases(displays[i]):
                 surfaces[key][written] += 1
-                befores[key].add(before)
-                afters[key].add(after)
+                if " " in key:
+                    holders[key].add(i if copies is None else copies[i])
                 if key not in seen:  # count texts, not repetitions
                     counts[label][key] += 1
                     seen.add(key)
@@ -289,40 +299,66 @@ def label_themes(item_labels: Sequence[int], displays: Sequence[str], n_keywords
         def weight(key: str, c=c, size=size) -> float:
             return (c[key] / size) * math.log(1 + n_themes / themes_with[key])
 
-        phrases = {key for key in c if " " in key and min(len(befores[key]), len(afters[key])) >= _PHRASE_CONTEXTS}
-        words = [surfaces[key].most_common(1)[0][0] for key in _label_keys(c, phrases, weight, n_keywords)]
+        phrases = {key for key in c if " " in key and len(holders[key]) >= _PHRASE_TEXTS}
+        words = []
+        for chain in _label_keys(c, phrases, weight, n_keywords):
+            written = [surfaces[key].most_common(1)[0][0] for key in chain]
+            # Overlapping pairs: the first as written, then the second word of each after it.
+            words.append(" ".join([written[0], *(pair.split()[1] for pair in written[1:])]))
         keywords.append(words)
         labels.append("، ".join(words) or "متفرقه")
     return labels, keywords
 
 
-def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> list[str]:
+def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> list[list[str]]:
     """A theme's ``n_keywords`` most distinctive words, each shown as the phrase it is mostly part of.
 
     A word gives way to the one of ``phrases`` (pairs of words) holding it that at least
-    ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» for «اجرایی»).  A word already shown,
-    alone or in a pair, is not shown again.
+    ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» for «اجرایی»), and a phrase grows by the
+    pair its first or last word mostly stands in («آموزش عوامل» + «عوامل اجرایی»), up to
+    ``_PHRASE_WORDS`` words.  Each keyword is given as its chain of overlapping pairs, or its one
+    word.  A word already shown, alone or in a phrase, is not shown again.
     """
     phrases_with: dict[str, list[str]] = defaultdict(list)
     for phrase in sorted(phrases):
         for stem in phrase.split():
             phrases_with[stem].append(phrase)
+
+    def best_pair(stem: str, shown: set[str], *, position: int | None = None) -> str | None:
+        holding = [
+            phrase
+            for phrase in phrases_with.get(stem, ())
+            if counts[phrase] >= _PHRASE_SHARE * counts[stem]
+            and (position is None or phrase.split()[position] == stem)
+            and not {word for word in phrase.split() if word != stem} & shown
+        ]
+        return min(holding, key=lambda phrase: (-counts[phrase], -weight(phrase), phrase)) if holding else None
+
     words = sorted((key for key in counts if " " not in key), key=lambda key: (-weight(key), key))
-    chosen: list[str] = []
+    chosen: list[list[str]] = []
     shown: set[str] = set()
     for stem in words:
         if len(chosen) == n_keywords:
             break
         if stem in shown:
             continue
-        holding = [
-            phrase
-            for phrase in phrases_with.get(stem, ())
-            if counts[phrase] >= _PHRASE_SHARE * counts[stem] and not set(phrase.split()) & shown
-        ]
-        key = min(holding, key=lambda phrase: (-counts[phrase], -weight(phrase), phrase)) if holding else stem
-        chosen.append(key)
-        shown.update(key.split())
+        pair = best_pair(stem, shown)
+        if pair is None:
+            chosen.append([stem])
+            shown.add(stem)
+            continue
+        chain = [pair]
+        shown.update(pair.split())
+        while len(chain) + 1 < _PHRASE_WORDS:
+            first, last = chain[0].split()[0], chain[-1].split()[1]
+            if after := best_pair(last, shown, position=0):
+                chain.append(after)
+            elif before := best_pair(first, shown, position=1):
+                chain.insert(0, before)
+            else:
+                break
+            shown.update(chain[-1].split() + chain[0].split())
+        chosen.append(chain)
     return chosen
 
 

@@ -71,25 +71,23 @@ def surface_words(display: str) -> list[tuple[str, str]]:
     return [(_stem(w)[0], w) for w in _WORD.findall(display) if _stem(w)[0]]
 
 
-def surface_phrases(display: str) -> list[tuple[str, str, tuple[str, str]]]:
-    """(key, as written, context) of each content word that is not a conjugated verb, and of each pair of
-    them written side by side («عوامل اجرایی», «صندوق سیار»), keyed by their two stems.
+def surface_phrases(display: str) -> list[tuple[str, str]]:
+    """(key, as written) of each content word that is not a conjugated verb, and of each pair of them written
+    side by side («عوامل اجرایی», «صندوق سیار»), keyed by their two stems.
 
     Only space may stand between a pair's words, and the pair may not stand right before a
     conjugated verb, whose object or first half its second word then is («برگزار شود», «ایجاد
-    نشود»).  A pair's context is the word before it and the word after it, folded (empty for a
-    single word): a phrase met between different words is a phrase, one met only in a text and
-    its copies may be chance.
-    For theme labels, which read better as the phrases people wrote than as their words apart.
+    نشود»).  For theme labels, which read better as the phrases people wrote than as their words
+    apart.
     """
     matches = list(_WORD.finditer(display))
-    units: list[tuple[str, str, tuple[str, str]]] = []
+    units: list[tuple[str, str]] = []
     for n, match in enumerate(matches):
         word = match.group()
         stem = _stem(word)[0]
         if not stem or is_finite_verb(word):
             continue
-        units.append((stem, word, ("", "")))
+        units.append((stem, word))
         if n == 0 or not _side_by_side(display, matches[n - 1], match):
             continue
         before_word = matches[n - 1].group()
@@ -99,8 +97,7 @@ def surface_phrases(display: str) -> list[tuple[str, str, tuple[str, str]]]:
         after = matches[n + 1] if n + 1 < len(matches) else None
         if after is not None and _side_by_side(display, match, after) and is_finite_verb(after.group()):
             continue
-        context = (match_form(matches[n - 2].group()) if n >= 2 else "", match_form(after.group()) if after else "")
-        units.append((f"{before} {stem}", f"{before_word} {word}", context))
+        units.append((f"{before} {stem}", f"{before_word} {word}"))
     return units
 
 

@@ -152,7 +152,7 @@ def test_labels_of_large_themes_are_read_from_a_sample_of_their_members(monkeypa
     monkeypatch.setattr(themes, "_LABEL_SAMPLE", 5)
     displays = ["ماسک رایگان در شعبه"] * 50 + ["صندوق سیار برای بیماران"] * 50
     labels, keywords = themes.label_themes([0] * 50 + [1] * 50, displays)
-    assert "ماسک" in keywords[0] and "سیار" in keywords[1]
+    assert "ماسک" in labels[0] and "سیار" in labels[1]
 
 
 def test_a_label_shows_a_phrase_met_in_different_texts_instead_of_its_words_apart():
@@ -169,10 +169,23 @@ def test_a_label_shows_a_phrase_met_in_different_texts_instead_of_its_words_apar
     assert not {"عوامل", "اجرایی"} & set(keywords[0])
 
 
+def test_a_label_joins_overlapping_phrases_into_one_longer_phrase():
+    displays = [
+        "برای آموزش عوامل اجرایی کلاس مجازی بگذارید",
+        "دوره آموزش عوامل اجرایی آنلاین باشد",
+        "فیلم آموزش عوامل اجرایی بسازید",
+        "ماسک برای همه",
+        "ماسک در ورودی",
+        "ماسک رایگان",
+    ]
+    _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
+    assert keywords[0][0] == "آموزش عوامل اجرایی"
+
+
 def test_words_side_by_side_only_in_one_text_and_its_copies_are_not_made_a_phrase():
     displays = ["برای هر رای‌دهنده دستکش یکبار مصرف تهیه شود"] * 3 + ["صندوق سیار به بیمارستان برود"] * 3
-    _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
-    assert not [w for w in keywords[0] if " " in w]
+    _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays, copies=["a", "a", "a", "b", "b", "b"])
+    assert not [w for w in keywords[0] + keywords[1] if " " in w]
 
 
 def _topics(n_topics: int, per_topic: int, seed: int = 0) -> np.ndarray:
