@@ -49,7 +49,7 @@ THEME_OUTLIER_Z = 3.0
 _SILHOUETTE_SAMPLE = 4_000
 _FIT_SAMPLE = 20_000
 _KEYWORDS = 3
-# A word is shown as a phrase holding it when at least this share of its texts use that phrase.
+# A word is shown as a phrase holding it when at least this share of the texts using either of its words use it.
 _PHRASE_SHARE = 0.5
 # ... and when at least this many texts that are not copies of one another use it.
 _PHRASE_TEXTS = 2
@@ -314,8 +314,9 @@ def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> 
     """A theme's ``n_keywords`` most distinctive words, each shown as the phrase it is mostly part of.
 
     A word gives way to the one of ``phrases`` (pairs of words) holding it that at least
-    ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» for «اجرایی»), and a phrase grows by the
-    pair its first or last word mostly stands in («آموزش عوامل» + «عوامل اجرایی»), up to
+    ``_PHRASE_SHARE`` of the texts using either word use («عوامل اجرایی» for «اجرایی»; not «شعبه‌ها
+    ماسک», since most texts with «شعبه» do not say it), and a phrase grows the same way by
+    the pair its first or last word stands in («آموزش عوامل» + «عوامل اجرایی»), up to
     ``_PHRASE_WORDS`` words.  Each keyword is given as its chain of overlapping pairs, or its one
     word.  A word already shown, alone or in a phrase, is not shown again.
     """
@@ -328,7 +329,7 @@ def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> 
         holding = [
             phrase
             for phrase in phrases_with.get(stem, ())
-            if counts[phrase] >= _PHRASE_SHARE * counts[stem]
+            if all(counts[phrase] >= _PHRASE_SHARE * counts[word] for word in phrase.split())
             and (position is None or phrase.split()[position] == stem)
             and not {word for word in phrase.split() if word != stem} & shown
         ]

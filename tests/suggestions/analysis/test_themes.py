@@ -182,6 +182,31 @@ def test_a_label_joins_overlapping_phrases_into_one_longer_phrase():
     assert keywords[0][0] == "آموزش عوامل اجرایی"
 
 
+def test_a_pair_is_no_phrase_when_most_texts_with_one_of_its_words_do_not_use_it():
+    # «ماسک» is the most distinctive word and most of its texts say «شعبه‌ها ماسک», but most texts with
+    # «شعبه‌ها» do not: the two words only stand side by side, they are no phrase.
+    displays = [
+        "ورودی شعبه‌ها ماسک رایگان",
+        "همه شعبه‌ها ماسک فراوان",
+        "در شعبه‌ها ماسک مجانی",
+        "کنار شعبه‌ها ماسک ارزان",
+        "ماسک در شعبه‌ها اجباری",
+        "شعبه‌ها تمیز باشند",
+        "شعبه‌ها باز بمانند",
+        "شعبه‌ها شلوغ نشوند",
+        "شعبه‌ها بزرگ باشند",
+        "صندوق سیار به شعبه‌ها",
+        "صندوق سیار به خانه",
+        "صندوق سیار برای بیماران",
+        "ساعت کار شعبه‌ها",
+        "ساعت رای‌گیری تا نیمه‌شب",
+        "ساعت رای‌گیری بیشتر",
+    ]
+    _, keywords = themes.label_themes([0] * 9 + [1] * 3 + [2] * 3, displays)
+    assert keywords[0][0] == "ماسک"
+    assert "صندوق سیار" in keywords[1]
+
+
 def test_words_side_by_side_only_in_one_text_and_its_copies_are_not_made_a_phrase():
     displays = ["برای هر رای‌دهنده دستکش یکبار مصرف تهیه شود"] * 3 + ["صندوق سیار به بیمارستان برود"] * 3
     _, keywords = themes.label_themes([0, 0, 0, 1, 1, 1], displays, copies=["a", "a", "a", "b", "b", "b"])
