@@ -57,8 +57,10 @@ def _stem(word: str) -> tuple[str, str]:
     folded = match_form(word)
     if len(folded) < 2 or folded in stop_words():
         return "", ""
-    stem = match_form(_stemmer().stem(word)) or folded
-    return (stem, folded) if len(stem) >= 2 else ("", "")
+    stem = match_form(_stemmer().stem(word))
+    # hazm takes «ای» off as a suffix even where it is the word («رای» -> «ر», «جای» -> «ج»), while «رأی»
+    # keeps it: a stem of one letter is the word itself, so both spellings meet.
+    return (stem if len(stem) >= 2 else folded), folded
 
 
 def content_words(display: str) -> list[str]:

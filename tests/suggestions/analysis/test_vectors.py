@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from suggestions.analysis import LexicalVectorizer, display_form
-from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold, surface_phrases
+from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold, content_words, surface_phrases
 
 TEXTS = [
     "ساعت رای‌گیری تا نیمه‌شب تمدید شود",
@@ -75,3 +75,10 @@ def _pairs(text):
 )
 def test_a_phrase_is_two_content_words_side_by_side_outside_a_verb(text, pair, made):
     assert (pair in _pairs(text)) is made
+
+
+@pytest.mark.parametrize("spelling", ["رای", "رأی", "راي"])
+def test_every_spelling_of_a_word_hazm_would_cut_to_one_letter_is_kept_as_the_same_content_word(spelling):
+    # hazm's stemmer takes «ای» off «رای» («ر») but not off «رأی»: the word is kept whole, whichever the spelling.
+    assert content_words(f"{spelling} شعبه") == content_words("رای شعبه")
+    assert content_words(f"{spelling} شعبه")[0] == "رای"
