@@ -315,8 +315,8 @@ def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> 
 
     A word gives way to the one of ``phrases`` (pairs of words) holding it that at least
     ``_PHRASE_SHARE`` of the texts using either word use («عوامل اجرایی» for «اجرایی»; not «شعبه‌ها
-    ماسک», since most texts with «شعبه» do not say it), and a phrase grows the same way by
-    the pair its first or last word stands in («آموزش عوامل» + «عوامل اجرایی»), up to
+    ماسک», since most texts with «شعبه» do not say it).  A phrase grows by the pair that half the
+    texts with its first or last word use («آموزش عوامل» + «عوامل اجرایی», «شعب اخذ» + «اخذ رای»), up to
     ``_PHRASE_WORDS`` words.  Each keyword is given as its chain of overlapping pairs, or its one
     word.  A word already shown, alone or in a phrase, is not shown again.
     """
@@ -326,12 +326,20 @@ def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> 
             phrases_with[stem].append(phrase)
 
     def best_pair(stem: str, shown: set[str], *, position: int | None = None) -> str | None:
+        """The strongest pair holding ``stem`` (at ``position`` in it, when extending a phrase) and no shown word."""
+
+        def strong(phrase: str) -> bool:
+            # A first pair must hold half the texts of both its words; a pair extending a phrase, half of
+            # those of the word it shares with the phrase.
+            judged = phrase.split() if position is None else [stem]
+            return all(counts[phrase] >= _PHRASE_SHARE * counts[word] for word in judged)
+
         holding = [
             phrase
             for phrase in phrases_with.get(stem, ())
-            if all(counts[phrase] >= _PHRASE_SHARE * counts[word] for word in phrase.split())
-            and (position is None or phrase.split()[position] == stem)
+            if (position is None or phrase.split()[position] == stem)
             and not {word for word in phrase.split() if word != stem} & shown
+            and strong(phrase)
         ]
         return min(holding, key=lambda phrase: (-counts[phrase], -weight(phrase), phrase)) if holding else None
 

@@ -182,6 +182,22 @@ def test_a_label_joins_overlapping_phrases_into_one_longer_phrase():
     assert keywords[0][0] == "آموزش عوامل اجرایی"
 
 
+def test_a_phrase_grows_by_a_pair_most_texts_with_its_last_word_use_however_common_the_next_word():
+    displays = [
+        "شعب اخذ رای در فضای باز",
+        "شعب اخذ رای در پارک",
+        "حیاط مدارس برای شعب اخذ رای",
+        "رای مردم در فضای باز",
+        "صندوق سیار به خانه",
+        "صندوق سیار برای رای بیماران",
+        "صندوق سیار برای رای سالمندان",
+        "ساعت رای‌گیری تا نیمه‌شب",
+        "ساعت رای‌گیری برای رای کارمندان",
+    ]
+    _, keywords = themes.label_themes([0] * 4 + [1] * 3 + [2] * 2, displays)
+    assert "شعب اخذ رای" in keywords[0]
+
+
 def test_a_pair_is_no_phrase_when_most_texts_with_one_of_its_words_do_not_use_it():
     # «ماسک» is the most distinctive word and most of its texts say «شعبه‌ها ماسک», but most texts with
     # «شعبه‌ها» do not: the two words only stand side by side, they are no phrase.
