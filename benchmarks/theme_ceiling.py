@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from suggestions.analysis import ThemeSpace, display_form  # noqa: E402
 from suggestions.analysis.themes import significant_average_linkage  # noqa: E402
-from suggestions.analysis.vectors import is_finite_verb, main_clauses, semantic_vectors, surface_words  # noqa: E402
+from suggestions.analysis.vectors import main_clauses, semantic_vectors, surface_phrases  # noqa: E402
 
 COUNTS = (8, 11, 14, 18, 22)
 LINKAGES = ("average", "complete", "ward")
@@ -52,7 +52,7 @@ def centred(vectors: np.ndarray) -> np.ndarray:
 
 def word_average(displays: list[str]) -> np.ndarray:
     """Each main clause as the idf-weighted sum of its content words' own e5 vectors (centred)."""
-    docs = [{stem: word for stem, word in surface_words(main_clauses(d)) if not is_finite_verb(word)} for d in displays]
+    docs = [{stem: word for stem, word in surface_phrases(main_clauses(d)) if " " not in stem} for d in displays]
     written = {stem: word for doc in docs for stem, word in doc.items()}
     stems = sorted(written)
     column = {stem: i for i, stem in enumerate(stems)}

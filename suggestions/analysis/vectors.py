@@ -29,7 +29,6 @@ __all__ = [
     "semantic_vectors",
     "stop_words",
     "surface_phrases",
-    "surface_words",
 ]
 
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u200c)*")
@@ -68,11 +67,6 @@ def content_words(display: str) -> list[str]:
     return [stem for stem, _ in map(_stem, _WORD.findall(display)) if stem]
 
 
-def surface_words(display: str) -> list[tuple[str, str]]:
-    """(stem, word as written) pairs, to label a theme with words people actually wrote."""
-    return [(_stem(w)[0], w) for w in _WORD.findall(display) if _stem(w)[0]]
-
-
 def surface_phrases(display: str) -> list[tuple[str, str]]:
     """(key, as written) of each content word that is not a conjugated verb, and of each pair of them written
     side by side («عوامل اجرایی», «صندوق سیار»), keyed by their two stems.
@@ -83,23 +77,18 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
     apart.
     """
     matches = list(_WORD.finditer(display))
+    verbs = [is_finite_verb(match.group()) for match in matches]
+    stems = ["" if verb else _stem(match.group())[0] for match, verb in zip(matches, verbs, strict=True)]
     units: list[tuple[str, str]] = []
     for n, match in enumerate(matches):
-        word = match.group()
-        stem = _stem(word)[0]
-        if not stem or is_finite_verb(word):
+        if not stems[n]:
             continue
-        units.append((stem, word))
-        if n == 0 or not _side_by_side(display, matches[n - 1], match):
+        units.append((stems[n], match.group()))
+        if n == 0 or not stems[n - 1] or not _side_by_side(display, matches[n - 1], match):
             continue
-        before_word = matches[n - 1].group()
-        before = _stem(before_word)[0]
-        if not before or is_finite_verb(before_word):
+        if n + 1 < len(matches) and verbs[n + 1] and _side_by_side(display, match, matches[n + 1]):
             continue
-        after = matches[n + 1] if n + 1 < len(matches) else None
-        if after is not None and _side_by_side(display, match, after) and is_finite_verb(after.group()):
-            continue
-        units.append((f"{before} {stem}", f"{before_word} {word}"))
+        units.append((f"{stems[n - 1]} {stems[n]}", f"{matches[n - 1].group()} {match.group()}"))
     return units
 
 
