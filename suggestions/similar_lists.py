@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable
 
 from suggestions.models import Suggestion
 
-SHOWN = 5
-
 
 def one_per_group[T](items: Iterable[T], *, suggestion_of: Callable[[T], Suggestion] = lambda s: s) -> list[T]:
     """The items in order, without those whose suggestion shares a duplicate group with an earlier one."""
@@ -27,7 +25,8 @@ def one_per_group[T](items: Iterable[T], *, suggestion_of: Callable[[T], Suggest
     return kept
 
 
-def stored_similar(suggestion: Suggestion, limit: int = SHOWN) -> list:
-    """A suggestion's stored similar links, best first, one per duplicate group, each with its group loaded."""
+def stored_similar(suggestion: Suggestion) -> list:
+    """A suggestion's stored similar links (at most five are stored), best first, one per duplicate group, each
+    with its group loaded."""
     links = suggestion.similar_links.select_related("other__duplicate_group")
-    return one_per_group(links, suggestion_of=lambda link: link.other)[:limit]
+    return one_per_group(links, suggestion_of=lambda link: link.other)
