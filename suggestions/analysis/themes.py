@@ -275,7 +275,8 @@ def label_themes(
     counts = [Counter() for _ in range(n_themes)]
     sizes = Counter()
     surfaces: dict[str, Counter] = defaultdict(Counter)
-    holders: dict[str, set] = defaultdict(set)  # the duplicate groups using each pair of words
+    # The duplicate groups using each pair of words, per theme: a phrase must recur within its own theme.
+    holders: dict[tuple[int, str], set] = defaultdict(set)
     for label in range(n_themes):
         members = order[bounds[label] : bounds[label + 1]]
         if len(members) > _LABEL_SAMPLE:
@@ -287,7 +288,7 @@ def label_themes(
             for key, written in surface_phrases(displays[i]):
                 surfaces[key][written] += 1
                 if " " in key:
-                    holders[key].add(i if copies is None else copies[i])
+                    holders[label, key].add(i if copies is None else copies[i])
                 if key not in seen:  # count texts, not repetitions
                     counts[label][key] += 1
                     seen.add(key)
@@ -299,7 +300,7 @@ def label_themes(
         def weight(key: str, c=c, size=size) -> float:
             return (c[key] / size) * math.log(1 + n_themes / themes_with[key])
 
-        phrases = {key for key in c if " " in key and len(holders[key]) >= _PHRASE_TEXTS}
+        phrases = {key for key in c if " " in key and len(holders[theme, key]) >= _PHRASE_TEXTS}
         words = []
         for chain in _label_keys(c, phrases, weight, n_keywords):
             written = [surfaces[key].most_common(1)[0][0] for key in chain]

@@ -198,6 +198,12 @@ def test_a_phrase_grows_by_a_pair_most_texts_with_its_last_word_use_however_comm
     assert "شعب اخذ رای" in keywords[0]
 
 
+def test_a_pair_met_once_in_each_of_two_themes_is_a_phrase_in_neither():
+    displays = ["دستکش یکبار مصرف", "دستکش پلاستیکی", "کد یکبار مصرف", "کد پیامکی"]
+    _, keywords = themes.label_themes([0, 0, 1, 1], displays)
+    assert not [w for w in keywords[0] + keywords[1] if " " in w]
+
+
 def test_a_pair_is_no_phrase_when_most_texts_with_one_of_its_words_do_not_use_it():
     # «ماسک» is the most distinctive word and most of its texts say «شعبه‌ها ماسک», but most texts with
     # «شعبه‌ها» do not: the two words only stand side by side, they are no phrase.
