@@ -99,9 +99,6 @@ def idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[lis
     return [unit[group_of[item_id]] for item_id in ids]
 
 
-_idea_units = idea_units  # the old private name, still imported by older callers
-
-
 class ThemeSpace:
     """What themes are clustered on, fitted on a collection so that a later text lands in the same space.
 

@@ -15,7 +15,6 @@ from suggestions.analysis import (
     theme_vectors,
     themes,
 )
-from suggestions.analysis.corpus import _idea_units
 from suggestions.analysis.themes import significant_average_linkage
 from suggestions.analysis.vectors import is_finite_verb, stop_words
 from tests.shared_data import DEV_SET
@@ -127,10 +126,6 @@ def test_idea_units_keep_duplicate_groups_whole():
     ids = ["a", "a2", "b"]
     units = idea_units(ids, ["a", "a", "b"], [[["b", 0.2]], [["b", 0.2]], [["a", 0.1]]])
     assert units[0] == units[1]
-
-
-def test_the_old_private_idea_units_name_still_works():
-    assert _idea_units is idea_units
 
 
 def test_theme_vectors_weigh_lexical_and_centred_semantic_halves_equally():
