@@ -328,9 +328,12 @@ def bulk_mark_reviewed(*, suggestion_ids: list[int], reviewer) -> BulkResult:
             "suggestion_id", "theme_id"
         )
     )
+    # Sorted before any is decided: a decision moves a review out of the open statuses.
+    undecided = [review for review in reviews if review.status in OPEN_STATUSES]
+    skipped += [review.pk for review in reviews if review.status not in OPEN_STATUSES]
     changed = []
-    for theme_id in {theme_of.get(review.pk) for review in reviews if review.status in OPEN_STATUSES}:
-        batch = [r for r in reviews if r.status in OPEN_STATUSES and theme_of.get(r.pk) == theme_id]
+    for theme_id in {theme_of.get(review.pk) for review in undecided}:
+        batch = [review for review in undecided if theme_of.get(review.pk) == theme_id]
         changed += _bulk_decide(
             reviewer=reviewer,
             reviews=batch,
@@ -338,7 +341,6 @@ def bulk_mark_reviewed(*, suggestion_ids: list[int], reviewer) -> BulkResult:
             status=ReviewStatus.ACCEPTED,
             theme_id=theme_id,
         )
-    skipped += [review.pk for review in reviews if review.status not in OPEN_STATUSES]
     return BulkResult(changed=sorted(changed), skipped=sorted(skipped))
 
 
