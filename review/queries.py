@@ -19,6 +19,7 @@ from django.utils import timezone
 from review.models import OPEN_STATUSES, AuditEntry, Review, ReviewStatus
 from suggestions import analysis
 from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet
+from suggestions.tracking import parse_tracking_code
 
 OPEN = "open"
 ALL = "all"
@@ -133,7 +134,16 @@ class QueueFilters:
             return None
         return chosen[0] if chosen else ("status", None)
 
+    @property
+    def tracking_code(self) -> str | None:
+        """The search as a tracking code (Latin or Persian digits, dashes or not), or None."""
+        return parse_tracking_code(self.search) if self.search else None
+
     def apply(self, queryset: QueueQuerySet) -> QueueQuerySet:
+        code = self.tracking_code
+        if code:
+            # A citizen on the phone reads out their code: find that suggestion whatever its status or facets.
+            return queryset.filter(tracking_code=code).oldest_first()
         queryset = queryset.in_status(self.status)
         if self.theme:
             queryset = queryset.in_theme(self.theme)
@@ -235,15 +245,19 @@ def page_queries():
 
 
 def queue_page(
-    queryset: QueueQuerySet, *, number: int, size: int | None = None, known_count: int | None = None
+    queryset: QueueQuerySet, *, number: int, size: int | None = None, cached_count: int | None = None
 ) -> Page:
-    """One page of the queue and how many match. A count that the cached filter counts already know costs
-    nothing; any other stops at REVIEW_COUNT_LIMIT and within its time budget. The same queries whatever
-    the rows."""
+    """One page of the queue and how many match. The count is exact, read from the database now, up to
+    REVIEW_COUNT_LIMIT and within its time budget: cached counts lag behind decisions and, kept per process,
+    disagree between workers. Only when the budget runs out is `cached_count` (the periodic count) shown.
+    The same queries whatever the rows."""
     size = size or settings.REVIEW_PAGE_SIZE
     limit = settings.REVIEW_COUNT_LIMIT
     with page_queries():
-        count = known_count if known_count is not None else bounded_count(queryset, limit=limit)
+        count = bounded_count(queryset, limit=limit)
+        cached = count is None and cached_count is not None
+        if cached:
+            count = cached_count
         number = max(1, number)
         if count is not None:
             last = max(1, -(-min(count, limit) // size))
@@ -256,7 +270,7 @@ def queue_page(
         suggestion.queue_status = review.status if review else ReviewStatus.PENDING
         suggestion.queue_status_label = review.get_status_display() if review else ReviewStatus.PENDING.label
         suggestion.queue_holder = review.claim_holder(now=now) if review else None
-    return Page(rows=rows, number=number, size=size, count=count, limit=limit, cached=known_count is not None)
+    return Page(rows=rows, number=number, size=size, count=count, limit=limit, cached=cached)
 
 
 def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, before: bool):

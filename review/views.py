@@ -94,7 +94,7 @@ def queue_page(request):
     context["page"] = queries.queue_page(
         filters.apply(queue().for_queue()),
         number=form.cleaned_data.get("page") or 1,
-        known_count=_cached_count(filters, status_counts),
+        cached_count=_cached_count(filters, status_counts),
     )
     context["bulk_form"] = BulkForm(initial={"scope": "selected"})
     context["bulk_themes"] = form.fields["theme"].choices[1:]
