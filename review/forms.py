@@ -50,7 +50,7 @@ class JalaliDateField(forms.Field):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(label="جست‌وجو در متن", required=False, max_length=200)
+    q = forms.CharField(label="جست‌وجو در متن یا کد رهگیری", required=False, max_length=200)
     status = forms.ChoiceField(label="وضعیت بررسی", choices=STATUS_CHOICES, required=False)
     theme = forms.TypedChoiceField(label="محور", coerce=int, required=False, empty_value=None)
     province = forms.ChoiceField(label="استان", required=False)
