@@ -2,12 +2,17 @@
 postal codes, URLs, and any other long run of digits. Pure functions, no Django: the caller decides.
 
 Errs on the side of hiding: a long number that fits none of the named kinds is still hidden as «number»,
-because a bank card or a passport number is personal data too. Persian (۰-۹) and Arabic-Indic (٠-٩)
-digits are read as Latin ones; each maps to one character, so spans found in the mapped text are spans of
-the original.
+because a bank card or a passport number is personal data too.
+
+The patterns run on a working copy that reads as a person sees the text: Persian (۰-۹), Arabic-Indic (٠-٩)
+and full-width digits become Latin ones, full-width and other compatibility forms (＠, ．) their plain
+letters, and invisible characters and tatweel are dropped, or read as a «-» when alone between two digits,
+so «۰۹۱۲‌۳۴۵‌۶۷۸۹» reads as one number. The copy
+keeps, for each of its characters, where it came from, so each marker replaces the whole original span.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 PHONE = "phone"
@@ -30,6 +35,13 @@ LABELS = {
 REPLACEMENTS = {kind: f"[{label} حذف شد]" for kind, label in LABELS.items()}
 
 _TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+# Characters a reader does not see, or sees only as a stretch of the line: zero-width (non-)joiners and
+# spaces, bidi marks and controls, the word joiner and its kin, the byte-order mark, the soft hyphen and
+# tatweel (ـ). Dropped from the working copy, so they cannot split a number or a name.
+_UNSEEN = frozenset(
+    "\u00ad\u061c\u0640\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
 
 # Common top-level domains, so that a bare «example.ir/page» is caught without flagging «۳.۵» or «الف.ب».
 _TLDS = r"(?:ir|com|org|net|info|me|io|co|edu|gov|app|dev|biz|tv|ly|to|link|site|online|xyz)"
@@ -39,10 +51,20 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+%-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-# A run of digits with single separators between them, optionally led by + or an opening bracket.
-_DIGIT_RUN = re.compile(r"(?<!\d)[+(]?\d(?:(?:[ .\-]|\) ?| ?\()?\d)*\)?")
+# «ali dot rezaei at example dot com», «ali (at) example (dot) ir», «ali ات gmail دات com»: Latin words
+# joined by a spelled-out at and dot, ending in a known top-level domain so «look at the data» stays.
+_SPELLED_AT = r"(?:\s*[\[({<]\s*(?:at|ات)\s*[\])}>]\s*|\s+(?:at|ات)\s+)"
+_SPELLED_DOT = r"(?:\s*[\[({<]\s*(?:dot|دات)\s*[\])}>]\s*|\s+(?:dot|دات)\s+|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.@])[a-z0-9_+%-]+(?:{_SPELLED_DOT}[a-z0-9_+%-]+)*{_SPELLED_AT}"
+    rf"(?:[a-z0-9-]+{_SPELLED_DOT})+{_TLDS}(?![\w.])",
+    re.IGNORECASE | re.ASCII,
+)
+# A run of digits with single separators between them, optionally led by + or an opening bracket. An
+# underscore or a slash separates digits too: «0912_345_6789»; a date's grouping (1400/03/28) keeps it apart.
+_DIGIT_RUN = re.compile(r"(?<!\d)[+(]?\d(?:(?:[ .\-_/]|\) ?| ?\()?\d)*\)?")
 _NON_DIGIT = re.compile(r"\D+")
-_TRAILING = ".)-( "
+_TRAILING = ".)-( _/"
 _POSTAL = re.compile(r"(?!(\d)\1{3})[13-9]{4}[1346-9][013-9]{5}")
 
 
@@ -118,36 +140,62 @@ def classify_digits(run: str) -> str | None:
     return None
 
 
+def _reading_copy(text: str) -> tuple[str, list[int]]:
+    """The text as a person reads it (see the module's docstring), and for each of its characters the index
+    of the original character it came from, with len(text) appended for spans that end at the end."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char in _UNSEEN:
+            # Alone between two digits it is a separator, as «-» would be: «۰۹۱۲ـ۳۴۵ـ۶۷۸۹» groups like a
+            # phone number and «۱۴۰۰ـ۰۳ـ۲۸» like a date. Anywhere else it is dropped.
+            if chars and chars[-1].isdecimal() and chars[-1].isascii() and text[index + 1 : index + 2].isdecimal():
+                chars.append("-")
+                origin.append(index)
+            continue
+        if not char.isascii():
+            char = unicodedata.normalize("NFKC", char).translate(_TO_LATIN)
+        chars.append(char)
+        origin.extend([index] * len(char))
+    origin.append(len(text))
+    return "".join(chars), origin
+
+
 def find_personal_data(text: str, *, extra_terms: tuple[str, ...] | list[str] = ()) -> list[Finding]:
-    """Every span of personal data in the text, in order, none overlapping."""
-    latin = to_latin_digits(text)
+    """Every span of personal data in the text, in order, none overlapping; spans are of the text as given."""
+    reading, origin = _reading_copy(text)
     taken = [False] * len(text)
     findings: list[Finding] = []
 
     def claim(kind: str, start: int, end: int) -> None:
-        if end > start and not any(taken[start:end]):
+        if end <= start:
+            return
+        # From the reading copy back to the original: from the first character's source to the last's.
+        start, end = origin[start], origin[end - 1] + 1
+        if not any(taken[start:end]):
             taken[start:end] = [True] * (end - start)
             findings.append(Finding(kind=kind, start=start, end=end, text=text[start:end]))
 
     for term in extra_terms:
-        term = term.strip()
+        term = _reading_copy(term.strip())[0]
         if term:
-            for match in re.finditer(re.escape(term), text):
+            for match in re.finditer(re.escape(term), reading):
                 claim(NAMED, match.start(), match.end())
-    for match in _EMAIL.finditer(latin):
-        claim(EMAIL, match.start(), match.end())
-    for match in _URL.finditer(latin):
+    for pattern in (_EMAIL, _SPELLED_EMAIL):
+        for match in pattern.finditer(reading):
+            claim(EMAIL, match.start(), match.end())
+    for match in _URL.finditer(reading):
         end = match.end()
-        while end > match.start() and latin[end - 1] in ".,;:!?)؛،":
+        while end > match.start() and reading[end - 1] in ".,;:!?)؛،":
             end -= 1
         claim(URL, match.start(), end)
-    for match in _DIGIT_RUN.finditer(latin):
+    for match in _DIGIT_RUN.finditer(reading):
         start, end = match.start(), match.end()
-        while end > start and latin[end - 1] in _TRAILING:
+        while end > start and reading[end - 1] in _TRAILING:
             end -= 1
-        while start < end and latin[start] in "( " and ")" not in latin[start:end]:
+        while start < end and reading[start] in "( " and ")" not in reading[start:end]:
             start += 1
-        kind = classify_digits(latin[start:end])
+        kind = classify_digits(reading[start:end])
         if kind:
             claim(kind, start, end)
     return sorted(findings, key=lambda finding: finding.start)
