@@ -1,6 +1,7 @@
 """Staff pages of summaries and reports. Reviewers write; editors approve and publish. Every write is one
 service call; a refusal comes back as a Persian message and changes nothing."""
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from review.models import AuditEntry
 from review.reports import figures, services
 from review.reports.forms import QuoteForm, ReportForm, ReturnForm, SummaryForm, jalali_text
-from review.reports.models import Quote, ReportStatus, ReportVersion, ThemeSummary
+from review.reports.models import Quote, ReportCoverage, ReportStatus, ReportVersion, ThemeSummary
 from review.reports.presentation import present
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
-from suggestions.models import Suggestion, Theme
+from suggestions.models import Contact, Suggestion, Theme
 
 
 def get_version_or_404(pk: int) -> ReportVersion:
@@ -184,10 +185,34 @@ def approve(request, pk: int):
     return _transition(request, pk, services.approve_report, "گزارش تأیید شد.", editor=request.user)
 
 
+class PublishConfirmationForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="می‌دانم که انتشار برگشت‌پذیر نیست و این نسخه همان‌طور که هست برای همه منتشر می‌شود.",
+        error_messages={"required": "برای انتشار، تأیید کنید که می‌دانید انتشار برگشت‌پذیر نیست؛ چیزی منتشر نشد."},
+    )
+
+
+def _notice_count(version: ReportVersion) -> int:
+    """At most this many submitters are e-mailed: those covered by the report who agreed and left an address."""
+    covered = ReportCoverage.objects.filter(version=version).values("suggestion_id")
+    return Contact.objects.filter(suggestion_id__in=covered, consent=True).exclude(email="").count()
+
+
 @role_required(*EDITOR_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request, pk: int):
-    return _transition(request, pk, services.publish_report, "گزارش منتشر شد.", editor=request.user)
+    """Publishing cannot be undone: GET shows what will become public, and only a POST that carries the
+    editor's confirmation publishes."""
+    form = PublishConfirmationForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        return _transition(request, pk, services.publish_report, "گزارش منتشر شد.", editor=request.user)
+    version = get_version_or_404(pk)
+    if version.status != ReportStatus.APPROVED:
+        refusal = "این نسخه پیش‌تر منتشر شده است." if version.status == ReportStatus.PUBLISHED else ""
+        error = services.ReportError(refusal or "فقط گزارش تأییدشده را می‌توان منتشر کرد.")
+        return _refused(request, error, reverse("review_reports:version", args=[pk]))
+    context = _context(**present(version, version.content), version=version, form=form, notices=_notice_count(version))
+    return render(request, "review/reports/publish.html", context, status=400 if form.is_bound else 200)
 
 
 @role_required(*REVIEW_ROLES)
