@@ -514,7 +514,10 @@ def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]
     """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
     and a cluster made only of reviewer placements has no theme of its own."""
     model = snapshot.model
-    scores = (model._project(vector) @ model.centroids.T)[0]
+    point = model._project(vector)
+    if not point.any() or not len(model.centroids):
+        return None, 0.0  # nothing to place by: a text with no words, or a vector of zeros or NaN
+    scores = (point @ model.centroids.T)[0]
     candidates = [theme_id for theme_id in model.theme_ids if theme_id is not None]
     active = set(Theme.objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
     for index in np.argsort(-scores):
@@ -618,13 +621,17 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     """Cluster every analysed suggestion into themes. New clusters continue the old themes they overlap,
     reviewer labels and reviewer placements are kept, and a new snapshot places later suggestions."""
     report = progress or (lambda stage, done, total: None)
-    rows = list(
+    analysed = list(
         Suggestion.objects.analysed()
         .order_by("pk")
         .values_list("pk", "normalized_text", "duplicate_group__canonical_id")
     )
+    # A text with nothing left once normalised (one stored before the form refused it) has no words to cluster.
+    rows = [row for row in analysed if analysis.match_form(row[1] or "")]
+    skipped = [pk for pk, text, _ in analysed if not analysis.match_form(text or "")]
     if len(rows) < 3:
-        return {"suggestions": len(rows), "themes": 0}
+        _log_skipped(skipped, len(analysed))
+        return {"suggestions": len(analysed), "themes": 0}
     report("vectorising", 0, len(rows))
     ids = [pk for pk, _, _ in rows]
     displays = [text for _, text, _ in rows]
@@ -643,6 +650,10 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     vectors = space.fit_transform(displays, _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None)
     report("clustering", 0, len(rows))
     labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes, copies=groups)
+    clustered = labels != analysis.UNCLUSTERED
+    skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
+    _log_skipped(skipped, len(analysed))
+    ids, labels = [pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if ok], labels[clustered]
     clusters: dict[int, list[int]] = {}
     for pk, label in zip(ids, labels.tolist(), strict=True):
         clusters.setdefault(label, []).append(pk)
@@ -686,11 +697,24 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         ThemeSnapshot.objects.create(
             version=version,
             model=pickle.dumps((vectorizer, space, model), protocol=pickle.HIGHEST_PROTOCOL),
-            item_count=len(ids),
+            # Every analysed suggestion, the skipped too: recluster_is_due measures growth against this count.
+            item_count=len(analysed),
         )
         ThemeSnapshot.objects.filter(version__lt=version - 2).delete()
     report("done", len(rows), len(rows))
-    return {"suggestions": len(ids), "themes": len(clusters), "version": version}
+    return {"suggestions": len(analysed), "themes": len(clusters), "version": version, "skipped": len(skipped)}
+
+
+def _log_skipped(skipped: list[int], total: int) -> None:
+    if skipped:
+        shown = ", ".join(f"#{pk}" for pk in skipped[:20]) + (" ..." if len(skipped) > 20 else "")
+        logger.warning(
+            "Re-clustering left %s of %s analysed suggestions without a theme, with no words or a vector of zeros "
+            "or NaN to cluster: %s",
+            len(skipped),
+            total,
+            shown,
+        )
 
 
 def write_machine_memberships(placements: Iterable[tuple[int, int]], *, assigned_at: datetime) -> None:
@@ -729,6 +753,8 @@ def _stored_vectors(ids: list[int]) -> np.ndarray | None:
         if pk not in row_of:
             continue
         vector = semantic.vector_from_bytes(data)
+        if not semantic.is_usable(vector):
+            continue  # zeros or NaN: the suggestion is placed by its words, as if it had no vector yet
         if dense is None:
             dense = np.zeros((len(ids), len(vector)), dtype=np.float32)
         dense[row_of[pk]] = vector

@@ -26,6 +26,12 @@ def vector_from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=STORED_DTYPE).astype(np.float32)
 
 
+def is_usable(vector: np.ndarray) -> bool:
+    """A vector that can be compared: every value finite, not all zeros."""
+    vector = np.asarray(vector)
+    return bool(np.isfinite(vector).all() and vector.any())
+
+
 def embed(display: str) -> np.ndarray:
     """The unit e5 vector of a display-form text, as the batch path (`analyze_file`) makes it."""
     return analysis.semantic_vectors([display])[0]
@@ -59,7 +65,8 @@ class VectorMatrix:
         for pk, vector in fresh:
             row = len(self.row_of)
             self.ids[row] = pk
-            self.matrix[row] = vector
+            # A vector of NaN would make every score it takes part in NaN: kept as zeros, it is no one's neighbour.
+            self.matrix[row] = vector if is_usable(vector) else 0
             self.row_of[pk] = row
 
     def cosines(self, vector: np.ndarray, pks) -> dict[int, float]:

@@ -13,7 +13,7 @@ from .duplicates import (
 from .lsh import MemoryBandIndex, RedisBandIndex, rebuild_index
 from .minhash import estimated_jaccard, signature, signature_from_bytes, signature_to_bytes
 from .normalize import display_form, fingerprint, match_form
-from .themes import ThemeModel, cluster_themes, label_themes, match_themes
+from .themes import UNCLUSTERED, ThemeModel, cluster_themes, label_themes, match_themes, usable_rows
 from .vectors import LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "RedisBandIndex",
     "ThemeModel",
     "ThemeSpace",
+    "UNCLUSTERED",
     "analyze_corpus",
     "best_group_for",
     "cluster_themes",
@@ -47,4 +48,5 @@ __all__ = [
     "signature_from_bytes",
     "signature_to_bytes",
     "theme_vectors",
+    "usable_rows",
 ]

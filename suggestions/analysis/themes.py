@@ -12,6 +12,10 @@ to 100 dimensions (fitted on a sample), k-means, the number of themes the one wi
 best silhouette on a sample over a range that grows with the square root of the
 collection, centres fitted on a sample and every group placed at its nearest centre.  A given
 number of themes overrides either choice.
+
+An item whose vector is all zeros (a text with nothing left after normalising) or holds a NaN or an
+infinity is not clustered: its theme number is ``UNCLUSTERED`` and the rest are clustered without it.
+One such vector used to make every distance to it NaN and stop the whole clustering.
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ from .vectors import surface_phrases
 
 __all__ = [
     "THEME_OUTLIER_Z",
+    "UNCLUSTERED",
     "ThemeModel",
     "choose_k_range",
     "cluster_themes",
     "label_themes",
     "match_themes",
     "significant_average_linkage",
+    "usable_rows",
 ]
 
 AGGLOMERATIVE_LIMIT = 3_000
@@ -56,6 +62,21 @@ _PHRASE_TEXTS = 2
 # The longest phrase a label shows, in words.
 _PHRASE_WORDS = 4
 _LABEL_SAMPLE = 1_000
+# The theme number of an item that cannot be clustered (its vector is zeros, NaN or infinite).
+UNCLUSTERED = -1
+
+
+def usable_rows(vectors) -> np.ndarray:
+    """Which rows (sparse or dense) can be clustered: all values finite and not all zero."""
+    if sparse.issparse(vectors):
+        rows = sparse.csr_matrix(vectors)
+        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        finite = np.isfinite(rows.data)
+        broken = np.bincount(row_of[~finite], minlength=rows.shape[0])
+        filled = np.bincount(row_of[finite & (rows.data != 0)], minlength=rows.shape[0])
+        return (broken == 0) & (filled > 0)
+    rows = np.atleast_2d(np.asarray(vectors))
+    return np.isfinite(rows).all(axis=1) & (rows != 0).any(axis=1)
 
 
 def choose_k_range(n_items: int, n_groups: int) -> range:
@@ -80,13 +101,24 @@ class ThemeModel:
         return self.assign_many(vector)[0]
 
     def assign_many(self, vectors) -> list[tuple[Hashable, float]]:
+        """Nearest theme of each row; (None, 0.0) for a row with nothing to place (zeros, NaN) or no themes."""
         points = self._project(vectors)
+        if not len(self.centroids):
+            return [(None, 0.0)] * len(points)
         scores = points @ self.centroids.T
         best = scores.argmax(axis=1)
+        placeable = points.any(axis=1)
         ids = self.theme_ids or list(range(len(self.centroids)))
-        return [(ids[b], float(scores[i, b])) for i, b in enumerate(best)]
+        return [(ids[b], float(scores[i, b])) if placeable[i] else (None, 0.0) for i, b in enumerate(best)]
 
     def _project(self, vectors) -> np.ndarray:
+        """Unit rows in the clustering space; a row that holds a NaN or an infinity becomes zeros."""
+        if sparse.issparse(vectors):
+            vectors = sparse.csr_matrix(vectors, dtype=np.float32, copy=True)
+            vectors.data[~np.isfinite(vectors.data)] = 0
+        else:
+            vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+            vectors = np.where(np.isfinite(vectors).all(axis=1, keepdims=True), vectors, 0)
         if self.projection is not None:
             vectors = self.projection.transform(vectors)
         elif sparse.issparse(vectors):
@@ -184,7 +216,39 @@ def cluster_themes(
     ``vectors``: one row per item (sparse or dense); ``groups``: each item's duplicate
     group or idea unit, whose members always share a theme; ``displays``: display forms, for
     labels; ``copies``: each item's duplicate group, for labels (``groups`` when not given).
+    An item whose vector is zeros, NaN or infinite gets ``UNCLUSTERED`` (-1) and is left out of
+    the clustering; the caller says so in its log, by the items' ids.
     """
+    usable = usable_rows(vectors)
+    if usable.all():
+        return _cluster_themes(vectors, groups, displays, n_themes=n_themes, seed=seed, copies=copies)
+    labels = np.full(len(usable), UNCLUSTERED, dtype=int)
+    kept = np.flatnonzero(usable)
+    if not len(kept):
+        nothing = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        return labels, ThemeModel(centroids=nothing, labels=[], keywords=[], sizes=[])
+    rows = vectors[kept] if sparse.issparse(vectors) else np.asarray(vectors)[kept]
+    copies = groups if copies is None else copies
+    labels[kept], model = _cluster_themes(
+        rows,
+        [groups[i] for i in kept],
+        [displays[i] for i in kept],
+        n_themes=n_themes,
+        seed=seed,
+        copies=[copies[i] for i in kept],
+    )
+    return labels, model
+
+
+def _cluster_themes(
+    vectors,
+    groups: Sequence[Hashable],
+    displays: Sequence[str],
+    *,
+    n_themes: int | None,
+    seed: int,
+    copies: Sequence[Hashable] | None,
+) -> tuple[np.ndarray, ThemeModel]:
     group_ids = {g: i for i, g in enumerate(dict.fromkeys(groups))}
     group_index = np.array([group_ids[g] for g in groups])
     n_groups = len(group_ids)

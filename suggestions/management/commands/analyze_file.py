@@ -36,6 +36,6 @@ class Command(BaseCommand):
         with open(out, "w", encoding="utf-8") as output:
             for result in results:
                 output.write(json.dumps(result, ensure_ascii=False) + "\n")
-        clusters = len({result["cluster"] for result in results})
+        clusters = len({result["cluster"] for result in results} - {None})
         merged = sum(1 for result in results if result["duplicate_of"] is not None)
         self.stdout.write(f"{len(results)} suggestions, {merged} merged as duplicates, {clusters} themes -> {out}")

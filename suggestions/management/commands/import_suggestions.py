@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
+from suggestions import analysis
 from suggestions.choices import Province, Role
 from suggestions.models import Suggestion, Topic
 from suggestions.services import submit_suggestion
@@ -37,6 +38,9 @@ def check_row(row: dict, topics: dict[str, Topic]) -> tuple[dict | None, list[st
     body = clean_user_text(str(row.get("body") or row.get("text") or ""))
     if not body:
         errors.append("متن پیشنهاد خالی است")
+    elif not analysis.match_form(analysis.display_form(body)):
+        # Invisible characters or punctuation alone: nothing a reviewer could read or the analysis could group.
+        errors.append("متن پیشنهاد نوشته‌ای ندارد (فقط نویسه‌های نامرئی یا نشانه‌ها)")
     elif len(body) > MAX_BODY:
         errors.append(f"متن پیشنهاد بیش از {MAX_BODY} نویسه است")
     title = clean_user_text(str(row.get("title") or "")) or body[:80]
