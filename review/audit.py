@@ -1,6 +1,16 @@
-from django.db import models
+"""The audit log: writing a row, and reading rows as a person would (Persian field names and values, Jalali
+Tehran times, objects by name instead of «app.model 12»)."""
 
-from review.models import AuditEntry
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.db import models
+from django.urls import reverse
+
+from portal.templatetags.persian import fa_number_filter, jalali_datetime, persian_digits
+from review.models import AuditEntry, RejectReason, ReviewStatus
 
 
 def record_action(
@@ -17,3 +27,174 @@ def record_action(
         before=before,
         after=after,
     )
+
+
+# Reading the log ----------------------------------------------------------------------------------------
+
+# What each key of `before` and `after` means, and how its value is shown.
+FIELDS = {
+    "status": ("وضعیت بررسی", "status"),
+    "reject_reason": ("دلیل رد", "reject_reason"),
+    "theme": ("محور", "theme"),
+    "placed_in": ("جای پیشنهاد در محورها", "theme"),
+    "source": ("محور مبدأ", "theme"),
+    "source_label": ("عنوان محور مبدأ", "text"),
+    "source_size": ("اندازهٔ محور مبدأ", "number"),
+    "source_active": ("محور مبدأ فعال است", "bool"),
+    "duplicate_of": ("تکراریِ", "suggestion"),
+    "canonical": ("نمونهٔ اصلی", "suggestion"),
+    "suggestion": ("پیشنهاد", "suggestion"),
+    "chosen_by_reviewer": ("انتخاب بررسی‌کننده", "bool"),
+    "group": ("گروه تکراری", "group"),
+    "group_kept": ("گروه باقی ماند", "bool"),
+    "separated_pairs": ("جفت‌های جداشده", "number"),
+    "tags": ("برچسب‌ها", "list"),
+    "notes_length": ("طول یادداشت داخلی (نویسه)", "number"),
+    "until": ("در دست تا", "time"),
+    "label": ("عنوان", "text"),
+    "label_edited": ("عنوان را کارشناس نوشته", "bool"),
+    "moved": ("شمار جابه‌جاشده", "number"),
+    "size": ("اندازه", "number"),
+    "length": ("طول متن (نویسه)", "number"),
+    "redactions": ("اطلاعات پوشانده", "list"),
+    "number": ("شمارهٔ نسخه", "number"),
+    "report": ("گزارش", "number"),
+    "themes": ("شمار محورها", "number"),
+    "from": ("برگرفته از نسخه", "number"),
+    "task_id": ("شناسهٔ کار", "text"),
+    "assigned_to": ("سپرده به", "text"),
+    "open": ("باز است", "bool"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _status_labels() -> dict:
+    labels = dict(ReviewStatus.choices)
+    # Reports sit above review: the app registry names their statuses without an import.
+    with contextlib.suppress(LookupError):
+        labels.update(apps.get_model("review", "reportversion")._meta.get_field("status").choices)
+    return labels
+
+
+class _Names:
+    """Looks up, in one query per kind, the themes and objects a page of entries mentions."""
+
+    def __init__(self, entries):
+        self.themes: dict = {}
+        theme_ids = set()
+        for entry in entries:
+            for facts in (entry.before, entry.after):
+                if isinstance(facts, dict):
+                    for key, value in facts.items():
+                        if FIELDS.get(key, ("", ""))[1] == "theme" and isinstance(value, int):
+                            theme_ids.add(value)
+        if theme_ids:
+            Theme = apps.get_model("suggestions", "theme")
+            self.themes = dict(Theme.objects.filter(pk__in=theme_ids).values_list("pk", "label"))
+        self.statuses = _status_labels()
+
+    def value(self, kind: str, value) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if kind == "status":
+            return self.statuses.get(value, str(value))
+        if kind == "reject_reason":
+            return dict(RejectReason.choices).get(value, str(value))
+        if kind == "theme":
+            label = self.themes.get(value)
+            return f"«{label}»" if label else f"محور {persian_digits(value)}"
+        if kind == "suggestion":
+            return f"پیشنهاد {persian_digits(value)}"
+        if kind == "group":
+            return f"گروه {persian_digits(value)}"
+        if kind == "bool":
+            return "بله" if value else "خیر"
+        if kind == "list":
+            return "، ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        if kind == "time":
+            try:
+                return jalali_datetime(datetime.fromisoformat(value))
+            except (TypeError, ValueError):
+                return str(value)
+        if kind == "number":
+            return fa_number_filter(value)
+        return persian_digits(value) if isinstance(value, int) else str(value)
+
+
+def changes_of(entry: AuditEntry, names: _Names) -> list[Change]:
+    """Field by field, what the entry changed: a key whose value stayed the same is left out."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        if key in before and key in after and before[key] == after[key]:
+            continue
+        label, kind = FIELDS.get(key, (key, "text"))
+        rows.append(
+            Change(
+                label=label,
+                before=names.value(kind, before.get(key)) if key in before else "",
+                after=names.value(kind, after.get(key)) if key in after else "",
+            )
+        )
+    return rows
+
+
+def _object_names(entries) -> dict:
+    """(object_type, object_id) → (name, address or ''), in one query per object type."""
+    wanted: dict[str, set] = {}
+    for entry in entries:
+        wanted.setdefault(entry.object_type, set()).add(entry.object_id)
+    names = {}
+    for object_type, ids in wanted.items():
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            model = None
+        found = model._default_manager.in_bulk(list(ids)) if model is not None else {}
+        for object_id in ids:
+            obj = found.get(int(object_id)) if object_id.isdigit() else None
+            names[(object_type, object_id)] = _name_of(object_type, object_id, obj, model)
+    return names
+
+
+def _name_of(object_type: str, object_id: str, obj, model) -> tuple[str, str]:
+    number = persian_digits(object_id)
+    if object_type == "suggestions.suggestion":
+        return f"پیشنهاد {number}", reverse("review:suggestion", args=[object_id])
+    if obj is None:
+        kind = model._meta.verbose_name if model is not None else "مورد"
+        return f"{kind} {number} (پاک‌شده)", ""
+    if object_type == "review.reportversion":
+        return f"گزارش «{obj.title}» نسخهٔ {persian_digits(obj.number)}", ""
+    if object_type == "suggestions.theme":
+        return f"محور «{obj.label}»", ""
+    if object_type == "review.themesummary":
+        return f"خلاصهٔ محور {persian_digits(obj.theme_id)}", ""
+    if object_type == "review.quote":
+        return f"نقل‌قول از پیشنهاد {persian_digits(obj.suggestion_id)}", ""
+    if object_type == "suggestions.duplicategroup":
+        return f"گروه تکراری {number}", ""
+    if object_type == "auth.user":
+        return f"کاربر «{obj.get_username()}»", ""
+    if object_type == "review.assignment":
+        return f"سپردن پیشنهاد {persian_digits(obj.suggestion_id)}", reverse(
+            "review:suggestion", args=[obj.suggestion_id]
+        )
+    return f"{model._meta.verbose_name} {number}", ""
+
+
+def describe_entries(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Give each entry `object_name`, `object_url` and `changes` for the audit page."""
+    names = _Names(entries)
+    objects = _object_names(entries)
+    for entry in entries:
+        entry.object_name, entry.object_url = objects[(entry.object_type, entry.object_id)]
+        entry.changes = changes_of(entry, names)
+    return entries

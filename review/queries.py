@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from review.models import OPEN_STATUSES, AuditEntry, Review, ReviewStatus
+from review.roles import EDITOR_ROLES, has_role
 from suggestions import analysis
 from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet
 from suggestions.tracking import parse_tracking_code
@@ -498,6 +499,14 @@ def dashboard_figures(*, refresh: bool = False) -> dict:
         figures = compute_dashboard()
         cache.set(DASHBOARD_KEY, figures, settings.REVIEW_COUNTS_SECONDS)
     return figures
+
+
+def audit_visible_to(user):
+    """The log an editor reads whole; a reviewer reads what was done to suggestions, and their own actions."""
+    entries = AuditEntry.objects.all()
+    if has_role(user, *EDITOR_ROLES):
+        return entries
+    return entries.filter(Q(object_type=Suggestion._meta.label_lower) | Q(actor=user))
 
 
 def audit_for(suggestion: Suggestion):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.templatetags.persian import fa_number_filter, jalali_datetime
 from review import queries, services
+from review.audit import describe_entries
 from review.forms import (
     AcceptForm,
     AuditFilterForm,
@@ -31,7 +32,7 @@ from review.forms import (
 )
 from review.models import ACTION_LABELS, AuditEntry, RejectReason, ReviewStatus
 from review.queries import OPEN, queue
-from review.roles import EDITOR_ROLES, REVIEW_ROLES, role_required
+from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
 from suggestions.choices import Province, Role
 from suggestions.models import Contact, Suggestion, Theme, Topic
 from suggestions.similar_lists import stored_similar
@@ -378,8 +379,8 @@ def bulk(request):
 # Audit --------------------------------------------------------------------------------------------------
 
 
-def _audit_entries(form: AuditFilterForm):
-    entries = AuditEntry.objects.all()
+def _audit_entries(form: AuditFilterForm, *, user=None):
+    entries = queries.audit_visible_to(user) if user is not None else AuditEntry.objects.all()
     data = form.cleaned_data
     if data.get("actor"):
         entries = entries.filter(actor_name=data["actor"].strip())
@@ -394,11 +395,17 @@ def _audit_entries(form: AuditFilterForm):
     return entries
 
 
-@role_required(*EDITOR_ROLES)
+@role_required(*REVIEW_ROLES)
 @require_GET
 def audit_log(request):
+    """Editors read the whole log; reviewers what was done to suggestions, and their own actions."""
     form = AuditFilterForm(request.GET, actions=list(ACTION_LABELS.items()))
-    context = {"staff_section": "audit", "form": form, "query": _carried_query(request)}
+    context = {
+        "staff_section": "audit",
+        "form": form,
+        "query": _carried_query(request),
+        "can_export": has_role(request.user, *EDITOR_ROLES),
+    }
     if not form.is_valid():
         return render(request, "review/audit.html", {**context, "entries": [], "page_number": 1}, status=400)
     try:
@@ -406,9 +413,9 @@ def audit_log(request):
     except ValueError:
         number = 1
     start = (number - 1) * AUDIT_PAGE_SIZE
-    entries = list(_audit_entries(form)[start : start + AUDIT_PAGE_SIZE + 1])
+    entries = list(_audit_entries(form, user=request.user)[start : start + AUDIT_PAGE_SIZE + 1])
     context.update(
-        entries=entries[:AUDIT_PAGE_SIZE],
+        entries=describe_entries(entries[:AUDIT_PAGE_SIZE]),
         page_number=number,
         has_next=len(entries) > AUDIT_PAGE_SIZE,
         has_previous=number > 1,
