@@ -10,7 +10,7 @@ from django.utils import timezone
 from review.audit import record_action
 from review.models import ReviewStatus
 from review.reports import figures
-from review.reports.markup import render_markdown
+from review.reports.markup import render_markdown, visible_text
 from review.reports.models import (
     Quote,
     Report,
@@ -192,12 +192,24 @@ def edit_report(
     return version
 
 
+def _as_read(markdown: str) -> str:
+    """A Markdown text as the public page and the PDF show it, followed by its source on a line of its own."""
+    return f"{visible_text(render_markdown(markdown))}\n{markdown or ''}"
+
+
 def _public_text_problems(version: ReportVersion, sections: list[tuple[Theme, ThemeSummary | None]]) -> list[str]:
-    """Personal data in text staff wrote is refused, not hidden: they fix it and submit again."""
-    places = [("عنوان", version.title), ("مقدمه", version.introduction), ("یادداشت اصلاح", version.change_note)]
+    """Personal data in text staff wrote is refused, not hidden: they fix it and submit again. Markdown is
+    checked as the public reads it, rendered and sanitised, so a comment or a character reference inside a
+    number or an address («0912<!-- -->3456789», «ali&#64;example.com») cannot slip past; and as written,
+    which is what the editor saw."""
+    places = [
+        ("عنوان", version.title),
+        ("مقدمه", _as_read(version.introduction)),
+        ("یادداشت اصلاح", version.change_note),
+    ]
     for theme, summary in sections:
         places.append((f"عنوان محور «{theme.label}»", theme.label))
-        places.append((f"خلاصهٔ محور «{theme.label}»", summary.text if summary else ""))
+        places.append((f"خلاصهٔ محور «{theme.label}»", _as_read(summary.text if summary else "")))
     problems = []
     for place, text in places:
         found = find_personal_data(text or "")
