@@ -9,7 +9,7 @@ FIND_PYTHON = for candidate in $(PYTHON) python3.13 python3.12 python3 $$(ls -d 
 	  if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: run test lint format install install-test npm static migrate seed browser pdf clean
+.PHONY: run test lint format install install-test npm static migrate seed superuser browser pdf clean
 
 run: install npm pdf .env migrate static seed
 	$(PY) manage.py serve
@@ -61,6 +61,11 @@ static:
 seed:
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_report
+
+# The one account with every power in /admin/; createsuperuser asks for its name and password, so none is
+# written down anywhere. Works on the development database and, with DATABASE_URL set, on production.
+superuser: install .env migrate
+	$(PY) manage.py createsuperuser
 
 # Browser tests drive Debian's Chromium; skipped (with the reason) when it cannot be installed.
 browser:

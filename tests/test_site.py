@@ -54,3 +54,19 @@ def test_topics_of_the_call_are_seeded():
     from suggestions.models import Topic
 
     assert Topic.objects.count() == 8
+
+
+def test_the_readme_tells_how_to_create_a_superuser_with_a_make_target_that_exists():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme, makefile = (root / "README.md").read_text(), (root / "Makefile").read_text()
+    assert "make superuser" in readme
+    assert re.search(r"^superuser:.*\n\t\$\(PY\) manage.py createsuperuser", makefile, re.MULTILINE)
+
+
+def test_the_readme_says_who_drafts_and_who_approves_among_the_demo_accounts():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "`editor2`" in readme and "approves" in readme

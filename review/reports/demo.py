@@ -35,7 +35,9 @@ ACCEPTED_PER_THEME = 4
 
 
 def _account(username: str, group_name: str):
-    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})
+    # Only editors have something in the admin (the topics of the call); reviewers are not sent there.
+    defaults = {"is_staff": group_name != REVIEWER}
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=defaults)
     if created:
         user.set_unusable_password()
         user.save()

@@ -9,7 +9,15 @@ from suggestions.models import Suggestion, Topic
 from suggestions.services import submit_suggestion
 
 DEMO_PASSWORD = "demo-pass-1400"
-DEMO_ACCOUNTS = [("reviewer", "reviewer"), ("editor", "editor")]
+# Two editors, because nobody approves a report they wrote: whichever editor drafts, the other approves.
+DEMO_ACCOUNTS = [("reviewer", "reviewer"), ("editor", "editor"), ("editor2", "editor")]
+DEMO_ROLES = {
+    "reviewer": "reviews suggestions; drafts and submits reports",
+    "editor": "approves and publishes reports the others submit; manages the topics in /admin/",
+    "editor2": "a second editor: approves what editor drafts, and the other way round",
+}
+# The admin has something for editors (the topics of the call) and nothing for reviewers.
+ADMIN_GROUPS = ("editor", "administrator")
 
 
 class Command(BaseCommand):
@@ -33,12 +41,12 @@ class Command(BaseCommand):
                 submit_suggestion(topic=topic, source="demo", **row)
             self.stdout.write(f"Added {options['suggestions']} demo suggestions; the worker analyses them.")
         for username, _ in DEMO_ACCOUNTS:
-            self.stdout.write(f"Demo account: {username} / {DEMO_PASSWORD}")
+            self.stdout.write(f"Demo account: {username} / {DEMO_PASSWORD} ({DEMO_ROLES[username]})")
 
     def _ensure_account(self, username: str, group_name: str) -> None:
         group, _ = Group.objects.get_or_create(name=group_name)
-        user, _ = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})
+        user, _ = get_user_model().objects.get_or_create(username=username)
         user.set_password(DEMO_PASSWORD)
-        user.is_staff = True
+        user.is_staff = group_name in ADMIN_GROUPS
         user.save()
         user.groups.add(group)
