@@ -1,5 +1,7 @@
 """/track/ tells a submitter what became of their suggestion, through the fate provider review hands it."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -42,7 +44,7 @@ def test_track_names_the_campaign_a_suggestion_was_counted_in(client):
     member = make_suggestion(theme=theme, group=campaign)
     make_suggestion(theme=theme, group=campaign)
     page = track(client, member)
-    assert "کارزار شمارهٔ" in page and "با ۳ پیشنهاد هم‌متن" in page
+    assert "کارزار شمارهٔ" in page and "۳ پیشنهاد هم‌متن" in page
 
 
 def test_track_links_to_the_theme_of_the_report_that_covered_it(client, reviewer, editor):
@@ -76,3 +78,70 @@ def test_track_works_without_a_fate_provider(client, settings):
     settings.SUGGESTION_FATE_PROVIDER = ""
     page = track(client, make_suggestion())
     assert "سرنوشت پیشنهاد شما" not in page
+
+
+def badge(page: str) -> str:
+    """The text of the status badge at the top of the /track/ card."""
+    found = re.search(r'<span class="badge state-badge[^"]*"[^>]*>([^<]+)</span>', page)
+    assert found, "no status badge on the page"
+    return found.group(1).strip()
+
+
+def test_a_rejected_campaign_member_is_not_said_to_be_counted_and_its_badge_says_it_was_left_out(client):
+    theme, accepted = theme_with_accepted(count=1)
+    campaign = make_group(accepted[0], kind=GroupKind.CAMPAIGN)
+    make_suggestion(theme=theme, group=campaign)
+    rejected = make_suggestion(theme=theme, group=campaign, status=ReviewStatus.REJECTED, reason=RejectReason.OFF_TOPIC)
+    page = track(client, rejected)
+    assert "پیشنهاد شما در گزارش نیامد" in page
+    assert "شمرده شد" not in page and "یک بار شمرده" not in page
+    assert "در شمار این کارزار نیامد" in page
+    assert badge(page) == "در گزارش نیامد"
+    assert "text-bg-success" not in page
+
+
+def test_a_rejected_copy_is_not_said_to_be_counted_as_one_idea(client):
+    theme, accepted = theme_with_accepted(count=1)
+    group = make_group(accepted[0])
+    rejected = make_suggestion(theme=theme, group=group, status=ReviewStatus.REJECTED, reason=RejectReason.OFF_TOPIC)
+    page = track(client, rejected)
+    assert "یک ایده شمرده" not in page and "شمرده شد" not in page
+
+
+def test_the_badge_follows_the_suggestions_fate(client, reviewer, editor):
+    theme, accepted = theme_with_accepted()
+    waiting = make_suggestion(theme=theme)
+    assert badge(track(client, waiting)) == "در دست بررسی"
+    assert badge(track(client, accepted[0])) == "پذیرفته شد"
+    write_summary(theme, by=reviewer)
+    publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    assert badge(track(client, accepted[0])) == "در گزارش آمد"
+
+
+def test_the_campaign_size_is_the_one_the_published_report_used(client, reviewer, editor):
+    theme, accepted = theme_with_accepted(count=4)
+    campaign = make_group(accepted[0], kind=GroupKind.CAMPAIGN)
+    for suggestion in accepted[1:]:
+        suggestion.duplicate_group = campaign
+        suggestion.save(update_fields=["duplicate_group"])
+    write_summary(theme, by=reviewer)
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    [row] = version.content["method"]["campaigns"]
+    assert row["size"] == 4
+    # A fifth copy arrives after the report was published: the report still says four.
+    make_suggestion(theme=theme, group=campaign, status=ReviewStatus.ACCEPTED, days_ago=0)
+    page = track(client, accepted[1])
+    assert "۴ پیشنهاد هم‌متن" in page and "۵ پیشنهاد" not in page
+    assert "گزارش «گزارش نخست هم‌اندیشی»" in page
+
+
+def test_a_campaign_outside_any_report_is_counted_as_it_stands_without_claiming_a_report(client):
+    theme, accepted = theme_with_accepted(count=1)
+    campaign = make_group(accepted[0], kind=GroupKind.CAMPAIGN)
+    member = make_suggestion(theme=theme, group=campaign)
+    make_suggestion(theme=theme, group=campaign)
+    make_suggestion(theme=theme, group=campaign, status=ReviewStatus.REJECTED, reason=RejectReason.OFF_TOPIC)
+    page = track(client, member)
+    # Three counted copies: the rejected one is not counted, as no report would count it.
+    assert "تا امروز" in page and "۳ پیشنهاد هم‌متن" in page and "۴ پیشنهاد" not in page
+    assert "گزارش «" not in page
