@@ -33,6 +33,7 @@ from review.forms import (
 from review.models import ACTION_LABELS, AuditEntry, RejectReason, ReviewStatus
 from review.queries import OPEN, queue
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
+from review.spreadsheet import spreadsheet_row
 from suggestions.choices import Province, Role
 from suggestions.models import Contact, Suggestion, Theme, Topic
 from suggestions.similar_lists import stored_similar
@@ -358,6 +359,8 @@ def bulk(request):
         ids = list(filters.apply(queue()).values_list("pk", flat=True)[: settings.REVIEW_BULK_LIMIT + 1])
     else:
         ids = data["ids"]
+    if data["action"] == "assign":
+        return _assign(request, ids=ids, reviewer=data["reviewer"], back=back)
     try:
         if data["action"] == "reject_spam":
             result = services.bulk_reject_as_spam(suggestion_ids=ids, reviewer=request.user)
@@ -441,16 +444,19 @@ def audit_csv(request):
         yield "\ufeff"  # so spreadsheet programs read the Persian as UTF-8
         yield writer.writerow(["at_utc", "actor", "action", "object_type", "object_id", "before", "after"])
         for entry in _audit_entries(form).iterator(chunk_size=2000):
+            # A username may begin with + - or @, which a spreadsheet would run as a formula.
             yield writer.writerow(
-                [
-                    entry.at.astimezone(timezone.UTC).isoformat(),
-                    entry.actor_name,
-                    entry.action,
-                    entry.object_type,
-                    entry.object_id,
-                    json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
-                    json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else "",
-                ]
+                spreadsheet_row(
+                    [
+                        entry.at.astimezone(timezone.UTC).isoformat(),
+                        entry.actor_name,
+                        entry.action,
+                        entry.object_type,
+                        entry.object_id,
+                        json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
+                        json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else "",
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -17,6 +17,7 @@ from review.audit import record_action
 from review.models import AuditEntry, Review
 from suggestions import analysis, pipeline
 from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
+from suggestions.text import clean_user_text
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +234,8 @@ def split_theme(*, theme: Theme, suggestions: Iterable[Suggestion], label: str, 
 
 
 def _clean_label(label: str) -> str:
-    label = " ".join((label or "").split())
+    # The same cleaning as citizens' text: bidi controls would reorder the label wherever it is shown.
+    label = " ".join(clean_user_text(label).split())
     if not label:
         raise BoardError("عنوان محور نمی‌تواند خالی باشد.")
     if len(label) > LABEL_MAX:

@@ -7,6 +7,7 @@ import io
 from django.urls import reverse
 
 from review.reports.models import ReportVersion
+from review.spreadsheet import spreadsheet_row
 
 LICENCE = "CC BY 4.0"
 
@@ -51,7 +52,8 @@ def csv_rows(version: ReportVersion):
 def report_csv(version: ReportVersion) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(csv_rows(version))
+    # Labels are staff-written or drawn from citizens' words: written as text, never as a formula.
+    writer.writerows(spreadsheet_row(row) for row in csv_rows(version))
     # A byte-order mark, so spreadsheet programs read the Persian labels as UTF-8.
     return "\ufeff" + buffer.getvalue()
 
