@@ -359,8 +359,6 @@ def bulk(request):
         ids = list(filters.apply(queue()).values_list("pk", flat=True)[: settings.REVIEW_BULK_LIMIT + 1])
     else:
         ids = data["ids"]
-    if data["action"] == "assign":
-        return _assign(request, ids=ids, reviewer=data["reviewer"], back=back)
     try:
         if data["action"] == "reject_spam":
             result = services.bulk_reject_as_spam(suggestion_ids=ids, reviewer=request.user)
