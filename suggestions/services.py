@@ -35,6 +35,23 @@ def enqueue_analysis(suggestion_id: int) -> bool:
     return True
 
 
+class IdempotencyKeyReused(Exception):
+    """A form's key came back with content other than what was stored under it. Nothing new was stored."""
+
+    def __init__(self, earlier: Suggestion):
+        super().__init__(f"idempotency key of suggestion {earlier.pk} reused with different content")
+        self.earlier = earlier
+
+
+def _same_submission(earlier: Suggestion, fields: dict, contact: dict | None) -> bool:
+    mine = (fields["role"], fields["province"], fields["topic"].pk, fields["title"], fields["body"])
+    if mine != (earlier.role, earlier.province, earlier.topic_id, earlier.title, earlier.body):
+        return False
+    stored = Contact.objects.filter(suggestion=earlier).values("name", "email", "phone").first()
+    asked = {key: contact[key] for key in ("name", "email", "phone")} if contact else None
+    return stored == asked
+
+
 def submit_suggestion(
     *,
     role: str,
@@ -50,8 +67,9 @@ def submit_suggestion(
     idempotency_key: uuid.UUID | None = None,
     source: str = "web",
 ) -> Suggestion:
-    """Store a suggestion with its contact details in one transaction. The same idempotency key twice
-    returns the first suggestion instead of making a second one."""
+    """Store a suggestion with its contact details in one transaction. The same idempotency key with the same
+    content (a double click) returns the first suggestion instead of making a second one; with other content it
+    raises IdempotencyKeyReused, so that the new text is neither stored under the old receipt nor dropped."""
     fields = {
         "role": role,
         "province": province,
@@ -73,6 +91,8 @@ def submit_suggestion(
             if idempotency_key is not None:
                 existing = Suggestion.objects.filter(idempotency_key=idempotency_key).first()
                 if existing is not None:
+                    if not _same_submission(existing, fields, contact):
+                        raise IdempotencyKeyReused(existing) from None
                     return existing
             # Otherwise the tracking code was taken: 53 random bits make that so rare that asking the
             # database first would cost more than drawing a fresh code now and then.

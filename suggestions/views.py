@@ -3,15 +3,16 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
 from suggestions import pipeline
 from suggestions.choices import State
-from suggestions.forms import SuggestionForm, TrackForm
+from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Topic
-from suggestions.services import submit_suggestion
+from suggestions.services import IdempotencyKeyReused, submit_suggestion
 from suggestions.similar_lists import stored_similar
 from suggestions.text import clean_user_text
 from suggestions.topic_cache import active_topics
@@ -26,6 +27,13 @@ def too_many_requests(request, retry_after: int):
     return response
 
 
+def browser_of(request) -> str:
+    """The browser's CSRF secret. A POST reaches a view only with one (the middleware refuses the rest), so it
+    names the browser without a session row per visitor; only the test client, which skips CSRF, may lack it."""
+    return request.META.get("CSRF_COOKIE", "")
+
+
+@require_safe
 def home(request):
     context = {
         "topics": Topic.objects.filter(is_active=True),
@@ -54,29 +62,40 @@ def _blank_form_markup(request, *, whole_page: bool) -> str:
         if len(_blank_forms) >= 4:  # the topics changed: drop the old renderings
             _blank_forms.clear()
         _blank_forms[key] = markup
-    fresh = SuggestionForm.fresh_hidden_values()
+    token = get_token(request)  # first: it sets the browser's secret when this is its first visit
+    fresh = SuggestionForm.fresh_hidden_values(browser=browser_of(request))
     return (
         markup.replace(_CLOCK_PLACEHOLDER, fresh["form_clock"])
         .replace(_KEY_PLACEHOLDER, fresh["idempotency_key"])
-        .replace(_CSRF_PLACEHOLDER, get_token(request))
+        .replace(_CSRF_PLACEHOLDER, token)
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def suggest(request):
-    if request.method == "GET":
+    if request.method != "POST":
         if request.user.is_authenticated:
             form_html = _blank_form_markup(request, whole_page=False)
             return render(request, "suggestions/suggest.html", {"form_html": form_html})
         return HttpResponse(_blank_form_markup(request, whole_page=True))
-    form = SuggestionForm(request.POST)
+    form = SuggestionForm(request.POST, browser=browser_of(request))
     if not form.is_valid():
+        if form.has_invalid_hidden_values():
+            form.renew_hidden_values()  # so that sending the kept text again succeeds
         return render(request, "suggestions/suggest.html", {"form": form}, status=400)
     ip = client_ip(request)
     verdict = check_rate(scope="submit", ip=ip, rate=settings.SUBMIT_RATE_LIMIT)
     if not verdict.allowed:
         return too_many_requests(request, verdict.retry_after)
-    suggestion = submit_suggestion(**form.submission_fields(), ip_hash=hash_ip(ip))
+    try:
+        suggestion = submit_suggestion(**form.submission_fields(), ip_hash=hash_ip(ip))
+    except IdempotencyKeyReused as reused:
+        # The same browser sent this form again with other text (back button, edit, send): keep the new
+        # text on the page with a fresh key rather than answer with the old receipt and drop it.
+        form.add_error(None, KEY_REUSED)
+        form.renew_hidden_values()
+        earlier = reverse("suggestions:receipt", args=[reused.earlier.tracking_code])
+        return render(request, "suggestions/suggest.html", {"form": form, "earlier_receipt": earlier}, status=409)
     return redirect("suggestions:receipt", code=suggestion.tracking_code)
 
 

@@ -27,7 +27,7 @@ def test_a_topic_deactivated_in_this_process_is_refused_at_once(citizen):
     citizen.get(reverse("suggestions:suggest"))
     topic.is_active = False
     topic.save()
-    response = citizen.post(reverse("suggestions:suggest"), form_data(topic=topic.pk))
+    response = citizen.post(reverse("suggestions:suggest"), form_data(citizen, topic=topic.pk))
     assert response.status_code == 400
     assert Suggestion.objects.count() == 0
 
@@ -36,9 +36,9 @@ def test_a_change_made_by_another_process_is_seen_after_the_cache_time(citizen, 
     topic = Topic.objects.get(slug="observation")
     citizen.get(reverse("suggestions:suggest"))
     Topic.objects.filter(pk=topic.pk).update(is_active=False)  # no signal reaches this process
-    assert citizen.post(reverse("suggestions:suggest"), form_data(topic=topic.pk)).status_code == 302
+    assert citizen.post(reverse("suggestions:suggest"), form_data(citizen, topic=topic.pk)).status_code == 302
     settings.TOPIC_CACHE_SECONDS = 0
-    assert citizen.post(reverse("suggestions:suggest"), form_data(topic=topic.pk)).status_code == 400
+    assert citizen.post(reverse("suggestions:suggest"), form_data(citizen, topic=topic.pk)).status_code == 400
 
 
 def test_the_admin_offers_no_way_to_delete_a_topic(admin_client):
