@@ -9,9 +9,11 @@ Counting rules, stated once here and in the method section of every report:
   with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 
 from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
+from review.reports.redaction import redact
+from suggestions.analysis import display_form, main_clauses
 from suggestions.choices import Province, Role
 from suggestions.models import GroupKind, Suggestion
 
@@ -45,16 +47,68 @@ def campaign_label(number: int) -> str:
     return f"کارزار شمارهٔ {number}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
 
 
-def campaigns(suggestions: QuerySet) -> list[dict]:
-    """Each campaign once, with how many of these suggestions belong to it. Named by number only: the text
-    of a campaign is a citizen's text and never reaches a public page."""
+# A campaign is shown by what it asked for in about one line of a table: longer texts are cut at a word.
+CAMPAIGN_TEXT_CHARS = 110
+
+
+def campaigns(suggestions: QuerySet, *, described: bool = False) -> list[dict]:
+    """Each campaign once, with how many of these suggestions belong to it. ``described``: also what it asked
+    for (``text``: its representative member's request, without the reasons given, redacted as report quotes
+    are and shortened) and ``theme``, the label of that member's theme. The representative is the campaign's
+    canonical member when it is among these suggestions, otherwise the first of its members that is."""
     rows = (
         suggestions.filter(duplicate_group__kind=GroupKind.CAMPAIGN)
         .values_list("duplicate_group_id")
         .annotate(n=Count("pk"))
         .order_by("-n", "duplicate_group_id")
     )
-    return [{"number": group_id, "label": campaign_label(group_id), "size": size} for group_id, size in rows]
+    found = [{"number": group_id, "label": campaign_label(group_id), "size": size} for group_id, size in rows]
+    if described and found:
+        described_as = _campaign_descriptions(suggestions, [row["number"] for row in found])
+        for row in found:
+            row["text"], row["theme"] = described_as.get(row["number"], ("", ""))
+    return found
+
+
+def _campaign_descriptions(suggestions: QuerySet, group_ids: list[int]) -> dict[int, tuple[str, str]]:
+    members = suggestions.filter(duplicate_group_id__in=group_ids)
+    canonical = dict(members.filter(duplicate_group__canonical_id=F("pk")).values_list("duplicate_group_id", "pk"))
+    missing = [group_id for group_id in group_ids if group_id not in canonical]
+    if missing:
+        first = members.filter(duplicate_group_id__in=missing).values("duplicate_group_id").annotate(first=Min("pk"))
+        canonical.update({row["duplicate_group_id"]: row["first"] for row in first})
+    representatives = Suggestion.objects.filter(pk__in=canonical.values()).select_related(
+        "contact", "review__theme", "theme_membership__theme"
+    )
+    return {
+        suggestion.duplicate_group_id: (_request_of(suggestion), _theme_label(suggestion))
+        for suggestion in representatives
+    }
+
+
+def _request_of(suggestion: Suggestion) -> str:
+    """What a suggestion asks for, as a report may print it: no reasons, no personal data, about one line."""
+    contact = getattr(suggestion, "contact", None)
+    names = [contact.name] if contact is not None and contact.name.strip() else []
+    asked = main_clauses(display_form(suggestion.body))
+    return shorten(redact(asked, extra_terms=names).text, CAMPAIGN_TEXT_CHARS)
+
+
+def _theme_label(suggestion: Suggestion) -> str:
+    review = getattr(suggestion, "review", None)
+    if review is not None and review.theme is not None:
+        return review.theme.label
+    membership = getattr(suggestion, "theme_membership", None)
+    return membership.theme.label if membership is not None else ""
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text cut at the last space before ``limit`` characters, with an ellipsis when anything was cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip("،,;؛:") + "…"
 
 
 def shares(suggestions: QuerySet, field: str) -> list[dict]:
@@ -118,7 +172,7 @@ def method_figures(theme_ids: list[int], *, start, end) -> dict:
         "distinct_ideas": ideas,
         "merged": total_counted - ideas,
         "duplicate_groups": groups,
-        "campaigns": campaigns(kept),
+        "campaigns": campaigns(kept, described=True),
         "themes": len(theme_ids),
         "in_report_themes": in_report,
         "outside_report_themes": total_counted - in_report,

@@ -190,3 +190,71 @@ def test_a_report_whose_quote_lost_its_acceptance_cannot_be_submitted(reviewer):
     Review.objects.filter(pk=accepted[0].pk).update(status=ReviewStatus.REJECTED)
     with pytest.raises(services.ReportError, match="دیگر پذیرفته نیست"):
         services.submit_report(version=draft_report(author=reviewer, themes=[theme]), submitter=reviewer)
+
+
+CAMPAIGN_BODY = (
+    "صندوق سیار برای سالمندان و بیماران به خانه‌ها فرستاده شود تا کسی برای رأی دادن از خانه بیرون نرود. "
+    "برای هماهنگی با {name} به شمارهٔ {phone} تماس بگیرید."
+)
+
+
+@pytest.fixture
+def with_campaigns(reviewer, editor):
+    """A report whose period holds five campaigns of three to seven copies each, one carrying its sender's name
+    and phone number."""
+    from suggestions.models import GroupKind
+    from tests.review.reports_data import make_group
+
+    theme, accepted = theme_with_accepted(label="صندوق سیار", count=5)
+    for n, canonical in enumerate(accepted):
+        canonical.body = IDEAS_FOR_CAMPAIGNS[n]
+        if n == 0:
+            canonical.body = CAMPAIGN_BODY.format(name=CANARY_NAME, phone=CANARY_PHONE_FA)
+            contact_for(canonical, name=CANARY_NAME, email=CANARY_EMAIL, phone=CANARY_PHONE_LATIN, consent=True)
+        canonical.save(update_fields=["body"])
+        campaign = make_group(canonical, kind=GroupKind.CAMPAIGN)
+        for _ in range(2 + n):
+            make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED, group=campaign, body=canonical.body)
+    write_summary(theme, by=reviewer)
+    return publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor), theme
+
+
+IDEAS_FOR_CAMPAIGNS = [
+    "",
+    "ساعت رأی‌گیری تا نیمه‌شب تمدید شود.",
+    "در ورودی شعبه‌ها ماسک و دستکش رایگان داده شود و مأموران شعبه دمای بدن رأی‌دهندگان را بسنجند و "
+    "فاصله‌گذاری اجتماعی را در صف‌های طولانی بیرون شعبه‌ها رعایت کنند.",
+    "شمارش آرا به صورت زنده پخش شود.",
+    "رأی‌گیری الکترونیک در شهرهای بزرگ اجرا شود.",
+]
+
+
+def test_the_campaigns_table_shows_what_each_campaign_asked_for_its_theme_and_its_count(client, with_campaigns):
+    version, theme = with_campaigns
+    page = client.get(reverse("reports:version", args=[version.report_id, version.number])).content.decode()
+    table = page[page.index('id="campaigns"') :]
+    table = table[: table.index("</table>")]
+    assert "ساعت رأی‌گیری تا نیمه‌شب تمدید شود" in table
+    assert "صندوق سیار برای سالمندان و بیماران" in table
+    # What it asked for, not why, and no personal data: the phone number is gone.
+    assert "تا کسی برای رأی دادن" not in table and leaked(table) == []
+    assert "حذف شد" in table  # the name and the number were there to remove
+    assert theme.label in table
+    # A long request is shortened at a word, one line of the table.
+    assert "مأموران شعبه" in table and "صف‌های طولانی" not in table and "…" in table
+    assert "۷" in table and "۳" in table
+    assert table.count("<tr") == 6  # the header and five campaigns
+
+
+def test_the_campaigns_table_of_the_pdf_is_compact(client, with_campaigns, tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    version, theme = with_campaigns
+    response = client.get(reverse("reports:pdf", args=[version.report_id, version.number]))
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    pages = pdf_text(data, tmp_path).replace(ZWNJ, "").split("\f")
+    [table_page] = [n for n, text in enumerate(pages) if "شعبه‌ها ماسک".replace(ZWNJ, "") in text]
+    # Five campaigns share the method's page: the table neither starts a page of its own nor runs onto the next.
+    assert "روش کار و شمارش‌ها".replace(ZWNJ, "") in pages[table_page]
+    assert all(idea.replace(ZWNJ, "")[:20] in pages[table_page] for idea in IDEAS_FOR_CAMPAIGNS[1:])
+    assert leaked(pages[table_page]) == []
