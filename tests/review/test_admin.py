@@ -1,0 +1,148 @@
+"""The admin: each staff role sees what it may manage there, every name is Persian, every date Jalali."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.templatetags.persian import jalali_datetime
+from tests.factories import SuggestionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GREGORIAN_YEAR = re.compile(r"\b20[0-9]{2}\b")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root-persona", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def staff(username, group):
+    return UserFactory(username=username, groups=[group], is_staff=True)
+
+
+def visible_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+# Who sees what -----------------------------------------------------------------------------------------
+
+
+def test_an_editor_manages_the_topics_of_the_call_in_the_admin(client):
+    client.force_login(staff("admin-editor", "editor"))
+    index = client.get("/admin/").content.decode()
+    assert "/admin/suggestions/topic/" in index
+    assert client.get("/admin/suggestions/topic/").status_code == 200
+    assert client.get("/admin/suggestions/topic/add/").status_code == 200
+    assert client.get("/admin/suggestions/suggestion/").status_code == 403
+
+
+def test_an_administrator_can_unlock_an_account_and_reset_a_lost_phone_in_the_admin(client):
+    client.force_login(staff("admin-administrator", "administrator"))
+    attempt = AccessAttempt.objects.create(username="locked", ip_address="10.0.0.1", failures_since_start=9)
+    assert client.get("/admin/axes/accessattempt/").status_code == 200
+    client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
+    assert client.get("/admin/review/auditentry/").status_code == 200
+    # Accounts and their powers stay with the superuser: an administrator cannot make themselves one.
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_role_permissions_survive_a_group_being_recreated_by_migrate(client):
+    Group.objects.filter(name="editor").delete()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    editor_group = Group.objects.get(name="editor")
+    assert editor_group.permissions.filter(codename="change_topic").exists()
+
+
+def test_the_header_offers_the_admin_to_an_editor_but_not_to_a_reviewer(client):
+    client.force_login(staff("header-reviewer", "reviewer"))
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+    client.force_login(staff("header-editor", "editor"))
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+# Persian names -----------------------------------------------------------------------------------------
+
+
+def test_the_admin_index_names_every_app_and_model_in_persian(admin_client):
+    text = visible_text(admin_client.get("/admin/").content.decode())
+    for leftover in ("Axes", "AXES", "otp_totp", "OTP_TOTP", "TOTP device", "Model name", "Add link"):
+        assert leftover not in text, leftover
+
+
+def test_sign_in_records_and_devices_are_named_in_persian(admin_client):
+    log = AccessLog.objects.create(username="reviewer", ip_address="10.0.0.2", user_agent="x")
+    assert "Access Log" not in str(log) and "reviewer" in str(log)
+    attempt = AccessAttempt.objects.create(username="reviewer", ip_address="10.0.0.2", failures_since_start=1)
+    assert "Attempted Access" not in str(attempt)
+    page = visible_text(admin_client.get("/admin/axes/accesslog/").content.decode())
+    assert "Access Log for" not in page
+    assert TOTPDevice._meta.verbose_name_plural != "TOTP devices"
+
+
+# Jalali dates ------------------------------------------------------------------------------------------
+
+
+def test_dates_in_the_admins_lists_are_jalali_with_persian_digits(admin_client):
+    suggestion = SuggestionFactory()
+    page = admin_client.get("/admin/suggestions/suggestion/").content.decode()
+    assert jalali_datetime(suggestion.created_at) in page
+    assert not GREGORIAN_YEAR.search(visible_text(page.split('id="result_list"')[1]))
+
+
+def test_the_suggestion_list_filters_by_jalali_month_instead_of_a_gregorian_calendar(admin_client):
+    SuggestionFactory()
+    old = SuggestionFactory()
+    type(old).objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    page = admin_client.get("/admin/suggestions/suggestion/").content.decode()
+    assert "این ماه" in page and "امسال" in page
+    assert "date_hierarchy" not in page and "xfull" not in page
+    link = re.search(r'href="(\?created_at__gte=[^"]+)"[^>]*>\s*امسال', page).group(1).replace("&amp;", "&")
+    filtered = admin_client.get("/admin/suggestions/suggestion/" + link).content.decode()
+    assert filtered.count('class="action-select"') == 1
+
+
+def test_dates_in_the_admins_forms_are_jalali_and_not_editable(admin_client, superuser):
+    suggestion = SuggestionFactory()
+    page = admin_client.get(f"/admin/suggestions/suggestion/{suggestion.pk}/change/").content.decode()
+    assert jalali_datetime(suggestion.created_at) in page
+    user_page = admin_client.get(f"/admin/auth/user/{superuser.pk}/change/").content.decode()
+    assert jalali_datetime(superuser.date_joined) in user_page
+    assert 'name="date_joined_0"' not in user_page and 'name="last_login_0"' not in user_page
+
+
+def test_a_user_can_still_be_saved_in_the_admin_once_its_dates_are_read_only(admin_client):
+    user = UserFactory(username="to-rename")
+    response = admin_client.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {"username": "renamed", "is_active": "on", "groups": [], "user_permissions": []},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.username == "renamed"
+
+
+def test_the_history_of_an_object_shows_jalali_dates(admin_client):
+    topic_url = "/admin/suggestions/topic/"
+    admin_client.post(topic_url + "add/", {"name": "موضوع تازه", "slug": "new-topic", "position": 9, "is_active": "on"})
+    from suggestions.models import Topic
+
+    topic = Topic.objects.get(slug="new-topic")
+    page = admin_client.get(f"{topic_url}{topic.pk}/history/").content.decode()
+    assert jalali_datetime(timezone.now(), with_time=False) in page
+    assert not GREGORIAN_YEAR.search(visible_text(page.split('id="change-history"')[1]))
