@@ -69,12 +69,17 @@ UNCLUSTERED = -1
 def usable_rows(vectors) -> np.ndarray:
     """Which rows (sparse or dense) can be clustered: all values finite and not all zero."""
     if sparse.issparse(vectors):
-        rows = sparse.csr_matrix(vectors)
-        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
-        finite = np.isfinite(rows.data)
-        broken = np.bincount(row_of[~finite], minlength=rows.shape[0])
-        filled = np.bincount(row_of[finite & (rows.data != 0)], minlength=rows.shape[0])
-        return (broken == 0) & (filled > 0)
+        # Positions of the few odd values, never an array per stored value: a large collection holds 10^8 of them.
+        rows = vectors.tocsr()
+        n = rows.shape[0]
+
+        def rows_of(positions: np.ndarray) -> np.ndarray:
+            return np.searchsorted(rows.indptr, positions, side="right") - 1
+
+        broken = np.zeros(n, dtype=bool)
+        broken[rows_of(np.flatnonzero(~np.isfinite(rows.data)))] = True
+        filled = np.diff(rows.indptr) - np.bincount(rows_of(np.flatnonzero(rows.data == 0)), minlength=n)
+        return ~broken & (filled > 0)
     rows = np.atleast_2d(np.asarray(vectors))
     return np.isfinite(rows).all(axis=1) & (rows != 0).any(axis=1)
 
@@ -114,8 +119,9 @@ class ThemeModel:
     def _project(self, vectors) -> np.ndarray:
         """Unit rows in the clustering space; a row that holds a NaN or an infinity becomes zeros."""
         if sparse.issparse(vectors):
-            vectors = sparse.csr_matrix(vectors, dtype=np.float32, copy=True)
-            vectors.data[~np.isfinite(vectors.data)] = 0
+            if not np.isfinite(vectors.data).all():
+                vectors = sparse.csr_matrix(vectors, dtype=np.float32, copy=True)
+                vectors.data[~np.isfinite(vectors.data)] = 0
         else:
             vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
             vectors = np.where(np.isfinite(vectors).all(axis=1, keepdims=True), vectors, 0)

@@ -47,6 +47,15 @@ def test_a_row_of_nan_gets_no_theme_and_the_other_rows_are_still_clustered():
     assert (labels[:-1] >= 0).all()
 
 
+def test_sparse_rows_holding_a_nan_or_only_stored_zeros_get_no_theme():
+    vectors = _ideas_vectors().tolil()
+    vectors[0, 0] = np.nan
+    vectors = sparse.vstack([vectors.tocsr(), sparse.csr_matrix(([0.0], ([0], [3])), shape=(1, vectors.shape[1]))])
+    labels, _ = cluster_themes(vectors.tocsr(), list(range(vectors.shape[0])), [*TEXTS, "متن"])
+    assert labels[0] == -1 and labels[-1] == -1
+    assert (labels[1:-1] >= 0).all()
+
+
 def test_the_theme_model_places_a_vector_of_zeros_nowhere():
     _, model = cluster_themes(_ideas_vectors(), list(range(len(TEXTS))), TEXTS)
     model.theme_ids = list(range(10, 10 + len(model.labels)))
@@ -148,8 +157,9 @@ def test_stored_e5_vectors_of_zeros_or_nan_do_not_stop_the_reclustering():
             vector[:] = np.nan
         elif n == 1:
             vector[:] = 0
-        SuggestionEmbedding.objects.create(
-            suggestion=suggestion, state=SuggestionEmbedding.State.STORED, vector=semantic.vector_to_bytes(vector)
+        SuggestionEmbedding.objects.update_or_create(
+            suggestion=suggestion,
+            defaults={"state": SuggestionEmbedding.State.STORED, "vector": semantic.vector_to_bytes(vector)},
         )
     result = pipeline.recluster()
     assert result["themes"] >= 2
