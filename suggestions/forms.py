@@ -133,7 +133,7 @@ class SuggestionForm(forms.Form):
         self.fields["body"].widget.attrs.update(
             {
                 "maxlength": self.BODY_LIMITS[1],
-                "hx-post": reverse_lazy("suggestions:similar"),
+                "hx-post": reverse_lazy("hints:similar"),
                 "hx-trigger": "input changed delay:700ms",
                 "hx-target": "#similar-suggestions",
                 "hx-swap": "innerHTML",

@@ -5,20 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
-from suggestions import pipeline
-from suggestions.choices import State
 from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Topic
 from suggestions.services import IdempotencyKeyReused, submit_suggestion
-from suggestions.similar_lists import stored_similar
-from suggestions.text import clean_user_text
 from suggestions.topic_cache import active_topics
 from suggestions.tracking import parse_tracking_code
-
-SIMILAR_MIN_CHARS = 20
 
 
 def too_many_requests(request, retry_after: int):
@@ -99,44 +93,37 @@ def suggest(request):
     return redirect("suggestions:receipt", code=suggestion.tracking_code)
 
 
-@require_POST
-def similar(request):
-    """The htmx look-up under the body field: up to five existing suggestions like what is being typed."""
-    text = clean_user_text(request.POST.get("body", ""))[: SuggestionForm.BODY_LIMITS[1]]
-    found = []
-    if len(text) >= SIMILAR_MIN_CHARS:
-        verdict = check_rate(scope="similar", ip=client_ip(request), rate=settings.SIMILAR_RATE_LIMIT)
-        if verdict.allowed:
-            found = pipeline.similar_to_text(text)
-    return render(request, "suggestions/_similar.html", {"similar": found})
+def lookups_exhausted(request):
+    """A 429 when this address has used up its tracking-code look-ups, else None. /track/ and both receipt
+    addresses draw on one allowance: each one answers whether a code exists."""
+    verdict = check_rate(scope="track", ip=client_ip(request), rate=settings.TRACK_RATE_LIMIT)
+    return None if verdict.allowed else too_many_requests(request, verdict.retry_after)
 
 
+def similar_lookup_allowed(request) -> bool:
+    """Whether this address may have another live look-up of similar suggestions while typing."""
+    return check_rate(scope="similar", ip=client_ip(request), rate=settings.SIMILAR_RATE_LIMIT).allowed
+
+
+@require_safe
 def receipt(request, code: str):
+    if refused := lookups_exhausted(request):
+        return refused
     stored = parse_tracking_code(code)
     if stored is None:
         raise Http404
     suggestion = get_object_or_404(Suggestion.objects.select_related("topic"), tracking_code=stored)
-    # Right after submitting, the analysis has usually not run yet: the page then fetches the similar
-    # suggestions afterwards (htmx) instead of making the citizen wait for them.
-    similar_list = None
-    if suggestion.state == State.ANALYSED:
-        similar_list = [link.other for link in stored_similar(suggestion)]
-    return render(request, "suggestions/receipt.html", {"suggestion": suggestion, "similar": similar_list})
+    # The ideas like it that the public may read are fetched afterwards (htmx; review.reports.hints decides what
+    # may be shown), so the receipt never waits for them.
+    return render(request, "suggestions/receipt.html", {"suggestion": suggestion})
 
 
-def receipt_similar(request, code: str):
-    stored = parse_tracking_code(code)
-    suggestion = get_object_or_404(Suggestion, tracking_code=stored or "")
-    found = [other for other in pipeline.similar_to_text(suggestion.body) if other.pk != suggestion.pk]
-    return render(request, "suggestions/_similar_list.html", {"similar": found})
-
-
+@require_safe
 def track(request):
     if "code" not in request.GET:
         return render(request, "suggestions/track.html", {"form": TrackForm()})
-    verdict = check_rate(scope="track", ip=client_ip(request), rate=settings.TRACK_RATE_LIMIT)
-    if not verdict.allowed:
-        return too_many_requests(request, verdict.retry_after)
+    if refused := lookups_exhausted(request):
+        return refused
     form = TrackForm(request.GET)
     if not form.is_valid():
         return render(request, "suggestions/track.html", {"form": form}, status=400)

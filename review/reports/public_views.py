@@ -4,7 +4,7 @@ Everything shown comes from the version's frozen content: aggregates and confirm
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from review.reports import exports, pdf
 from review.reports.models import ReportVersion
@@ -34,7 +34,7 @@ def _filename(version: ReportVersion, extension: str) -> str:
     return f"hamandishi-report-{version.report_id}-v{version.number}.{extension}"
 
 
-@require_GET
+@require_safe
 def report_list(request):
     versions = ReportVersion.objects.latest_published_per_report().latest_first()
     return render(request, "reports/list.html", {"versions": versions})
@@ -54,17 +54,17 @@ def _page(request, version: ReportVersion):
     return render(request, "reports/report.html", context)
 
 
-@require_GET
+@require_safe
 def report_latest(request, report_id: int):
     return _page(request, get_published_version_or_404(report_id))
 
 
-@require_GET
+@require_safe
 def report_version(request, report_id: int, number: int):
     return _page(request, get_published_version_or_404(report_id, number))
 
 
-@require_GET
+@require_safe
 def report_pdf(request, report_id: int, number: int):
     version = get_published_version_or_404(report_id, number)
     data = pdf.cached_pdf(version, context={**present(version, version.content), "version": version})
@@ -73,7 +73,7 @@ def report_pdf(request, report_id: int, number: int):
     return _public(response)
 
 
-@require_GET
+@require_safe
 def report_csv(request, report_id: int, number: int):
     version = get_published_version_or_404(report_id, number)
     response = HttpResponse(exports.report_csv(version), content_type="text/csv; charset=utf-8")
@@ -81,7 +81,7 @@ def report_csv(request, report_id: int, number: int):
     return _public(response)
 
 
-@require_GET
+@require_safe
 def report_json(request, report_id: int, number: int):
     version = get_published_version_or_404(report_id, number)
     response = JsonResponse(exports.report_json(version), json_dumps_params={"ensure_ascii": False, "indent": 2})
