@@ -91,6 +91,15 @@ def test_analyze_corpus_of_invisible_texts_only_gives_no_theme_to_any():
     assert [r["cluster"] for r in results] == [None, None, None]
 
 
+def test_a_stored_e5_vector_of_nan_is_no_ones_neighbour():
+    vectors = semantic.VectorMatrix()
+    good = np.ones(semantic.DIMENSIONS, dtype=np.float32) / np.sqrt(semantic.DIMENSIONS)
+    vectors.add([1, 2], np.stack([good, np.full(semantic.DIMENSIONS, np.nan, dtype=np.float32)]))
+    found = vectors.nearest(good, k=2)
+    assert found[0][0] == 1
+    assert all(np.isfinite(score) for _, score in found)
+
+
 # The batch command -----------------------------------------------------------------------------------------
 
 
