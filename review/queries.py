@@ -245,6 +245,17 @@ def page_queries():
         yield
 
 
+# No staff list here reaches this many rows. A page starting past it is out of range whatever the count, and
+# asking the database for it would fail (PostgreSQL's OFFSET is a bigint) rather than find nothing.
+MAX_ROW_OFFSET = 10**9
+
+
+def page_start(number: int, size: int) -> int | None:
+    """Where page `number` (counted from 1) of `size` rows starts, or None when it lies past any list here."""
+    start = (max(1, number) - 1) * size
+    return start if start <= MAX_ROW_OFFSET else None
+
+
 def queue_page(
     queryset: QueueQuerySet, *, number: int, size: int | None = None, cached_count: int | None = None
 ) -> Page:
@@ -263,7 +274,8 @@ def queue_page(
         if count is not None:
             last = max(1, -(-min(count, limit) // size))
             number = min(number, last + (1 if count > limit else 0))
-        start = (number - 1) * size
+        number = min(number, MAX_ROW_OFFSET // size + 1)
+        start = page_start(number, size)
         rows = list(queryset[start : start + size])
     now = timezone.now()
     for suggestion in rows:

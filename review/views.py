@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,6 +98,9 @@ def queue_page(request):
         number=form.cleaned_data.get("page") or 1,
         cached_count=_cached_count(filters, status_counts),
     )
+    if not context["page"].rows and context["page"].number > 1:
+        # Past the end of a list whose count ran out of time: a known count would have given the last page.
+        raise Http404("این صفحه از صف بررسی وجود ندارد.")
     context["bulk_form"] = BulkForm(initial={"scope": "selected"})
     context["bulk_themes"] = form.fields["theme"].choices[1:]
     return render_htmx(request, "review/queue.html", "review/_queue_results.html", context)
@@ -413,8 +416,12 @@ def audit_log(request):
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
-    start = (number - 1) * AUDIT_PAGE_SIZE
+    start = queries.page_start(number, AUDIT_PAGE_SIZE)
+    if start is None:
+        raise Http404("این صفحه از گزارش ممیزی وجود ندارد.")
     entries = list(_audit_entries(form, user=request.user)[start : start + AUDIT_PAGE_SIZE + 1])
+    if number > 1 and not entries:
+        raise Http404("این صفحه از گزارش ممیزی وجود ندارد.")
     context.update(
         entries=describe_entries(entries[:AUDIT_PAGE_SIZE]),
         page_number=number,
