@@ -14,6 +14,7 @@ keeps, for each of its characters, where it came from, so each marker replaces t
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 PHONE = "phone"
 EMAIL = "email"
@@ -140,6 +141,11 @@ def classify_digits(run: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _read_as(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).translate(_TO_LATIN)
+
+
 def _reading_copy(text: str) -> tuple[str, list[int]]:
     """The text as a person reads it (see the module's docstring), and for each of its characters the index
     of the original character it came from, with len(text) appended for spans that end at the end."""
@@ -154,7 +160,7 @@ def _reading_copy(text: str) -> tuple[str, list[int]]:
                 origin.append(index)
             continue
         if not char.isascii():
-            char = unicodedata.normalize("NFKC", char).translate(_TO_LATIN)
+            char = _read_as(char)
         chars.append(char)
         origin.extend([index] * len(char))
     origin.append(len(text))
