@@ -18,6 +18,8 @@ def test_a_citizen_sends_a_suggestion_and_finds_it_by_its_code(live_server, page
 
     page.wait_for_selector("#tracking-code")
     shown_code = page.inner_text("#tracking-code")
+    page.wait_for_selector("#similar-heading")  # fetched after the page, with only what was let out
+    assert "هنوز ایدهٔ مشابهی بررسی و منتشر نشده است." in page.inner_text("main")
     screenshot("receipt")
     stored = Suggestion.objects.get()
     assert shown_code == stored.display_code
@@ -31,16 +33,34 @@ def test_a_citizen_sends_a_suggestion_and_finds_it_by_its_code(live_server, page
     assert page.get_attribute("html", "dir") == "rtl"
 
 
-def test_similar_suggestions_appear_under_the_body_as_the_citizen_types(live_server, page, screenshot, seeded_topics):
+def fill_the_form(page):
+    page.select_option("#id_role", "social_activist")
+    page.select_option("#id_province", "khuzestan")
+    page.select_option("#id_topic", label="پروتکل‌های بهداشتی در شعبه‌های اخذ رأی")
+    page.fill("#id_title", "ضدعفونی صندوق‌ها در هر ساعت")
+    page.fill("#id_body", "پیشنهاد می‌کنم صندوق‌ها و میزهای شعبه هر ساعت ضدعفونی شوند تا سلامت مردم حفظ شود.")
+
+
+def test_similar_ideas_a_reviewer_let_out_appear_once_each_as_links_as_the_citizen_types(
+    live_server, page, screenshot, seeded_topics, reviewer, editor
+):
     from suggestions import pipeline
+    from suggestions.models import Theme, ThemeMembership
+    from tests.review.reports_data import draft_report, publish, write_summary
+    from tests.security.test_public_hint import decide
     from tests.suggestions.ideas import IDEAS, analysed
 
     for name, bodies in IDEAS.items():
         for number, body in enumerate(bodies):
             analysed(body, title=f"{name} {number}")
-    for _ in range(2):
-        analysed(IDEAS["masks"][0], title="masks 0")
+    copies = [analysed(IDEAS["masks"][0], title="masks 0") for _ in range(2)]
     pipeline.recluster()
+    theme = Theme.objects.create(label="ماسک و دستکش رایگان", keywords=[], size=1)
+    ThemeMembership.objects.update_or_create(suggestion=copies[0], defaults={"theme": theme})
+    decide(copies[0], theme=theme)
+    decide(analysed(IDEAS["masks"][1], title="ماسک مجانی برای رأی‌دهندگان"))
+    write_summary(theme, by=reviewer)
+    publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
 
     page.goto(f"{live_server.url}/suggest/")
     page.locator("#id_body").press_sequentially("ماسک و دستکش رایگان در ورودی شعبه‌ها داده شود", delay=20)
@@ -48,5 +68,27 @@ def test_similar_suggestions_appear_under_the_body_as_the_citizen_types(live_ser
     screenshot("suggest-form-similar")
     listed = box.inner_text()
     assert "آیا پیشنهاد مشابهی قبلاً ثبت شده است؟" in listed
-    assert listed.count("masks 0") == 1 and "(۳ بار ثبت شده)" in listed
-    assert 1 < len(box.query_selector_all("li")) <= 5
+    assert listed.count("masks 0") == 1 and "۳ نفر" in listed
+    assert "ماسک مجانی برای رأی‌دهندگان" in listed
+    assert "masks 1" not in listed and "hours" not in listed  # never reviewed: never shown
+    link = box.query_selector("a[href*='#theme-']")
+    assert link is not None and link.get_attribute("target") == "_blank"
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot("suggest-form-similar-375")
+
+
+def test_a_form_sent_too_fast_says_so_once_and_marks_no_field(live_server, page, screenshot, settings, seeded_topics):
+    settings.FORM_MIN_FILL_SECONDS = 600
+    page.goto(f"{live_server.url}/suggest/")
+    fill_the_form(page)
+    page.click("#submit-id-submit")
+    page.wait_for_selector("text=فرم خیلی سریع فرستاده شد")
+    screenshot("suggest-too-fast")
+    main = page.inner_text("main")
+    assert main.count("فرم خیلی سریع فرستاده شد") == 1
+    assert "فرم کامل نیست" not in main
+    assert page.query_selector_all(".is-invalid") == []
+    assert page.input_value("#id_title") == "ضدعفونی صندوق‌ها در هر ساعت"
+    assert not Suggestion.objects.exists()
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot("suggest-too-fast-375")
