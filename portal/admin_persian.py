@@ -9,11 +9,12 @@ import datetime
 import jdatetime
 from django.contrib import admin
 from django.contrib.admin.filters import DateFieldListFilter
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
-from portal.templatetags.persian import _MONTHS, jalali_datetime, persian_digits
+from portal.templatetags.persian import _MONTHS, fa_number_filter, jalali_datetime, persian_digits
 
 
 def jalali_text(value) -> str:
@@ -32,6 +33,17 @@ def _date_field(model, name):
     except FieldDoesNotExist:
         return None
     return field if isinstance(field, models.DateField) else None
+
+
+def _number_field(model, name):
+    if not isinstance(name, str):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    numeric = isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField))
+    return field if numeric and not field.choices and not field.is_relation else None
 
 
 def _may_show_read_only(field) -> bool:
@@ -106,6 +118,27 @@ class JalaliDatesAdmin(admin.ModelAdmin):
             )
         return columns[name]
 
+    def _persian(self, name):
+        """A list column: a date in Jalali, a number in Persian digits (unless it is edited in the list)."""
+        field = _number_field(self.model, name)
+        if field is None or name in self.list_editable:
+            return self._jalali(name)
+        columns = self.__dict__.setdefault("_number_columns", {})
+        if name not in columns:
+
+            def show(obj, _name=name):
+                value = getattr(obj, _name)
+                return None if value is None else fa_number_filter(value)
+
+            show.__name__ = f"{name}_persian"
+            columns[name] = admin.display(description=field.verbose_name, ordering=name)(show)
+        return columns[name]
+
+    def get_action_choices(self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST):
+        # Django's blank choice, «Select an option», has no Persian translation.
+        default_choices = default_choices or [("", "— کاری برگزینید —")]
+        return super().get_action_choices(request, default_choices=default_choices, action_location=action_location)
+
     def _system_dates(self):
         return [
             field.name
@@ -114,7 +147,7 @@ class JalaliDatesAdmin(admin.ModelAdmin):
         ]
 
     def get_list_display(self, request):
-        return [self._jalali(name) for name in super().get_list_display(request)]
+        return [self._persian(name) for name in super().get_list_display(request)]
 
     def get_list_filter(self, request):
         filters = [

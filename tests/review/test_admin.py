@@ -146,3 +146,29 @@ def test_the_history_of_an_object_shows_jalali_dates(admin_client):
     page = admin_client.get(f"{topic_url}{topic.pk}/history/").content.decode()
     assert jalali_datetime(timezone.now(), with_time=False) in page
     assert not GREGORIAN_YEAR.search(visible_text(page.split('id="change-history"')[1]))
+
+
+def test_numbers_and_the_action_bar_in_the_admins_lists_are_persian(admin_client):
+    SuggestionFactory()
+    page = admin_client.get("/admin/suggestions/suggestion/").content.decode()
+    listing = visible_text(page.split('id="result_list"')[1].split("</table>")[0])
+    assert not re.search(r"[0-9]", listing), listing
+    assert "۱ پیشنهاد" in visible_text(page)
+    assert ">Run<" not in page and "Select an option" not in page
+
+
+def test_a_paginated_admin_list_numbers_its_pages_in_persian(admin_client, settings):
+    for _ in range(3):
+        SuggestionFactory()
+    from django.contrib import admin
+
+    from suggestions.models import Suggestion
+
+    model_admin = admin.site._registry[Suggestion]
+    model_admin.list_per_page = 1
+    try:
+        page = admin_client.get("/admin/suggestions/suggestion/?p=2").content.decode()
+    finally:
+        del model_admin.list_per_page
+    paginator = visible_text(page.split('class="paginator"')[1].split("</nav>")[0])
+    assert "۲" in paginator and "۳" in paginator and not re.search(r"[0-9]", paginator)
