@@ -7,12 +7,15 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)  # SQLite, the file-system broker and collected static files live here
 
 env = environ.Env()
 if env.bool("DJANGO_READ_DOT_ENV", default=True):
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# SQLite, the embedded broker, the supervisor's crash record and collected static files live here. The soak
+# benchmark and the supervisor tests point it at a temporary folder so they never touch the developer's data.
+VAR_DIR = Path(env("HAMANDISHI_VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -261,10 +264,11 @@ LSH_REDIS_PREFIX = env("LSH_REDIS_PREFIX", default="hamandishi:lsh")
 # Celery. Chosen so that no accepted task is lost: acknowledge after the work, give the message back when
 # a worker dies, take one message at a time, and keep unacknowledged messages invisible for longer than
 # the slowest task runs.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
-    for folder in ("queue", "processed", "control", "../celery-results"):
-        (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
+# Without Redis the broker is kombu's SQLAlchemy transport on a SQLite file of its own (portal.celery's
+# EmbeddedTransport). The file-system transport it replaces read message files before they were fully written
+# and killed the worker with a JSONDecodeError (kombu issue 1551); here a message is claimed inside one SQLite
+# write transaction, so a half-written message can never be read.
+CELERY_BROKER_URL = REDIS_URL or f"embedded+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         # An unacknowledged message returns to the queue after this long: longer than the slowest task.
@@ -280,17 +284,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if REDIS_URL
     else {
-        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
-        "processed_folder": str(VAR_DIR / "broker" / "processed"),
-        "control_folder": str(VAR_DIR / "broker" / "control"),
-        "store_processed": False,
-        # The file-system transport polls its folder; the default second between polls caps a worker at a
-        # message or two per second.
-        "polling_interval": 0.05,
+        # Passed to SQLAlchemy's create_engine. Web, workers and beat write to the one file; a writer waits up
+        # to 30 s for the lock instead of failing with "database is locked" (portal.celery also turns WAL on).
+        "connect_args": {"timeout": 30},
     }
 )
-CELERY_RESULT_BACKEND = REDIS_URL or f"file://{VAR_DIR / 'celery-results'}"
+# Results are ignored except re-clustering's progress; without Redis they go to a SQLite file through
+# Celery's database backend, which writes each state in a transaction (the file backend could be read half-written).
+CELERY_RESULT_BACKEND = REDIS_URL or f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+CELERY_DATABASE_ENGINE_OPTIONS = {} if REDIS_URL else {"connect_args": {"timeout": 30}}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -312,6 +314,9 @@ CELERY_IMPORTS = ["review.reports.tasks"]
 # consumed by a worker of their own, so the analysis a citizen waits for never queues behind them.
 CELERY_TASK_ROUTES = {"suggestions.embed_suggestion": {"queue": "semantic"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# What a task prints (the console e-mail backend prints whole mails) is ordinary output, not a warning: Celery
+# would otherwise log every line of it at WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,6 @@
+import json
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -29,6 +32,26 @@ def _broker_ok() -> bool:
         return False
 
 
+def _supervised_processes(now) -> dict | None:
+    """What `manage.py serve` recorded of its children: pid, running, restarts and crashes of the last hour."""
+    try:
+        record = json.loads((settings.VAR_DIR / "supervisor.json").read_text())
+    except (OSError, ValueError):
+        return None  # not started by `serve` (production runs its processes under systemd or similar)
+    hour_ago = now - timedelta(hours=1)
+    processes = {}
+    for name, entry in record.get("processes", {}).items():
+        crashes = entry.get("crashes", [])
+        processes[name] = {
+            "pid": entry.get("pid"),
+            "running": entry.get("running", False),
+            "restarts": entry.get("restarts", 0),
+            "crashes_last_hour": sum(1 for crash in crashes if datetime.fromisoformat(crash["at"]) >= hour_ago),
+            "last_crash": crashes[-1] if crashes else None,
+        }
+    return processes
+
+
 @never_cache
 def healthz(request):
     now = timezone.now()
@@ -43,6 +66,10 @@ def healthz(request):
         body["failed_suggestions"] = Suggestion.objects.filter(state=State.FAILED).count()
         stale = settings.HEARTBEAT_INTERVAL_SECONDS * 4
         body["worker"] = "ok" if beat and (now - beat).total_seconds() < stale else "stale"
+    processes = _supervised_processes(now)
+    if processes is not None:
+        # A crashed worker is restarted and the portal keeps answering, so crashes are reported, not a 503.
+        body["processes"] = processes
     status = 200 if body["database"] == "ok" and body["broker"] == "ok" else 503
     body["status"] = "ok" if status == 200 else "degraded"
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})

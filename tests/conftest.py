@@ -10,17 +10,10 @@ from portal.celery import app as celery_app
 from tests.factories import SuggestionFactory, UserFactory
 
 if not settings.REDIS_URL:
-    # Messages that tests publish go to a folder of their own, never into the development queue.
-    _test_broker = settings.VAR_DIR / "test-broker"
-    for _folder in ("queue", "processed", "control"):
-        (_test_broker / _folder).mkdir(parents=True, exist_ok=True)
-    celery_app.conf.broker_transport_options = {
-        **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        "data_folder_in": str(_test_broker / "queue"),
-        "data_folder_out": str(_test_broker / "queue"),
-        "processed_folder": str(_test_broker / "processed"),
-        "control_folder": str(_test_broker / "control"),
-    }
+    # Messages and results that tests publish go to files of their own (one per run, so runs side by side never
+    # share them), never into the development queue.
+    celery_app.conf.broker_url = f"embedded+sqlite:///{settings.VAR_DIR / f'test-broker-{os.getpid()}.sqlite3'}"
+    celery_app.conf.result_backend = f"db+sqlite:///{settings.VAR_DIR / f'test-results-{os.getpid()}.sqlite3'}"
 
 
 def service_reachable(url: str) -> bool:
