@@ -59,6 +59,7 @@ def test_an_editor_approves_and_publishes_and_the_public_reads_it(live_server, p
     page.click("#publish-report")
     page.wait_for_selector("#publish-confirm")
     assert "انتشار برگشت‌پذیر نیست" in page.inner_text("main")
+    screenshot("report-publish-confirm")
     page.check("#id_confirm")
     page.click("#publish-confirm")
     page.wait_for_selector("#correct-report")
