@@ -9,6 +9,7 @@ from django import forms
 from portal.templatetags.persian import persian_digits
 from review.models import RejectReason, ReviewStatus
 from review.queries import ALL, OPEN, QueueFilters
+from review.roles import REVIEW_ROLES
 from suggestions.choices import Province, Role
 from suggestions.models import Theme
 from suggestions.tracking import parse_tracking_code
@@ -193,11 +194,26 @@ class IdListField(forms.Field):
         return numbers
 
 
+def staff_reviewers():
+    """Everyone who may review, as an editor picks them to hand work to."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name__in=REVIEW_ROLES).distinct().order_by("username")
+    )
+
+
+class ReviewerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
 class BulkForm(forms.Form):
     ACTIONS = [
         ("reject_spam", "رد به‌عنوان هرزنامه"),
         ("move_theme", "انتقال به محور"),
         ("mark_reviewed", "بررسی‌شده (پذیرش در محور فعلی)"),
+        ("assign", "سپردن به بررسی‌کننده"),
     ]
     action = forms.ChoiceField(
         label="کار گروهی",
@@ -207,6 +223,13 @@ class BulkForm(forms.Form):
     theme = forms.ModelChoiceField(
         label="محور مقصد", queryset=Theme.objects.filter(is_active=True), required=False, empty_label="محور مقصد"
     )
+    reviewer = ReviewerChoiceField(
+        label="بررسی‌کننده",
+        queryset=staff_reviewers(),
+        required=False,
+        empty_label="بررسی‌کننده",
+        error_messages={"invalid_choice": "پیشنهاد را فقط به یکی از بررسی‌کنندگان می‌توان سپرد."},
+    )
     scope = forms.ChoiceField(choices=[("selected", "ردیف‌های انتخاب‌شده"), ("all", "همهٔ نتایج فیلتر")])
     ids = IdListField()
 
@@ -214,6 +237,8 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("action") == "move_theme" and not cleaned.get("theme"):
             self.add_error("theme", "محور مقصد را انتخاب کنید.")
+        if cleaned.get("action") == "assign" and not cleaned.get("reviewer"):
+            self.add_error("reviewer", "بررسی‌کننده‌ای را که کار به او سپرده می‌شود انتخاب کنید.")
         if cleaned.get("scope") == "selected" and not cleaned.get("ids"):
             raise forms.ValidationError("هیچ ردیفی انتخاب نشده است.")
         return cleaned

@@ -131,6 +131,57 @@ class Recusal(models.Model):
         return f"{self.reviewer_id} ∤ {self.suggestion_id}"
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def still_open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def held_by(self, reviewer):
+        return self.still_open().filter(reviewer=reviewer)
+
+
+class Assignment(models.Model):
+    """An editor handed a suggestion to a named reviewer: their «next» serves it first. It stays open until
+    the suggestion is decided (by anyone), the reviewer steps back from it, or it is handed to someone else;
+    closed rows are kept, so who was given what, and when, can be read later."""
+
+    class Closed(models.TextChoices):
+        DECIDED = "decided", "تصمیم گرفته شد"
+        RECUSED = "recused", "بررسی‌کننده کناره گرفت"
+        REASSIGNED = "reassigned", "به دیگری سپرده شد"
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="assignments", verbose_name="پیشنهاد"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="بررسی‌کننده"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="سپارنده"
+    )
+    assigned_at = models.DateTimeField("زمان سپردن", default=timezone.now)
+    closed_at = models.DateTimeField("زمان بسته شدن", null=True, blank=True)
+    closed_reason = models.CharField("چرا بسته شد", max_length=16, choices=Closed.choices, blank=True, default="")
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "سپردن"
+        verbose_name_plural = "سپردن‌ها"
+        indexes = [
+            models.Index(
+                fields=["reviewer", "assigned_at"], condition=Q(closed_at__isnull=True), name="assignment_open_load"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion"], condition=Q(closed_at__isnull=True), name="assignment_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion_id} → {self.reviewer_id}"
+
+
 ACTION_LABELS = {
     "claim": "برداشتن برای بررسی",
     "release": "رها کردن",
@@ -144,6 +195,7 @@ ACTION_LABELS = {
     "bulk_reject_spam": "رد گروهی (هرزنامه)",
     "bulk_move_theme": "انتقال گروهی به محور",
     "bulk_mark_reviewed": "بررسی گروهی",
+    "assign": "سپردن به بررسی‌کننده",
     "otp_enabled": "روشن کردن ورود دومرحله‌ای",
     "otp_disabled": "خاموش کردن ورود دومرحله‌ای",
     "duplicates.choose_canonical": "انتخاب نمونهٔ اصلی گروه تکراری",

@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from review.models import OPEN_STATUSES, AuditEntry, Review, ReviewStatus
-from review.roles import EDITOR_ROLES, has_role
+from review.models import OPEN_STATUSES, Assignment, AuditEntry, Review, ReviewStatus
+from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
 from suggestions import analysis
 from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet
 from suggestions.tracking import parse_tracking_code
@@ -87,6 +88,10 @@ class QueueQuerySet(SuggestionQuerySet):
         now = now or timezone.now()
         unclaimed = Q(review__isnull=True) | Q(review__claimed_by__isnull=True) | Q(review__claim_expires_at__lte=now)
         return self.awaiting_review().filter(unclaimed).exclude(recusals__reviewer=user)
+
+    def assigned_to(self, reviewer):
+        """Suggestions an editor handed to this reviewer and nobody has decided yet."""
+        return self.filter(assignments__reviewer=reviewer, assignments__closed_at__isnull=True)
 
     def oldest_first(self):
         return self.order_by("created_at", "id")
@@ -278,7 +283,13 @@ def queue_page(
         start = page_start(number, size)
         rows = list(queryset[start : start + size])
     now = timezone.now()
+    assignees = dict(
+        Assignment.objects.still_open()
+        .filter(suggestion_id__in=[suggestion.pk for suggestion in rows])
+        .values_list("suggestion_id", "reviewer__username")
+    )
     for suggestion in rows:
+        suggestion.queue_assignee = assignees.get(suggestion.pk)
         review = getattr(suggestion, "review", None)  # no review row yet: pending
         suggestion.queue_status = review.status if review else ReviewStatus.PENDING
         suggestion.queue_status_label = review.get_status_display() if review else ReviewStatus.PENDING.label
@@ -511,6 +522,25 @@ def dashboard_figures(*, refresh: bool = False) -> dict:
         figures = compute_dashboard()
         cache.set(DASHBOARD_KEY, figures, settings.REVIEW_COUNTS_SECONDS)
     return figures
+
+
+def open_loads() -> list[dict]:
+    """Every reviewer with how many assigned suggestions still wait for a decision, and since when the
+    oldest of them waits. Read live in one query (the open assignments have an index of their own), so a
+    decision shows at once."""
+    still_open = Assignment.objects.still_open().filter(reviewer=OuterRef("pk")).order_by().values("reviewer")
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=REVIEW_ROLES) | Q(pk__in=Assignment.objects.still_open().values("reviewer")))
+        .distinct()
+        .annotate(
+            open=Coalesce(Subquery(still_open.annotate(n=Count("pk")).values("n")), Value(0)),
+            oldest=Subquery(still_open.annotate(first=Min("assigned_at")).values("first")),
+        )
+        .order_by("-open", "username")
+    )
+    return [{"name": person.get_username(), "open": person.open, "oldest": person.oldest} for person in people]
 
 
 def audit_visible_to(user):

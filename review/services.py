@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.templatetags.persian import jalali_datetime
+from review import queries
 from review.audit import record_action
-from review.models import OPEN_STATUSES, Recusal, RejectReason, Review, ReviewStatus
+from review.models import OPEN_STATUSES, Assignment, Recusal, RejectReason, Review, ReviewStatus
 from review.queries import QueueQuerySet
+from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
 from suggestions import pipeline
 from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
@@ -70,24 +72,44 @@ def _apply_decision(review: Review, *, reviewer, at, **changes) -> None:
     review.version += 1
 
 
+def _close_assignments(suggestion_ids: list[int], *, at, reason: str, reviewer=None) -> int:
+    """Close the open assignments of these suggestions (only `reviewer`'s, when given): they leave the load."""
+    still_open = Assignment.objects.still_open().filter(suggestion_id__in=suggestion_ids)
+    if reviewer is not None:
+        still_open = still_open.filter(reviewer=reviewer)
+    return still_open.update(closed_at=at, closed_reason=reason)
+
+
 def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: str, **changes) -> Review:
     review = _locked_review(suggestion)
     _check_can_decide(review, reviewer=reviewer, version=version)
     before = review.facts()
-    _apply_decision(review, reviewer=reviewer, at=timezone.now(), **changes)
+    now = timezone.now()
+    _apply_decision(review, reviewer=reviewer, at=now, **changes)
     review.save()
+    _close_assignments([review.pk], at=now, reason=Assignment.Closed.DECIDED)
     record_action(actor=reviewer, action=action, target=suggestion, before=before, after=review.facts())
     return review
 
 
 @transaction.atomic
 def claim_next_suggestion(*, reviewer, queue: QueueQuerySet) -> Suggestion | None:
-    """Claim the oldest unclaimed suggestion of a filtered queue for REVIEW_CLAIM_MINUTES. Rows another
+    """Claim for REVIEW_CLAIM_MINUTES the oldest unclaimed suggestion of a filtered queue that an editor
+    assigned to this reviewer; when none is left, the oldest one assigned to nobody else. Rows another
     reviewer is claiming right now are skipped, not waited for, so two reviewers never get the same one."""
     now = timezone.now()
+    claimable = queue.claimable_by(reviewer, now=now)
+    assigned_to_others = Assignment.objects.still_open().exclude(reviewer=reviewer).values("suggestion_id")
+    for candidates in (claimable.assigned_to(reviewer), claimable.exclude(pk__in=assigned_to_others)):
+        suggestion = _claim_oldest(candidates, reviewer=reviewer, now=now)
+        if suggestion is not None:
+            return suggestion
+    return None
+
+
+def _claim_oldest(queue: QueueQuerySet, *, reviewer, now) -> Suggestion | None:
     candidates = (
-        queue.claimable_by(reviewer, now=now)
-        .select_related(None)
+        queue.select_related(None)
         .oldest_first()
         .select_for_update(skip_locked=True, of=("self",))
         .only("pk", "created_at")
@@ -199,6 +221,8 @@ def recuse_from_suggestion(*, suggestion: Suggestion, reviewer) -> Review:
     review = _locked_review(suggestion)
     before = review.facts()
     Recusal.objects.get_or_create(suggestion=suggestion, reviewer=reviewer)
+    # An assignment to someone who may not review it would never be served: the editor sees it unassigned.
+    _close_assignments([suggestion.pk], at=timezone.now(), reason=Assignment.Closed.RECUSED, reviewer=reviewer)
     if review.claimed_by_id == reviewer.pk:
         review.claimed_by = None
         review.claim_expires_at = None
@@ -300,6 +324,7 @@ def _bulk_decide(*, reviewer, reviews: list[Review], action: str, **changes) -> 
         ],
         batch_size=500,
     )
+    _close_assignments([review.pk for review in changed], at=now, reason=Assignment.Closed.DECIDED)
     return [review.pk for review in changed]
 
 
@@ -368,3 +393,78 @@ def bulk_move_to_theme(*, suggestion_ids: list[int], reviewer, theme: Theme) -> 
     Review.objects.bulk_update(reviews, ["theme", "updated_at"], batch_size=500)
     pipeline.pin_to_theme([review.pk for review in reviews], theme)
     return BulkResult(changed=[review.pk for review in reviews], skipped=skipped)
+
+
+# Assignment ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AssignResult:
+    assigned: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def _check_can_assign(*, editor, reviewer) -> None:
+    if not has_role(editor, *EDITOR_ROLES):
+        raise ReviewError("فقط ویراستاران پیشنهادها را به بررسی‌کنندگان می‌سپارند.")
+    if reviewer is None or not has_role(reviewer, *REVIEW_ROLES):
+        raise ReviewError("پیشنهاد را فقط به یکی از بررسی‌کنندگان می‌توان سپرد.")
+
+
+@transaction.atomic
+def assign_suggestions(*, suggestion_ids: list[int], reviewer, editor) -> AssignResult:
+    """Hand undecided suggestions to a reviewer; one already with a colleague is handed over. Decided and
+    unanalysed ones, and those the reviewer stepped back from, are left as they are. One audit row each."""
+    _check_can_assign(editor=editor, reviewer=reviewer)
+    ids = sorted(set(suggestion_ids))
+    if len(ids) > settings.REVIEW_BULK_LIMIT:
+        limit = f"{settings.REVIEW_BULK_LIMIT:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        raise ReviewError(f"در هر بار حداکثر {limit} پیشنهاد را می‌توان سپرد؛ فیلترها را محدودتر کنید.")
+    if not ids:
+        raise ReviewError("هیچ پیشنهادی برای سپردن انتخاب نشده است.")
+    analysed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYSED).values_list("pk", flat=True))
+    Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analysed], ignore_conflicts=True)
+    # The review rows are the lock: two editors handing out overlapping selections take turns, in id order.
+    reviews = list(Review.objects.select_for_update().filter(pk__in=analysed).order_by("pk"))
+    recused = set(
+        Recusal.objects.filter(suggestion_id__in=analysed, reviewer=reviewer).values_list("suggestion_id", flat=True)
+    )
+    targets = [review.pk for review in reviews if review.is_open and review.pk not in recused]
+    current = {
+        assignment.suggestion_id: assignment
+        for assignment in Assignment.objects.still_open().filter(suggestion_id__in=targets).select_related("reviewer")
+    }
+    now = timezone.now()
+    handed_over = [pk for pk, assignment in current.items() if assignment.reviewer_id != reviewer.pk]
+    Assignment.objects.filter(pk__in=[current[pk].pk for pk in handed_over]).update(
+        closed_at=now, closed_reason=Assignment.Closed.REASSIGNED
+    )
+    fresh = [pk for pk in targets if pk not in current or pk in handed_over]
+    Assignment.objects.bulk_create(
+        [Assignment(suggestion_id=pk, reviewer=reviewer, assigned_by=editor, assigned_at=now) for pk in fresh]
+    )
+    for pk in fresh:
+        previous = current.get(pk)
+        record_action(
+            actor=editor,
+            action="assign",
+            target=Suggestion(pk=pk),
+            before={"assigned_to": previous.reviewer.get_username() if previous else None},
+            after={"assigned_to": reviewer.get_username()},
+        )
+    return AssignResult(assigned=targets, skipped=sorted(set(ids) - set(targets)))
+
+
+def assign_theme(*, theme: Theme, reviewer, editor) -> AssignResult:
+    """Hand a reviewer every undecided suggestion of a theme, up to REVIEW_BULK_LIMIT."""
+    _check_can_assign(editor=editor, reviewer=reviewer)
+    ids = list(
+        queries.queue()
+        .awaiting_review()
+        .in_theme(theme.pk)
+        .oldest_first()
+        .values_list("pk", flat=True)[: settings.REVIEW_BULK_LIMIT + 1]
+    )
+    if not ids:
+        raise ReviewError(f"در محور «{theme.label}» پیشنهاد بررسی‌نشده‌ای نمانده است.")
+    return assign_suggestions(suggestion_ids=ids, reviewer=reviewer, editor=editor)

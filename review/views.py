@@ -362,6 +362,8 @@ def bulk(request):
         ids = list(filters.apply(queue()).values_list("pk", flat=True)[: settings.REVIEW_BULK_LIMIT + 1])
     else:
         ids = data["ids"]
+    if data["action"] == "assign":
+        return _assign(request, ids=ids, reviewer=data["reviewer"], back=back)
     try:
         if data["action"] == "reject_spam":
             result = services.bulk_reject_as_spam(suggestion_ids=ids, reviewer=request.user)
@@ -376,6 +378,20 @@ def bulk(request):
     if result.skipped:
         skipped = fa_number_filter(len(result.skipped))
         text += f" {skipped} پیشنهاد تصمیم‌گرفته، در دست همکار یا تحلیل‌نشده بود و دست نخورد."
+    messages.success(request, text)
+    return redirect(back)
+
+
+def _assign(request, *, ids: list[int], reviewer, back: str):
+    try:
+        result = services.assign_suggestions(suggestion_ids=ids, reviewer=reviewer, editor=request.user)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    text = f"{fa_number_filter(len(result.assigned))} پیشنهاد به «{reviewer.get_username()}» سپرده شد."
+    if result.skipped:
+        skipped = fa_number_filter(len(result.skipped))
+        text += f" {skipped} پیشنهاد تصمیم‌گرفته، تحلیل‌نشده یا از آن‌هایی بود که او از بررسی‌شان کناره گرفته و سپرده نشد."
     messages.success(request, text)
     return redirect(back)
 
@@ -479,7 +495,17 @@ def dashboard(request):
     charts = _charts(figures)
     for chart in charts:
         chart["json_id"] = f"chart-{chart['id']}-data"
-        chart["payload"] = {"type": chart["type"], "labels": chart["labels"], "series": chart["series"]}
+        # A chart of several series has a column each in its table: it takes the whole row to be read.
+        chart["wide"] = len(chart["series"]) > 1
+        # Named categories (statuses, themes, provinces) are drawn as horizontal bars, read along the side.
+        chart["horizontal"] = chart["id"] not in ("roles", "throughput")
+        chart["height_rem"] = min(30, max(16, 1.5 * len(chart["labels"]) + 3)) if chart["horizontal"] else 16
+        chart["payload"] = {
+            "type": chart["type"],
+            "labels": chart["labels"],
+            "series": chart["series"],
+            "horizontal": chart["horizontal"],
+        }
         chart["rows"] = [
             {"label": label, "values": [series["data"][i] for series in chart["series"]]}
             for i, label in enumerate(chart["labels"])
@@ -488,6 +514,7 @@ def dashboard(request):
         "staff_section": "dashboard",
         "figures_at": datetime.fromisoformat(figures["at"]),
         "charts": charts,
+        "loads": queries.open_loads(),
     }
     return render(request, "review/dashboard.html", context)
 
