@@ -63,7 +63,7 @@ def test_the_form_never_fails_with_a_server_error(open_limits, overrides):
 )
 def test_raw_posts_never_fail_with_a_server_error(open_limits, body, content_type):
     client = Client()
-    for path in (reverse("suggestions:suggest"), reverse("suggestions:similar")):
+    for path in (reverse("suggestions:suggest"), reverse("hints:similar")):
         response = client.generic("POST", path, body, content_type=content_type)
         assert response.status_code < 500, (path, response.status_code)
 
