@@ -64,7 +64,7 @@ def test_a_reviewer_triages_three_suggestions_with_the_keyboard(live_server, pag
     assert (reviews[made[2].pk].status, reviews[made[2].pk].duplicate_of_id) == (ReviewStatus.DUPLICATE, made[0].pk)
 
     page.goto(f"{live_server.url}/review/dashboard/")
-    page.wait_for_selector("canvas[data-chart]")
+    page.wait_for_selector("canvas[data-dashboard-chart]")
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 6")
-    assert page.locator("table").count() == 6
+    assert page.locator(".chart-table table").count() == 6
     screenshot("review-dashboard")

@@ -41,8 +41,9 @@ def test_the_dashboard_draws_each_chart_from_json_with_a_table_beside_it(reviewe
     assert [series["label"] for series in roles["series"]][:2] == ["شهروند", "حقوق‌دان"]
     throughput = chart_data(page, "throughput")
     assert throughput["series"] == [{"label": "reviewer-persona", "data": [0] * 13 + [1]}]
-    assert page.count("<table") == 6 and page.count("<canvas") == 6
-    assert '<th scope="row" class="fw-normal">فارس</th><td>۲</td>' in page
+    # Six charts with their tables, and the table of each reviewer's open assignments.
+    assert page.count("<table") == 7 and page.count("<canvas") == 6
+    assert '<th scope="row" class="fw-normal text-nowrap">فارس</th><td>۲</td>' in page
 
 
 def test_the_dashboard_figures_are_cached_between_views(reviewer_client, django_assert_max_num_queries):

@@ -130,16 +130,19 @@
     field.focus();
   });
 
-  // Dashboard: one chart per canvas, its data in the json_script named by data-chart.
+  // Dashboard: one chart per canvas marked data-dashboard-chart, its data in the json_script it names.
+  // Staff report pages carry canvases of their own (data-chart, drawn by reports.js): this leaves them be.
+  const persianNumber = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 1 });
   const drawCharts = () => {
     if (typeof window.Chart === "undefined") return;
     const Chart = window.Chart;
     Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
     const palette = ["#0b6e4f", "#b02a37", "#6c757d", "#e0a800", "#6f42c1", "#0d6efd", "#fd7e14", "#20c997"];
-    document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
-      const source = document.getElementById(canvas.dataset.chart);
+    document.querySelectorAll("canvas[data-dashboard-chart]").forEach((canvas) => {
+      const source = document.getElementById(canvas.dataset.dashboardChart);
       if (!source) return;
       const chart = JSON.parse(source.textContent);
+      if (!Array.isArray(chart.labels) || !Array.isArray(chart.series)) return;
       new Chart(canvas, {
         type: chart.type,
         data: {
@@ -154,17 +157,53 @@
         },
         options: {
           locale: "fa-IR",
+          // Categories with long Persian names lie along a vertical axis, where each is read whole.
+          indexAxis: chart.horizontal ? "y" : "x",
           maintainAspectRatio: false,
           animation: false,
           plugins: {
             legend: { rtl: true, display: chart.series.length > 1, labels: { boxWidth: 12 } },
             tooltip: { rtl: true },
           },
-          scales: { x: { reverse: true, ticks: { autoSkip: true } }, y: { beginAtZero: true, position: "right", ticks: { precision: 0 } } },
+          scales: chart.horizontal ? horizontalScales() : timeScales(),
         },
       });
     });
   };
+
+  // Chart.js prints zero as a bare "0" whatever the locale: every count goes through Intl instead.
+  const countAxis = (extra) => ({
+    beginAtZero: true,
+    ticks: { precision: 0, callback: (value) => persianNumber.format(value) },
+    ...extra,
+  });
+
+  // Days and weeks run right to left, the newest at the left edge. Labels stay level, the first and last
+  // are kept inside the canvas (a slanted label there was cut in half), and when there is no room for all
+  // of them every few is shown counting from the newest, so the newest day always has its label.
+  const LABEL_ROOM = 95; // px: a Jalali date such as «۲۹ اردیبهشت ۱۴۰۵» with space around it
+  const fromNewest = function (value, index, ticks) {
+    const step = Math.max(1, Math.ceil((ticks.length * LABEL_ROOM) / this.chart.width));
+    return (ticks.length - 1 - index) % step === 0 ? this.getLabelForValue(value) : "";
+  };
+  const timeScales = () => ({
+    x: { reverse: true, ticks: { autoSkip: false, maxRotation: 0, align: "inner", callback: fromNewest } },
+    y: countAxis({ position: "right" }),
+  });
+
+  const shorten = (label) => (label.length > 28 ? `${label.slice(0, 27)}…` : label);
+  const horizontalScales = () => ({
+    x: countAxis({ reverse: true }),
+    y: {
+      position: "right",
+      ticks: {
+        autoSkip: true,
+        callback(value) {
+          return shorten(String(this.getLabelForValue(value)));
+        },
+      },
+    },
+  });
 
   // After a decision the panel is new: leave the field htmx refocused, so j goes on to the next suggestion.
   document.addEventListener("htmx:afterSettle", (event) => {
