@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from review.models import AuditEntry, Recusal, Review
+from suggestions.admin import ReadOnlyAdmin
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdmin):
     list_display = ["suggestion", "status", "reject_reason", "decided_by", "decided_at", "claimed_by"]
     list_filter = ["status", "reject_reason"]
     raw_id_fields = ["suggestion", "duplicate_of", "theme"]
@@ -13,24 +14,15 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recusal)
-class RecusalAdmin(admin.ModelAdmin):
+class RecusalAdmin(ReadOnlyAdmin):
     list_display = ["suggestion", "reviewer", "created_at"]
     raw_id_fields = ["suggestion"]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read only: the log is append-only, and the workspace's audit page is where it is read and exported."""
 
     list_display = ["at", "actor_name", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_name", "object_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

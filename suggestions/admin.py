@@ -3,6 +3,20 @@ from django.contrib import admin
 from suggestions.models import Contact, Suggestion, Topic
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For what citizens sent and what reviewers decided: the admin may look, never add, rewrite or delete.
+    Those change only through the intake and the workspace, where every change is checked and audited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position", "is_active"]
@@ -16,7 +30,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ReadOnlyAdmin):
     list_display = ["title", "topic", "province", "role", "state", "attempts", "created_at"]
     list_filter = ["state", "topic", "role", "province"]
     search_fields = ["title", "tracking_code"]
@@ -39,5 +53,11 @@ class SuggestionAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    """Contact details come only with a suggestion; the superuser may erase them on request, not invent them."""
+
     list_display = ["suggestion", "consent", "purge_after"]
     raw_id_fields = ["suggestion"]
+    readonly_fields = ["suggestion", "name", "email", "phone", "consent", "purge_after"]
+
+    def has_add_permission(self, request):
+        return False
