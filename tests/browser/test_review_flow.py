@@ -68,3 +68,47 @@ def test_a_reviewer_triages_three_suggestions_with_the_keyboard(live_server, pag
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 6")
     assert page.locator(".chart-table table").count() == 6
     screenshot("review-dashboard")
+
+
+def test_an_editor_assigns_a_theme_and_the_reviewers_next_serves_it(live_server, page, screenshot, seeded_topics):
+    from review.models import Assignment
+
+    UserFactory(username="maryam", groups=["editor"])
+    sara = UserFactory(username="sara", groups=["reviewer"])
+    voting = Theme.objects.create(label="ساعت و روزهای رأی‌گیری", keywords=["ساعت"], size=2)
+    older = analysed(title="پیشنهاد قدیمی بی‌محور", created_at=timezone.now() - timezone.timedelta(days=3))
+    in_theme = []
+    for n in range(2):
+        suggestion = analysed(title=f"پیشنهاد محور ساعت {n}")
+        place(suggestion, voting)
+        in_theme.append(suggestion)
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/review/%3Ftheme%3D{voting.pk}")
+    page.fill("#id_username", "maryam")
+    page.fill("#id_password", "pass-1400-word")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".queue-table")
+    page.select_option("#bulk-action", "assign")
+    page.select_option("#bulk-reviewer", str(sara.pk))
+    page.select_option("#bulk-scope", "all")
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("text=۲ پیشنهاد به «sara» سپرده شد.")
+    assert page.locator("text=سپرده به sara").count() == 2
+    screenshot("review-queue-assigned")
+    assert set(Assignment.objects.held_by(sara).values_list("suggestion_id", flat=True)) == {s.pk for s in in_theme}
+
+    page.goto(f"{live_server.url}/review/audit/")
+    page.wait_for_selector(".audit-table")
+    table = page.inner_text(".audit-table")
+    assert "سپردن به بررسی‌کننده" in table and "sara" in table and "{'" not in table
+    screenshot("review-audit")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/?next=/review/")
+    page.fill("#id_username", "sara")
+    page.fill("#id_password", "pass-1400-word")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".queue-table")
+    page.keyboard.press("n")  # the oldest suggestion is not hers: her assignments come first
+    page.wait_for_url(f"**/review/{in_theme[0].pk}/**")
+    assert older.pk != in_theme[0].pk
