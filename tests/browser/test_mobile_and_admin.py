@@ -101,3 +101,32 @@ def test_the_header_offers_the_admin_to_an_editor_and_not_to_a_reviewer(live_ser
     page.locator("header a[href='/admin/']").click()
     page.wait_for_url("**/admin/")
     assert "موضوع" in page.inner_text("#content")
+
+
+def test_an_editor_on_a_phone_confirms_before_publishing(live_server, page, screenshot, seeded_topics):
+    from review.reports import services
+    from review.reports.models import ReportStatus, ReportVersion
+    from tests.review.reports_data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
+
+    author = UserFactory(username="phone-author", groups=["reviewer"])
+    theme, accepted = theme_with_accepted("ساعت رأی‌گیری", count=4)
+    write_summary(theme, by=author)
+    quote_and_confirm(theme, accepted[0], by=author)
+    version = services.submit_report(version=draft_report(author=author, themes=[theme]), submitter=author)
+    editor = UserFactory(username="phone-editor", groups=["editor"])
+    version = services.approve_report(version=version, editor=editor)
+    sign_in(page, live_server, editor)
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/review/reports/{version.pk}/")
+    page.click("#publish-report")
+    page.wait_for_selector("#publish-confirm")
+    assert_nothing_touches_the_edges(page)
+    screenshot("report-publish-confirm-375")
+    page.click("#publish-confirm")  # without ticking the box
+    page.wait_for_selector("#confirm-error")
+    assert ReportVersion.objects.get(pk=version.pk).status == ReportStatus.APPROVED
+    page.check("#id_confirm")
+    page.click("#publish-confirm")
+    page.wait_for_selector("#correct-report")
+    assert ReportVersion.objects.get(pk=version.pk).status == ReportStatus.PUBLISHED
