@@ -61,12 +61,25 @@ class QueueFilterForm(forms.Form):
     date_to = JalaliDateField(label="تا تاریخ")
     has_duplicates = forms.BooleanField(label="دارای تکراری", required=False)
     campaign = forms.BooleanField(label="بخشی از کارزار", required=False)
+    assignee = forms.TypedChoiceField(
+        label="سپرده به",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "این کاربر بررسی‌کننده نیست؛ از فهرست «سپرده به» انتخاب کنید."},
+    )
     sort = forms.ChoiceField(label="ترتیب", choices=SORT_CHOICES, required=False)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *, themes=(), topics=(), counts=None):
+    def __init__(self, data=None, *, themes=(), topics=(), counts=None, reviewers=None):
         super().__init__(data)
         counts = counts or {}
+        if reviewers is None:
+            reviewers = staff_reviewers().only("pk", "username", "first_name", "last_name")
+        self.fields["assignee"].choices = [
+            ("", "هر کس یا هیچ کس"),
+            *[(person.pk, person.get_full_name() or person.get_username()) for person in reviewers],
+        ]
 
         def labelled(facet, pairs):
             numbers = counts.get(facet, {})
@@ -99,6 +112,7 @@ class QueueFilterForm(forms.Form):
             last_day=data.get("date_to"),
             has_duplicates=bool(data.get("has_duplicates")),
             campaign=bool(data.get("campaign")),
+            assignee=data.get("assignee"),
             search=(data.get("q") or "").strip(),
             sort=data.get("sort") or "oldest",
         )

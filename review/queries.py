@@ -116,13 +116,14 @@ class QueueFilters:
     last_day: date | None = None
     has_duplicates: bool = False
     campaign: bool = False
+    assignee: int | None = None  # a reviewer's id: what an editor assigned to them and nobody has decided
     search: str = ""
     sort: str = "oldest"
 
     def counted_facet(self) -> tuple[str, object] | None:
         """('status', None) or the one facet and value set beside the status, when the cached filter counts
         already know how many match; None for anything else (search, dates, two facets)."""
-        if self.search or self.first_day or self.last_day:
+        if self.search or self.first_day or self.last_day or self.assignee:
             return None
         chosen = [
             (facet, value)
@@ -165,6 +166,8 @@ class QueueFilters:
             queryset = queryset.with_duplicates()
         if self.campaign:
             queryset = queryset.in_campaign()
+        if self.assignee:
+            queryset = queryset.assigned_to(self.assignee)
         if self.search:
             queryset = queryset.matching(self.search)
         return queryset.newest_first() if self.sort == "newest" else queryset.oldest_first()
@@ -522,6 +525,10 @@ def dashboard_figures(*, refresh: bool = False) -> dict:
         figures = compute_dashboard()
         cache.set(DASHBOARD_KEY, figures, settings.REVIEW_COUNTS_SECONDS)
     return figures
+
+
+def open_assignment_count(reviewer) -> int:
+    return Assignment.objects.held_by(reviewer).count()
 
 
 def open_loads() -> list[dict]:

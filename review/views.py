@@ -88,6 +88,7 @@ def queue_page(request):
         "form": form,
         "counts_at": datetime.fromisoformat(counts["at"]),
         "query": _carried_query(request),
+        "my_assignments": queries.open_assignment_count(request.user),
     }
     if not form.is_valid():
         context["page"] = None

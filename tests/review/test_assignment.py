@@ -170,3 +170,21 @@ def test_the_queue_row_says_to_whom_a_suggestion_is_assigned(editor, reviewer, r
     suggestion = analysed()
     services.assign_suggestions(suggestion_ids=[suggestion.pk], reviewer=reviewer, editor=editor)
     assert "سپرده به reviewer-persona" in reviewer_client.get("/review/").content.decode()
+
+
+def test_a_reviewer_filters_the_queue_to_what_is_assigned_to_them(editor, reviewer, second_reviewer, reviewer_client):
+    mine = analysed(title="پیشنهاد سپرده به من")
+    theirs = analysed(title="پیشنهاد سپرده به همکار")
+    analysed(title="پیشنهاد سپرده‌نشده")
+    services.assign_suggestions(suggestion_ids=[mine.pk], reviewer=reviewer, editor=editor)
+    services.assign_suggestions(suggestion_ids=[theirs.pk], reviewer=second_reviewer, editor=editor)
+    page = reviewer_client.get("/review/", {"assignee": reviewer.pk}).content.decode()
+    assert "پیشنهاد سپرده به من" in page
+    assert "پیشنهاد سپرده به همکار" not in page and "پیشنهاد سپرده‌نشده" not in page
+    assert "۱ پیشنهاد به شما سپرده شده" in page
+
+
+def test_an_unknown_assignee_in_the_queue_filter_gets_a_persian_error(reviewer_client, outsider):
+    response = reviewer_client.get("/review/", {"assignee": outsider.pk})
+    assert response.status_code == 400
+    assert "بررسی‌کننده" in response.content.decode()
