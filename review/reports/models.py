@@ -56,6 +56,8 @@ class ThemeSummary(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Everyone who ever changed the text, not only the last: words of an earlier writer may still be in it.
+    writers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="نویسندگان")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -171,6 +173,11 @@ class ReportVersion(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="نویسنده"
     )
+    # Everyone who wrote any part of the version: its title and introduction (here or in the version a
+    # correction copies), a summary of one of its themes, one of its quotes. None of them may approve it.
+    writers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="نویسندگان بخش‌های گزارش"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_by = models.ForeignKey(
@@ -238,6 +245,10 @@ class ReportVersion(models.Model):
     @property
     def period_first_day(self):
         return timezone.localtime(self.period_start).date()
+
+    def is_written_by(self, user) -> bool:
+        """Whether the user wrote any part of this version, so cannot be the second person who approves it."""
+        return user.pk is not None and (user.pk == self.author_id or self.writers.filter(pk=user.pk).exists())
 
     def facts(self) -> dict:
         """What the audit log keeps of a version: its state, never its texts."""

@@ -61,7 +61,10 @@ def _check_period(period_start: datetime, period_end: datetime) -> None:
 def save_theme_summary(*, theme: Theme, editor, text: str) -> ThemeSummary:
     summary, _ = ThemeSummary.objects.select_for_update().get_or_create(theme=theme)
     before = {"length": len(summary.text)}
-    summary.text = text.strip()
+    text = text.strip()
+    if text != summary.text:
+        summary.writers.add(editor)
+    summary.text = text
     summary.updated_by = editor
     summary.save()
     record_action(
@@ -162,6 +165,7 @@ def create_report(
         author=author,
     )
     version.themes.set(themes)
+    version.writers.add(author)
     record_action(actor=author, action="report_create", target=version, after=version.facts())
     return version
 
@@ -181,6 +185,8 @@ def edit_report(
     version = _locked(version)
     _require_draft(version)
     _check_period(period_start, period_end)
+    written = (version.title, version.introduction, version.period_start, version.period_end, version.change_note)
+    chosen = set(version.themes.values_list("pk", flat=True))
     version.title = title.strip()
     version.introduction = introduction.strip()
     version.period_start = period_start
@@ -188,6 +194,9 @@ def edit_report(
     version.change_note = change_note.strip()
     version.save()
     version.themes.set(themes)
+    now_written = (version.title, version.introduction, version.period_start, version.period_end, version.change_note)
+    if now_written != written or {theme.pk for theme in themes} != chosen:
+        version.writers.add(editor)
     record_action(actor=editor, action="report_edit", target=version, after={**version.facts(), "themes": len(themes)})
     return version
 
@@ -227,6 +236,21 @@ def _period_quotes(summary: ThemeSummary | None, version: ReportVersion):
     )
 
 
+def _published_quotes(summary: ThemeSummary | None, version: ReportVersion):
+    """The quotes a version shows: confirmed, of the period, and still of accepted suggestions."""
+    return _period_quotes(summary, version).confirmed().filter(suggestion__review__status=ReviewStatus.ACCEPTED)
+
+
+def _record_writers(version: ReportVersion) -> None:
+    """Add to the version's writers everyone who wrote what it froze: each summary of its themes and each
+    quote it shows. Its own title and introduction were recorded as they were written."""
+    writers = set()
+    for summary in ThemeSummary.objects.filter(theme__in=version.themes.all()):
+        writers.update(summary.writers.values_list("pk", flat=True))
+        writers.update(_published_quotes(summary, version).exclude(added_by=None).values_list("added_by_id", flat=True))
+    version.writers.add(*writers)
+
+
 def check_ready_to_submit(version: ReportVersion) -> list[str]:
     """Everything that keeps a draft from being submitted, in Persian; empty when it may go."""
     themes = list(version.themes.all())
@@ -259,7 +283,7 @@ def build_content(version: ReportVersion) -> dict:
     sections = []
     for theme in themes:
         summary = summaries.get(theme.pk)
-        quotes = _period_quotes(summary, version).confirmed().filter(suggestion__review__status=ReviewStatus.ACCEPTED)
+        quotes = _published_quotes(summary, version)
         sections.append(
             {
                 "anchor": f"theme-{theme.pk}",
@@ -312,6 +336,7 @@ def submit_report(*, version: ReportVersion, submitter) -> ReportVersion:
     version.returned_note = ""
     version.save()
     _record_coverage(version)
+    _record_writers(version)
     record_action(actor=submitter, action="report_submit", target=version, before=before, after=version.facts())
     return version
 
@@ -345,6 +370,11 @@ def approve_report(*, version: ReportVersion, editor) -> ReportVersion:
         raise ReportError("فقط گزارشی را که برای تأیید فرستاده شده می‌توان تأیید کرد.")
     if editor.pk in (version.author_id, version.submitted_by_id):
         raise ReportError("نویسنده نمی‌تواند گزارش خودش را تأیید کند؛ ویراستار دیگری باید آن را تأیید کند.")
+    if version.is_written_by(editor):
+        raise ReportError(
+            "شما بخشی از این نسخه را نوشته‌اید (مقدمه، خلاصهٔ یک محور یا یک نقل‌قول)؛ "
+            "ویراستار دیگری که در نوشتن آن نقشی نداشته باید آن را تأیید کند."
+        )
     before = version.facts()
     version.status = ReportStatus.APPROVED
     version.approved_by = editor
@@ -394,6 +424,8 @@ def start_correction(*, version: ReportVersion, author) -> ReportVersion:
         author=author,
     )
     correction.themes.set(latest.themes.all())
+    # The copied title and introduction are still their writers' words.
+    correction.writers.add(author, *latest.writers.all())
     record_action(
         actor=author, action="report_correct", target=correction, after={**correction.facts(), "from": latest.pk}
     )

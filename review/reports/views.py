@@ -145,7 +145,7 @@ def version_page(request, pk: int):
         versions=version.report.versions.order_by("number"),
         audit=AuditEntry.objects.for_object(version)[:50],
         is_editor=has_role(user, *EDITOR_ROLES),
-        is_author=user.pk in (version.author_id, version.submitted_by_id),
+        is_author=user.pk == version.submitted_by_id or version.is_written_by(user),
         can_return=version.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
         and (has_role(user, *EDITOR_ROLES) or user.pk == version.author_id),
         return_form=ReturnForm(),
