@@ -91,6 +91,27 @@ DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer fails the request fast with the Persian 503 page.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    # The web's statements end after DATABASE_STATEMENT_TIMEOUT_MS; workers and commands (re-clustering a million
+    # suggestions, migrations) get DATABASE_BATCH_STATEMENT_TIMEOUT_MS, none by default. portal/wsgi.py says
+    # which process this is.
+    if os.environ.get("HAMANDISHI_PROCESS") == "web":
+        statement_ms = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=5000)
+    else:
+        statement_ms = env.int("DATABASE_BATCH_STATEMENT_TIMEOUT_MS", default=0)
+    # A frozen server never enforces its statement_timeout, and its kernel keeps TCP alive, so the client keeps a
+    # deadline of its own (portal/db): a second longer, so a slow statement still ends with the server's error.
+    DATABASES["default"]["ENGINE"] = "portal.db"
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "options": f"-c statement_timeout={statement_ms}",
+            "answer_timeout": statement_ms / 1000 + 1 if statement_ms else None,
+            # A server or network that vanishes is found in about a minute even on an idle connection.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:

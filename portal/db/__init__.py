@@ -1,0 +1,1 @@
+"""PostgreSQL for the portal: Django's backend, with a client-side deadline on every wait for the server."""
