@@ -276,6 +276,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hamandishi <no-reply@ham
 # Processing.
 ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=5)
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=120)
+# A vector's message waits in the semantic queue, behind a backlog of hours after an import; only one older than
+# this is presumed lost and sent again, and after EMBEDDING_MAX_ATTEMPTS messages the vector is given up.
+EMBEDDING_REQUEUE_AFTER_SECONDS = env.int("EMBEDDING_REQUEUE_AFTER_SECONDS", default=6 * 3600)
+EMBEDDING_MAX_ATTEMPTS = env.int("EMBEDDING_MAX_ATTEMPTS", default=5)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=30)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=15)
 RECLUSTER_CHECK_SECONDS = env.int("RECLUSTER_CHECK_SECONDS", default=60)

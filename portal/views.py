@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from portal.celery import app as celery_app
 from portal.models import WorkerHeartbeat
 from suggestions.choices import State
-from suggestions.models import Suggestion
+from suggestions.models import Suggestion, SuggestionEmbedding
 
 
 def _database_ok() -> bool:
@@ -30,6 +30,23 @@ def _broker_ok() -> bool:
         return True
     except Exception:
         return False
+
+
+def _queue_length(name: str) -> tuple[int | None, str]:
+    """Messages waiting in a broker queue, or None and why not. A passive declare reads the count on every
+    transport (Redis, the embedded broker, RabbitMQ) and creates nothing."""
+    try:
+        with celery_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=0, timeout=2)
+            channel = conn.channel()
+            try:
+                return channel.queue_declare(queue=name, passive=True).message_count, ""
+            except conn.channel_errors:
+                return 0, ""  # never declared, or on Redis emptied: its key goes with its last message
+            finally:
+                channel.close()
+    except Exception as exc:
+        return None, f"{exc.__class__.__name__}: {exc}"[:200]
 
 
 def _supervised_processes(now) -> dict | None:
@@ -64,8 +81,12 @@ def healthz(request):
         body["worker_heartbeat_age_seconds"] = round((now - beat).total_seconds(), 1) if beat else None
         body["oldest_unprocessed_age_seconds"] = round((now - oldest).total_seconds(), 1) if oldest else 0
         body["failed_suggestions"] = Suggestion.objects.filter(state=State.FAILED).count()
+        body["embeddings_given_up"] = SuggestionEmbedding.objects.filter(state=SuggestionEmbedding.State.FAILED).count()
         stale = settings.HEARTBEAT_INTERVAL_SECONDS * 4
         body["worker"] = "ok" if beat and (now - beat).total_seconds() < stale else "stale"
+    # A queue that only grows means no semantic worker runs; it never makes the portal unhealthy by itself.
+    length, unknown_because = _queue_length("semantic")
+    body["semantic_queue"] = {"length": length, **({"unknown_because": unknown_because} if length is None else {})}
     processes = _supervised_processes(now)
     if processes is not None:
         # A crashed worker is restarted and the portal keeps answering, so crashes are reported, not a 503.

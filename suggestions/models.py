@@ -233,15 +233,20 @@ class SuggestionEmbedding(models.Model):
     for it, and a suggestion whose vector cannot be made stays analysed."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "در صف"
+        # Waiting for a message to be sent: never sent, the broker refused it, or the last attempt failed.
+        PENDING = "pending", "در انتظار صف"
+        # One message is in the semantic queue since state_changed_at: the sweeper sends no other until it is old.
+        QUEUED = "queued", "در صف"
         EMBEDDING = "embedding", "در حال محاسبه"
         STORED = "stored", "ذخیره شد"
+        # Given up after EMBEDDING_MAX_ATTEMPTS messages; the suggestion keeps its lexical analysis.
         FAILED = "failed", "ناموفق"
 
     suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     # 384 float16 values (768 bytes): half precision changes no cosine by more than 0.001.
     vector = models.BinaryField(null=True, blank=True, editable=False)
+    # Messages sent to the semantic queue for this vector (and deliveries claimed without one).
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True, default="")
     state_changed_at = models.DateTimeField(default=timezone.now)

@@ -6,7 +6,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
 from suggestions import pipeline, semantic
@@ -189,26 +189,50 @@ def purge_expired_contacts() -> int:
 
 
 def enqueue_embedding(suggestion_id: int) -> bool:
-    """Queue the e5 vector of an analysed suggestion; a broker that is down is left to the sweeper."""
+    """Send one message for the e5 vector of an analysed suggestion, counted as an attempt. Sends nothing when a
+    message already waits for it, it is being made or stored, or it was given up. A broker that is down leaves
+    it pending for the sweeper."""
     from suggestions.tasks import embed_suggestion
 
+    SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=suggestion_id)], ignore_conflicts=True)
+    # Recorded before the message leaves, so a worker that takes it at once finds it queued, and two sweepers
+    # never both send it.
+    marked = SuggestionEmbedding.objects.filter(
+        suggestion_id=suggestion_id,
+        state=SuggestionEmbedding.State.PENDING,
+        attempts__lt=settings.EMBEDDING_MAX_ATTEMPTS,
+    ).update(state=SuggestionEmbedding.State.QUEUED, attempts=F("attempts") + 1, state_changed_at=timezone.now())
+    if not marked:
+        return False
     try:
         embed_suggestion.apply_async(args=[suggestion_id], retry=False)
     except Exception as exc:
         logger.warning("Broker unavailable; the vector of suggestion %s waits for the sweeper (%s)", suggestion_id, exc)
+        # No message left, so no attempt was made.
+        SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state=SuggestionEmbedding.State.QUEUED).update(
+            state=SuggestionEmbedding.State.PENDING, attempts=F("attempts") - 1
+        )
         return False
     return True
 
 
 def claim_for_embedding(*, suggestion_id: int) -> bool:
-    """Move an analysed suggestion's vector to embedding. False when it is stored or failed, another delivery
+    """Move an analysed suggestion's vector to embedding. False when it is stored or given up, another delivery
     took it, or the suggestion is not analysed."""
     if not Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSED).exists():
         return False
     SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=suggestion_id)], ignore_conflicts=True)
-    claimed = SuggestionEmbedding.objects.filter(
-        suggestion_id=suggestion_id, state=SuggestionEmbedding.State.PENDING
-    ).update(state=SuggestionEmbedding.State.EMBEDDING, attempts=F("attempts") + 1, state_changed_at=timezone.now())
+    waiting = [SuggestionEmbedding.State.QUEUED, SuggestionEmbedding.State.PENDING]
+    claimed = SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state__in=waiting).update(
+        state=SuggestionEmbedding.State.EMBEDDING,
+        # A queued vector's message was counted when it was sent; a delivery nobody recorded counts now.
+        attempts=Case(
+            When(state=SuggestionEmbedding.State.PENDING, then=F("attempts") + 1),
+            default=F("attempts"),
+            output_field=PositiveSmallIntegerField(),
+        ),
+        state_changed_at=timezone.now(),
+    )
     return claimed == 1
 
 
@@ -242,37 +266,55 @@ def release_embedding_after_failure(*, suggestion_id: int, error: Exception) -> 
     """Give a failed vector back to the sweeper, or give it up after the last attempt."""
     embedding = SuggestionEmbedding.objects.get(suggestion_id=suggestion_id)
     state = SuggestionEmbedding.State.PENDING
-    if embedding.attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
+    if embedding.attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
         state = SuggestionEmbedding.State.FAILED
-    SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state=SuggestionEmbedding.State.EMBEDDING).update(
-        state=state, state_changed_at=timezone.now(), last_error=f"{error.__class__.__name__}: {error}"[:200]
-    )
+    released = SuggestionEmbedding.objects.filter(
+        suggestion_id=suggestion_id, state=SuggestionEmbedding.State.EMBEDDING
+    ).update(state=state, state_changed_at=timezone.now(), last_error=f"{error.__class__.__name__}: {error}"[:200])
+    if released and state == SuggestionEmbedding.State.FAILED:
+        logger.warning("The vector of suggestion %s is given up after %s attempts", suggestion_id, embedding.attempts)
     return state
 
 
 def sweep_missing_embeddings() -> dict[str, int]:
-    """Enqueue the vectors of analysed suggestions never embedded, or waiting or embedding too long."""
-    age = timezone.timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    """Send one message for each vector that has none waiting: never sent, refused by the broker, failed, taken by
+    a worker that died, or queued so long its message is presumed lost. Give up those out of attempts."""
     now = timezone.now()
-    stale = SuggestionEmbedding.objects.filter(
-        state__in=[SuggestionEmbedding.State.PENDING, SuggestionEmbedding.State.EMBEDDING],
-        state_changed_at__lt=now - age,
+    stuck = now - timezone.timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    lost = now - timezone.timedelta(seconds=settings.EMBEDDING_REQUEUE_AFTER_SECONDS)
+    # A worker that died mid-vector, or a message that has waited longer than any backlog lasts: send another.
+    SuggestionEmbedding.objects.filter(
+        Q(state=SuggestionEmbedding.State.EMBEDDING, state_changed_at__lt=stuck)
+        | Q(state=SuggestionEmbedding.State.QUEUED, state_changed_at__lt=lost)
+    ).update(state=SuggestionEmbedding.State.PENDING)
+    given_up = list(
+        SuggestionEmbedding.objects.filter(
+            state=SuggestionEmbedding.State.PENDING, attempts__gte=settings.EMBEDDING_MAX_ATTEMPTS
+        ).values_list("pk", flat=True)[:5000]
     )
-    failed = stale.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
+    failed = SuggestionEmbedding.objects.filter(pk__in=given_up, state=SuggestionEmbedding.State.PENDING).update(
         state=SuggestionEmbedding.State.FAILED, state_changed_at=now, last_error="تعداد تلاش‌ها به پایان رسید"
     )
-    # An embedding row this old belongs to a worker that died; the lines below enqueue it again.
-    stale.filter(state=SuggestionEmbedding.State.EMBEDDING).update(state=SuggestionEmbedding.State.PENDING)
-    ids = list(stale.filter(state=SuggestionEmbedding.State.PENDING).values_list("pk", flat=True)[:5000])
+    if failed:
+        # Once per vector: a given-up row is never pending again, so no later sweep repeats this line.
+        logger.warning(
+            "Gave up the vectors of %s suggestions after %s attempts each (first: %s)",
+            failed,
+            settings.EMBEDDING_MAX_ATTEMPTS,
+            given_up[:10],
+        )
+    ids = list(
+        SuggestionEmbedding.objects.filter(state=SuggestionEmbedding.State.PENDING)
+        .order_by("state_changed_at")
+        .values_list("pk", flat=True)[:5000]
+    )
     # Analysed before this tier existed, or while the broker refused the task.
-    never = Suggestion.objects.analysed().filter(embedding__isnull=True, analysed_at__lt=now - age)
+    never = Suggestion.objects.analysed().filter(embedding__isnull=True, analysed_at__lt=stuck)
     ids += list(never.order_by("analysed_at").values_list("pk", flat=True)[: 5000 - len(ids)])
     requeued = 0
     for pk in ids:
-        if not enqueue_embedding(pk):
-            break
-        # A row with a fresh clock: the next sweep leaves it alone while it waits in the queue.
-        SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=pk)], ignore_conflicts=True)
-        SuggestionEmbedding.objects.filter(pk=pk, state=SuggestionEmbedding.State.PENDING).update(state_changed_at=now)
-        requeued += 1
+        if enqueue_embedding(pk):
+            requeued += 1
+        elif SuggestionEmbedding.objects.filter(pk=pk, state=SuggestionEmbedding.State.PENDING).exists():
+            break  # the broker refused it: the rest wait for the next sweep
     return {"embeddings_failed": failed, "embeddings_requeued": requeued}

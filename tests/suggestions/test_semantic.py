@@ -71,20 +71,22 @@ def test_a_failing_vector_leaves_the_suggestion_analysed_with_its_lexical_list(m
 def test_a_vector_that_always_fails_is_given_up_after_the_last_attempt(monkeypatch, settings):
     suggestion = analysed(IDEAS["masks"][0])
     monkeypatch.setattr(semantic, "embed", lambda display: 1 / 0)
-    for _ in range(settings.ANALYSIS_MAX_ATTEMPTS + 2):
+    for _ in range(settings.EMBEDDING_MAX_ATTEMPTS + 2):
         embed_suggestion(suggestion.pk)
     embedding = SuggestionEmbedding.objects.get(suggestion=suggestion)
     assert embedding.state == SuggestionEmbedding.State.FAILED
-    assert embedding.attempts == settings.ANALYSIS_MAX_ATTEMPTS
+    assert embedding.attempts == settings.EMBEDDING_MAX_ATTEMPTS
     suggestion.refresh_from_db()
     assert suggestion.state == State.ANALYSED
 
 
 def test_the_sweeper_enqueues_a_suggestion_analysed_but_never_embedded(settings):
     suggestion = analysed(IDEAS["masks"][0])  # not eager: the message went to a broker nobody reads
-    assert not SuggestionEmbedding.objects.filter(suggestion=suggestion).exists()
+    assert SuggestionEmbedding.objects.get(suggestion=suggestion).state == SuggestionEmbedding.State.QUEUED
     assert sweep_missing_embeddings() == {"embeddings_failed": 0, "embeddings_requeued": 0}  # still queued
 
+    # As if it had been analysed before the semantic tier existed.
+    SuggestionEmbedding.objects.filter(suggestion=suggestion).delete()
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
     type(suggestion).objects.filter(pk=suggestion.pk).update(analysed_at=stale)
     celery_app.conf.task_always_eager = True
