@@ -196,3 +196,25 @@ def test_review_decisions_are_read_only_in_the_admin_so_each_one_stays_in_the_au
     assert admin_client.post(f"/admin/review/review/{review.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Review.objects.filter(pk=review.pk).exists()
     assert admin_client.get("/admin/review/review/add/").status_code == 403
+
+
+def test_the_sign_in_and_device_pages_of_the_admin_leave_no_english_behind(admin_client, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    AccessAttempt.objects.create(username="locked", ip_address="10.0.0.3", failures_since_start=2)
+    AccessLog.objects.create(username="reviewer", ip_address="10.0.0.3", user_agent="x")
+    device = TOTPDevice.objects.create(user=UserFactory(username="with-phone"), name="phone")
+    pages = {
+        url: visible_text(admin_client.get(url).content.decode().split('id="content"')[1])
+        for url in (
+            "/admin/axes/accessattempt/",
+            "/admin/axes/accesslog/",
+            f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+            "/admin/otp_totp/totpdevice/",
+        )
+    }
+    english_words = ("User Agent", "Attempt Remaining", "Locked Out", "Clean up expired", "Created at", "created at")
+    for english in (*english_words, "Last used", "last used", "QR Code", "None"):
+        for url, text in pages.items():
+            assert english not in text, (english, url)
+    assert "Is this device ready" not in pages[f"/admin/otp_totp/totpdevice/{device.pk}/change/"]
+    assert "۳ تلاش مانده" in pages["/admin/axes/accessattempt/"]  # two failures of the five allowed
