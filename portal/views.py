@@ -34,7 +34,7 @@ def _broker_ok() -> bool:
 
 def _queue_length(name: str) -> tuple[int | None, str]:
     """Messages waiting in a broker queue, or None and why not. A passive declare reads the count on every
-    transport (Redis, the embedded broker, RabbitMQ) and creates nothing."""
+    transport (Redis, the embedded broker, RabbitMQ) without declaring the queue where it is missing."""
     try:
         with celery_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=0, timeout=2)

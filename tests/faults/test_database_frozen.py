@@ -88,7 +88,8 @@ def private_postgres():
         pytest.skip("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
     # Not pytest's tmp_path: the postgres account must be able to enter it.
     workdir = Path(tempfile.mkdtemp(prefix="hamandishi-frozen-pg-"))
-    shutil.chown(workdir, "postgres") if os.geteuid() == 0 else None
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
     server = PrivatePostgres(bindir, workdir, free_port())
     try:
         server.start()
