@@ -228,6 +228,7 @@ class BulkForm(forms.Form):
         ("move_theme", "انتقال به محور"),
         ("mark_reviewed", "بررسی‌شده (پذیرش در محور فعلی)"),
         ("assign", "سپردن به بررسی‌کننده"),
+        ("unassign", "پس گرفتن سپرده"),
     ]
     action = forms.ChoiceField(
         label="کار گروهی",

@@ -148,6 +148,7 @@ class Assignment(models.Model):
         DECIDED = "decided", "تصمیم گرفته شد"
         RECUSED = "recused", "بررسی‌کننده کناره گرفت"
         REASSIGNED = "reassigned", "به دیگری سپرده شد"
+        WITHDRAWN = "withdrawn", "ویراستار پس گرفت"
 
     suggestion = models.ForeignKey(
         Suggestion, on_delete=models.CASCADE, related_name="assignments", verbose_name="پیشنهاد"
@@ -196,6 +197,7 @@ ACTION_LABELS = {
     "bulk_move_theme": "انتقال گروهی به محور",
     "bulk_mark_reviewed": "بررسی گروهی",
     "assign": "سپردن به بررسی‌کننده",
+    "unassign": "پس گرفتن سپرده",
     "otp_enabled": "روشن کردن ورود دومرحله‌ای",
     "otp_disabled": "خاموش کردن ورود دومرحله‌ای",
     "duplicates.choose_canonical": "انتخاب نمونهٔ اصلی گروه تکراری",
@@ -266,6 +268,13 @@ class AuditEntry(models.Model):
         if not status or (isinstance(before, dict) and before.get("status") == status):
             return ""
         return dict(ReviewStatus.choices).get(status, status)
+
+    @property
+    def assigned_to_after(self) -> str:
+        """Whom an assignment handed the suggestion to, or ''."""
+        if self.action != "assign" or not isinstance(self.after, dict):
+            return ""
+        return self.after.get("assigned_to") or ""
 
 
 from review.reports.models import *  # noqa: E402,F401,F403

@@ -527,6 +527,12 @@ def dashboard_figures(*, refresh: bool = False) -> dict:
     return figures
 
 
+def open_assignment_of(suggestion: Suggestion):
+    return (
+        Assignment.objects.still_open().filter(suggestion=suggestion).select_related("reviewer", "assigned_by").first()
+    )
+
+
 def open_assignment_count(reviewer) -> int:
     return Assignment.objects.held_by(reviewer).count()
 

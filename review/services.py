@@ -455,6 +455,37 @@ def assign_suggestions(*, suggestion_ids: list[int], reviewer, editor) -> Assign
     return AssignResult(assigned=targets, skipped=sorted(set(ids) - set(targets)))
 
 
+@transaction.atomic
+def withdraw_assignments(*, suggestion_ids: list[int], editor) -> list[int]:
+    """Take back open assignments: the suggestions go back to whoever takes them next. One audit row each."""
+    if not has_role(editor, *EDITOR_ROLES):
+        raise ReviewError("فقط ویراستاران سپردن پیشنهادها را پس می‌گیرند.")
+    ids = sorted(set(suggestion_ids))
+    if not ids:
+        raise ReviewError("هیچ پیشنهادی انتخاب نشده است.")
+    if len(ids) > settings.REVIEW_BULK_LIMIT:
+        raise ReviewError("در هر بار پیشنهادهای کمتری را انتخاب کنید؛ فیلترها را محدودتر کنید.")
+    assignments = list(
+        Assignment.objects.still_open()
+        .filter(suggestion_id__in=ids)
+        .select_related("reviewer")
+        .select_for_update(of=("self",))
+        .order_by("suggestion_id")
+    )
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).update(
+        closed_at=timezone.now(), closed_reason=Assignment.Closed.WITHDRAWN
+    )
+    for assignment in assignments:
+        record_action(
+            actor=editor,
+            action="unassign",
+            target=Suggestion(pk=assignment.suggestion_id),
+            before={"assigned_to": assignment.reviewer.get_username()},
+            after={"assigned_to": None},
+        )
+    return [assignment.suggestion_id for assignment in assignments]
+
+
 def assign_theme(*, theme: Theme, reviewer, editor) -> AssignResult:
     """Hand a reviewer every undecided suggestion of a theme, up to REVIEW_BULK_LIMIT."""
     _check_can_assign(editor=editor, reviewer=reviewer)

@@ -150,6 +150,7 @@ def _review_context(request, suggestion: Suggestion, **extra) -> dict:
         "status": review.status if review else ReviewStatus.PENDING,
         "status_label": review.get_status_display() if review else ReviewStatus.PENDING.label,
         "holder": review.claim_holder() if review else None,
+        "assignment": queries.open_assignment_of(suggestion),
         "recused": suggestion.recusals.filter(reviewer=request.user).exists(),
         "membership": membership,
         "accept_form": AcceptForm(initial={"version": version, "theme": membership.theme_id if membership else None}),
@@ -365,6 +366,8 @@ def bulk(request):
         ids = data["ids"]
     if data["action"] == "assign":
         return _assign(request, ids=ids, reviewer=data["reviewer"], back=back)
+    if data["action"] == "unassign":
+        return _withdraw(request, ids=ids, back=back)
     try:
         if data["action"] == "reject_spam":
             result = services.bulk_reject_as_spam(suggestion_ids=ids, reviewer=request.user)
@@ -394,6 +397,16 @@ def _assign(request, *, ids: list[int], reviewer, back: str):
         skipped = fa_number_filter(len(result.skipped))
         text += f" {skipped} پیشنهاد تصمیم‌گرفته، تحلیل‌نشده یا از آن‌هایی بود که او از بررسی‌شان کناره گرفته و سپرده نشد."
     messages.success(request, text)
+    return redirect(back)
+
+
+def _withdraw(request, *, ids: list[int], back: str):
+    try:
+        withdrawn = services.withdraw_assignments(suggestion_ids=ids, editor=request.user)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, f"سپردن {fa_number_filter(len(withdrawn))} پیشنهاد پس گرفته شد.")
     return redirect(back)
 
 

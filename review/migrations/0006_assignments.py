@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                             ("decided", "تصمیم گرفته شد"),
                             ("recused", "بررسی\u200cکننده کناره گرفت"),
                             ("reassigned", "به دیگری سپرده شد"),
+                            ("withdrawn", "ویراستار پس گرفت"),
                         ],
                         default="",
                         max_length=16,

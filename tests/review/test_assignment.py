@@ -188,3 +188,34 @@ def test_an_unknown_assignee_in_the_queue_filter_gets_a_persian_error(reviewer_c
     response = reviewer_client.get("/review/", {"assignee": outsider.pk})
     assert response.status_code == 400
     assert "بررسی‌کننده" in response.content.decode()
+
+
+def test_an_editor_withdraws_an_assignment_and_it_leaves_the_load(editor, reviewer):
+    suggestion = analysed()
+    services.assign_suggestions(suggestion_ids=[suggestion.pk], reviewer=reviewer, editor=editor)
+    response = logged_in(editor).post(
+        "/review/bulk/", {"action": "unassign", "scope": "selected", "ids": [suggestion.pk]}, follow=True
+    )
+    assert "سپردن ۱ پیشنهاد پس گرفته شد." in response.content.decode()
+    assert not Assignment.objects.held_by(reviewer).exists()
+    assert Assignment.objects.get().closed_reason == Assignment.Closed.WITHDRAWN
+    last = AuditEntry.objects.filter(action="unassign").get()
+    assert (last.before, last.after) == ({"assigned_to": "reviewer-persona"}, {"assigned_to": None})
+
+
+def test_a_reviewer_cannot_withdraw_an_assignment(editor, reviewer):
+    suggestion = analysed()
+    services.assign_suggestions(suggestion_ids=[suggestion.pk], reviewer=reviewer, editor=editor)
+    response = logged_in(reviewer).post(
+        "/review/bulk/", {"action": "unassign", "scope": "selected", "ids": [suggestion.pk]}, follow=True
+    )
+    assert "فقط ویراستاران" in response.content.decode()
+    assert Assignment.objects.held_by(reviewer).exists()
+
+
+def test_the_review_page_says_to_whom_the_suggestion_is_assigned(editor, reviewer, reviewer_client):
+    suggestion = analysed()
+    services.assign_suggestions(suggestion_ids=[suggestion.pk], reviewer=reviewer, editor=editor)
+    page = reviewer_client.get(f"/review/{suggestion.pk}/").content.decode()
+    assert "ویراستار «editor-persona» این پیشنهاد را به شما سپرده است" in page
+    assert "سپردن به بررسی‌کننده ← reviewer-persona" in page
