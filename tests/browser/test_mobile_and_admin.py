@@ -89,6 +89,19 @@ def test_the_admin_is_persian_right_to_left_with_jalali_dates_on_a_desktop_and_a
     screenshot("admin-suggestions-1280")
 
 
+def test_a_signed_in_editors_menu_on_a_phone_keeps_clear_of_the_edges(live_server, page, screenshot, seeded_topics):
+    sign_in(page, live_server, UserFactory(username="phone-menu-editor", groups=["editor"], is_staff=True))
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/")
+    page.locator("header .navbar-toggler").click()
+    page.locator("#site-menu.collapse.show").wait_for()
+    for name in ("میز کار بررسی", "مدیریت"):
+        assert page.locator("header").get_by_role("link", name=name).is_visible()
+    assert page.locator("header").get_by_role("button", name="خروج").is_visible()
+    assert_nothing_touches_the_edges(page)
+    screenshot("home-375-editor-menu-open")
+
+
 def test_the_header_offers_the_admin_to_an_editor_and_not_to_a_reviewer(live_server, page, seeded_topics):
     page.set_viewport_size(DESKTOP)
     sign_in(page, live_server, UserFactory(username="browser-reviewer", groups=["reviewer"]))

@@ -218,3 +218,19 @@ def test_the_sign_in_and_device_pages_of_the_admin_leave_no_english_behind(admin
             assert english not in text, (english, url)
     assert "Is this device ready" not in pages[f"/admin/otp_totp/totpdevice/{device.pk}/change/"]
     assert "۳ تلاش مانده" in pages["/admin/axes/accessattempt/"]  # two failures of the five allowed
+
+
+def test_the_superuser_can_still_add_an_account_in_the_admin(admin_client):
+    from django.contrib.auth import get_user_model
+
+    response = admin_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "new-reviewer",
+            "usable_password": "true",
+            "password1": "a-long-pass-1400",
+            "password2": "a-long-pass-1400",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert get_user_model().objects.filter(username="new-reviewer").exists()
