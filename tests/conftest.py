@@ -16,6 +16,13 @@ if not settings.REDIS_URL:
     celery_app.conf.result_backend = f"db+sqlite:///{settings.VAR_DIR / f'test-results-{os.getpid()}.sqlite3'}"
 
 
+def pytest_unconfigure(config):
+    # The run's own broker and result files (above) go with it, as Django's test database does.
+    for name in (f"test-broker-{os.getpid()}.sqlite3", f"test-results-{os.getpid()}.sqlite3"):
+        for leftover in settings.VAR_DIR.glob(f"{name}*"):
+            leftover.unlink(missing_ok=True)
+
+
 def service_reachable(url: str) -> bool:
     parsed = urlparse(url)
     try:
