@@ -143,3 +143,11 @@ def test_an_editor_on_a_phone_confirms_before_publishing(live_server, page, scre
     page.click("#publish-confirm")
     page.wait_for_selector("#correct-report")
     assert ReportVersion.objects.get(pk=version.pk).status == ReportStatus.PUBLISHED
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/reports/")
+    assert_nothing_touches_the_edges(page)
+    screenshot("reports-375-published")
+    page.click(f"text={version.title}")
+    page.wait_for_selector(f"#theme-{theme.pk}")
+    screenshot("report-public-375")
