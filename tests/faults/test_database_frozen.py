@@ -81,8 +81,23 @@ class PrivatePostgres:
             as_postgres(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
 
 
-@pytest.fixture
-def private_postgres():
+def portal_env(database_url: str, var_dir: Path) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE", "REDIS", "CELERY"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_DEBUG": "true",
+            "DATABASE_CONNECT_TIMEOUT": "2",
+            "FORM_MIN_FILL_SECONDS": "0",
+            "HAMANDISHI_VAR_DIR": str(var_dir),
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def private_postgres(tmp_path_factory):
+    """A private cluster with the portal's schema, shared by this module's tests (each thaws it when done)."""
     bindir = postgresql_bin()
     if bindir is None or not shutil.which("runuser"):
         pytest.skip("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
@@ -93,6 +108,10 @@ def private_postgres():
     server = PrivatePostgres(bindir, workdir, free_port())
     try:
         server.start()
+        env = portal_env(server.url, tmp_path_factory.mktemp("migrate-var"))
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
         yield server
     finally:
         server.stop()
@@ -101,20 +120,8 @@ def private_postgres():
 
 @pytest.fixture
 def portal_on(private_postgres, tmp_path):
-    """The portal under gunicorn on the private cluster, its schema migrated."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE", "REDIS", "CELERY"))}
-    env.update(
-        {
-            "DATABASE_URL": private_postgres.url,
-            "DJANGO_DEBUG": "true",
-            "DATABASE_CONNECT_TIMEOUT": "2",
-            "FORM_MIN_FILL_SECONDS": "0",
-            "HAMANDISHI_VAR_DIR": str(tmp_path / "var"),
-        }
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
+    """The portal under gunicorn on the private cluster."""
+    env = portal_env(private_postgres.url, tmp_path / "var")
     port = free_port()
     log = tmp_path / "web.log"
     process = subprocess.Popen(
