@@ -16,19 +16,23 @@ from tests.faults.conftest import ROOT
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="runs against PostgreSQL only")
 
 
-def options_in(process: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE")}
-    env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/hamandishi", DJANGO_DEBUG="true")
-    if process:
-        env["HAMANDISHI_PROCESS"] = process
-    code = "from django.conf import settings; import json; print(json.dumps(settings.DATABASES['default']))"
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+def settings_seen_by(entry_point: str) -> dict:
+    """The database settings of a new process that starts the way `entry_point` (a module) is started."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE", "HAMANDISHI_PROCESS"))}
+    env.update(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/hamandishi",
+        DJANGO_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    code = f"import {entry_point}; import django; django.setup(); from django.conf import settings; import json; "
+    code += "print(json.dumps(settings.DATABASES['default']))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_web_statements_get_a_time_limit_and_a_client_deadline_a_second_longer():
-    database = options_in("web")
+    # Through the module gunicorn loads, so that nothing imported before it can read the settings too early.
+    database = settings_seen_by("portal.wsgi")
     assert database["ENGINE"] == "portal.db"
     assert database["OPTIONS"]["options"] == "-c statement_timeout=5000"
     assert database["OPTIONS"]["answer_timeout"] == 6
@@ -36,7 +40,7 @@ def test_web_statements_get_a_time_limit_and_a_client_deadline_a_second_longer()
 
 
 def test_workers_and_commands_keep_long_statements_by_default():
-    database = options_in("")
+    database = settings_seen_by("portal.celery")
     assert database["OPTIONS"]["options"] == "-c statement_timeout=0"
     assert database["OPTIONS"]["answer_timeout"] is None
 
