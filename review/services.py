@@ -1,10 +1,12 @@
 """Writes of the review workspace. Each is keyword-only, typed and atomic, and writes its audit row in the
 same transaction, so the log never claims what did not happen."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,8 @@ from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
 
 MAX_TAGS = 10
+
+logger = logging.getLogger(__name__)
 
 
 class ReviewError(ValueError):
@@ -72,6 +76,28 @@ def _apply_decision(review: Review, *, reviewer, at, **changes) -> None:
     review.version += 1
 
 
+# Seconds a burst of decisions waits for one recount of the counts beside the queue's filters.
+RECOUNT_AFTER_SECONDS = 15
+
+
+def _counts_changed() -> None:
+    """Decisions move suggestions between the counts beside the queue's filters. After the commit, ask for
+    one recount in RECOUNT_AFTER_SECONDS, however many reviewers decide meanwhile: the shared cache holds the
+    request, so every process sees the same counts a few seconds after the database does."""
+    transaction.on_commit(_recount_soon)
+
+
+def _recount_soon() -> None:
+    from review.tasks import refresh_counts
+
+    if not cache.add("review:recount-asked", 1, timeout=RECOUNT_AFTER_SECONDS):
+        return  # one is on its way
+    try:
+        refresh_counts.apply_async(countdown=RECOUNT_AFTER_SECONDS, retry=False)
+    except Exception as exc:  # the periodic recount comes all the same; a decision never fails for this
+        logger.warning("Broker unavailable; the filter counts wait for the periodic recount (%s)", exc)
+
+
 def _close_assignments(suggestion_ids: list[int], *, at, reason: str, reviewer=None) -> int:
     """Close the open assignments of these suggestions (only `reviewer`'s, when given): they leave the load."""
     still_open = Assignment.objects.still_open().filter(suggestion_id__in=suggestion_ids)
@@ -88,6 +114,7 @@ def _decide(*, suggestion: Suggestion, reviewer, version: int | None, action: st
     _apply_decision(review, reviewer=reviewer, at=now, **changes)
     review.save()
     _close_assignments([review.pk], at=now, reason=Assignment.Closed.DECIDED)
+    _counts_changed()
     record_action(actor=reviewer, action=action, target=suggestion, before=before, after=review.facts())
     return review
 
@@ -230,6 +257,7 @@ def recuse_from_suggestion(*, suggestion: Suggestion, reviewer) -> Review:
         review.status = ReviewStatus.RECUSED
     review.save()
     record_action(actor=reviewer, action="recuse", target=suggestion, before=before, after=review.facts())
+    _counts_changed()
     return review
 
 
@@ -325,6 +353,8 @@ def _bulk_decide(*, reviewer, reviews: list[Review], action: str, **changes) -> 
         batch_size=500,
     )
     _close_assignments([review.pk for review in changed], at=now, reason=Assignment.Closed.DECIDED)
+    if changed:
+        _counts_changed()
     return [review.pk for review in changed]
 
 

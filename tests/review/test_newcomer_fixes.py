@@ -81,3 +81,17 @@ def test_a_tracking_code_finds_its_suggestion_even_after_a_decision(reviewer_cli
     Review.objects.create(suggestion=decided, status=ReviewStatus.REJECTED, reject_reason="spam", version=1)
     page = reviewer_client.get("/review/", {"q": display_tracking_code(decided.tracking_code)}).content.decode()
     assert f"/review/{decided.pk}/" in page
+
+
+def test_the_counts_beside_the_filters_are_recounted_soon_after_a_decision(
+    reviewer, theme, eager_tasks, django_capture_on_commit_callbacks
+):
+    from review import queries, services
+
+    first = analysed()
+    analysed()
+    assert queries.counts_for_status(queries.filter_counts(), "open")["status"]["open"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_suggestion(suggestion=first, reviewer=reviewer, theme=theme, version=None)
+    counts = queries.counts_for_status(queries.filter_counts(), "open")
+    assert (counts["status"]["open"], counts["status"]["accepted"]) == (1, 1)
