@@ -1,4 +1,5 @@
 import json
+import sys
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from portal.celery import app as celery_app
+from portal.middleware import database_unavailable_response, is_database_unavailable
 from portal.models import WorkerHeartbeat
 from suggestions.choices import State
 from suggestions.models import Suggestion, SuggestionEmbedding
@@ -105,4 +107,9 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this while handling the exception: one raised by a middleware (a staff session read from a
+    # database that stopped answering) never reaches DatabaseUnavailableMiddleware.process_exception.
+    exception = sys.exc_info()[1]
+    if is_database_unavailable(exception):
+        return database_unavailable_response(request, exception)
     return render(request, "500.html", status=500)
