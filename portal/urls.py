@@ -6,7 +6,7 @@ from django.views.generic.base import RedirectView
 
 from portal import views
 from review.accounts import redirect_to_login
-from review.reports import hints
+from review.reports import hints, support
 
 admin.site.site_header = "مدیریت هم‌اندیشی"
 admin.site.site_title = "هم‌اندیشی"
@@ -31,6 +31,8 @@ urlpatterns = [
                 [
                     path("similar/", hints.similar, name="similar"),
                     path("receipt/<str:code>/similar/", hints.receipt_similar, name="receipt_similar"),
+                    path("idea/<int:idea_id>/support/", support.support_idea, name="support"),
+                    path("support/receipt/<str:code>/", support.support_receipt, name="support_receipt"),
                 ],
                 "hints",
             )

@@ -287,3 +287,42 @@ class TrackForm(forms.Form):
         if code is None:
             raise forms.ValidationError("کد رهگیری ۱۶ رقم است؛ آن را همان‌طور که در رسید آمده وارد کنید.")
         return code
+
+
+SUPPORT_NOT_THIS_BROWSER = "این صفحه در مرورگر دیگری باز شده است؛ لطفاً صفحهٔ حمایت را دوباره باز کنید."
+
+
+class SupportForm(forms.Form):
+    """Backing an idea that is already public: role and province are optional. The signed clock binds the page to
+    the idea and to the browser it was handed to, as the suggestion form's clock does."""
+
+    role = FixedChoiceField(
+        label="نقش شما (اختیاری)", choices=[("", "ترجیح می‌دهم نگویم"), *Role.choices], required=False
+    )
+    province = FixedChoiceField(
+        label="استان (اختیاری)", choices=[("", "ترجیح می‌دهم نگویم"), *Province.choices], required=False
+    )
+    form_clock = forms.CharField(widget=forms.HiddenInput, error_messages={"required": FORM_INVALID})
+
+    def __init__(self, *args, browser: str, idea_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.browser, self.idea_id = browser, idea_id
+        if not self.is_bound:
+            clock = {"t": time.time(), "k": f"support:{idea_id}", "b": browser_tag(browser)}
+            self.initial["form_clock"] = signing.dumps(clock, salt=_FORM_CLOCK_SALT)
+
+    def clean_form_clock(self):
+        try:
+            clock = signing.loads(self.cleaned_data["form_clock"], salt=_FORM_CLOCK_SALT)
+            key, tag = str(clock["k"]), str(clock["b"])
+        except (signing.BadSignature, TypeError, KeyError):
+            raise forms.ValidationError(FORM_INVALID, code="invalid") from None
+        if key != f"support:{self.idea_id}":
+            raise forms.ValidationError(FORM_INVALID, code="invalid")
+        if not self.browser or tag != browser_tag(self.browser):
+            raise forms.ValidationError(SUPPORT_NOT_THIS_BROWSER, code="other_browser")
+        return clock
+
+    @property
+    def browser_digest(self) -> str:
+        return browser_tag(self.browser)

@@ -263,3 +263,41 @@ class SuggestionEmbedding(models.Model):
 
     def __str__(self):
         return f"بردار پیشنهاد {self.suggestion_id} ({self.get_state_display()})"
+
+class SupportQuerySet(models.QuerySet):
+    def for_ideas(self, idea_ids):
+        return self.filter(idea_id__in=idea_ids)
+
+
+class Support(models.Model):
+    """A citizen's backing of an idea that is already public, instead of a near copy of it. Never a suggestion:
+    never analysed, never in the queue, never counted among the suggestions.
+
+    `idea` is the suggestion that stands for the idea when the support arrived (its duplicate group's canonical
+    suggestion); when ideas become rows of their own, supports are re-pointed to them."""
+
+    idea = models.ForeignKey(Suggestion, on_delete=models.PROTECT, related_name="supports", verbose_name="ایده")
+    tracking_code = models.CharField("کد رهگیری", max_length=16, unique=True, editable=False)
+    # The idea as the citizen saw it when backing it: what /track/ tells the holder of the code.
+    idea_text = models.CharField("ایده، آن‌گونه که دیده شد", max_length=400)
+    role = models.CharField("نقش حامی", max_length=32, choices=Role.choices, blank=True)
+    province = models.CharField("استان", max_length=32, choices=Province.choices, blank=True)
+    # A keyed digest of the browser's CSRF secret (suggestions.forms.browser_tag): one support per idea per browser.
+    browser = models.CharField(max_length=20, editable=False)
+    ip_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created_at = models.DateTimeField("زمان ثبت", default=timezone.now, db_index=True)
+
+    objects = SupportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "حمایت"
+        verbose_name_plural = "حمایت‌ها"
+        constraints = [models.UniqueConstraint(fields=["idea", "browser"], name="support_once_per_browser")]
+
+    def __str__(self):
+        return f"حمایت از ایدهٔ {self.idea_id}"
+
+    @property
+    def display_code(self) -> str:
+        return display_tracking_code(self.tracking_code)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from suggestions import pipeline, semantic
 from suggestions.choices import State
-from suggestions.models import Contact, Suggestion, SuggestionEmbedding, Topic
+from suggestions.models import Contact, Suggestion, SuggestionEmbedding, Support, Topic
 from suggestions.tracking import new_tracking_code
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,49 @@ def _insert(fields: dict, contact: dict | None) -> Suggestion:
                 suggestion=suggestion, purge_after=Contact.purge_date_from(suggestion.created_at), **contact
             )
     return suggestion
+
+
+class AlreadySupported(Exception):
+    """This browser backed this idea before. Nothing new was stored; `earlier` is the first support."""
+
+    def __init__(self, earlier: Support):
+        super().__init__(f"idea {earlier.idea_id} already supported from this browser")
+        self.earlier = earlier
+
+
+def idea_of(suggestion: Suggestion) -> Suggestion:
+    """The suggestion that stands for the idea a suggestion belongs to: its duplicate group's canonical one."""
+    group = suggestion.duplicate_group
+    return group.canonical if group is not None else suggestion
+
+
+def do_support_idea(
+    *, idea: Suggestion, idea_text: str, browser: str, role: str = "", province: str = "", ip_hash: str = ""
+) -> Support:
+    """Count one browser's support for an idea the caller found public, with its own tracking code. A second
+    support for the same idea from the same browser raises AlreadySupported and stores nothing. Never a
+    suggestion: nothing is analysed or queued."""
+    for _ in range(4):
+        code = new_tracking_code()
+        if Suggestion.objects.filter(tracking_code=code).exists():
+            continue  # /track/ looks in both tables: a code names one thing
+        try:
+            with transaction.atomic():
+                return Support.objects.create(
+                    idea=idea,
+                    idea_text=idea_text[:400],
+                    tracking_code=code,
+                    browser=browser,
+                    role=role,
+                    province=province,
+                    ip_hash=ip_hash,
+                )
+        except IntegrityError:
+            earlier = Support.objects.filter(idea=idea, browser=browser).first()
+            if earlier is not None:
+                raise AlreadySupported(earlier) from None
+            # Otherwise the tracking code was taken: draw another.
+    raise RuntimeError("could not draw an unused tracking code")
 
 
 def claim_for_analysis(*, suggestion_id: int) -> bool:

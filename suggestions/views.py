@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
 from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
-from suggestions.models import Suggestion, Topic
+from suggestions.models import Suggestion, Support, Topic
 from suggestions.services import IdempotencyKeyReused, submit_suggestion
 from suggestions.topic_cache import active_topics
 from suggestions.tracking import parse_tracking_code
@@ -133,6 +133,10 @@ def track(request):
         .first()
     )
     if suggestion is None:
+        # A support has a code of its own, in the same format: the page says it is a support, and of what.
+        support = Support.objects.filter(tracking_code=form.cleaned_data["code"]).first()
+        if support is not None:
+            return render(request, "suggestions/track.html", {"form": form, "support": support})
         return render(request, "suggestions/track.html", {"form": form, "not_found": True}, status=404)
     return render(
         request, "suggestions/track.html", {"form": form, "suggestion": suggestion, "fate": fate_of(suggestion)}

@@ -7,9 +7,9 @@ to the published report's section for its theme when there is one. The page live
 app, because only this app knows reviews and published reports.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -21,7 +21,7 @@ from suggestions import pipeline
 from suggestions.analysis import display_form
 from suggestions.choices import State
 from suggestions.forms import SuggestionForm
-from suggestions.models import Suggestion
+from suggestions.models import Suggestion, Support
 from suggestions.similar_lists import stored_similar
 from suggestions.text import clean_user_text
 from suggestions.tracking import parse_tracking_code
@@ -37,6 +37,9 @@ class HintEntry:
     url: str = ""
     report_title: str = ""
     theme_label: str = ""
+    idea_id: int = 0  # the suggestion that stands for the idea: what a citizen backs instead of copying it
+    supporters: int = 0
+    merged_ideas: list[int] = field(default_factory=list)  # every idea this entry stands for
 
 
 def _group_key(suggestion: Suggestion):
@@ -90,16 +93,35 @@ def public_hint(found: list[Suggestion], *, leave_out: Suggestion | None = None)
         canonical = group.canonical_id if group else suggestion.pk
         # Counted in a published report but no longer accepted: its theme is what is public of it.
         text = redact(titles.get(canonical) or next(iter(titles.values()))).text if titles else home[2]
-        entry = HintEntry(text=text, people=group.size if group else 1)
+        entry = HintEntry(text=text, people=group.size if group else 1, idea_id=canonical)
         if home:
             entry.url, entry.report_title, entry.theme_label = home
         same = display_form(text)
         if same in entries:  # two groups that say the same in the same words are one idea to a reader
             entries[same].people += entry.people
             entries[same].url = entries[same].url or entry.url
+            entries[same].merged_ideas.append(canonical)
         else:
+            entry.merged_ideas.append(canonical)
             entries[same] = entry
+    if entries:
+        backed = dict(
+            Support.objects.filter(idea_id__in=[pk for entry in entries.values() for pk in entry.merged_ideas])
+            .values_list("idea_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for entry in entries.values():
+            entry.supporters = sum(backed.get(pk, 0) for pk in entry.merged_ideas)
     return list(entries.values())
+
+
+def public_idea(suggestion: Suggestion) -> HintEntry | None:
+    """The idea a suggestion belongs to, as the public may read it, or None when no reviewer has let it out (not
+    accepted, not counted in a published report). The one rule for «is this idea public?»: the hint shows only
+    such ideas, and only such ideas may be supported."""
+    entries = public_hint([suggestion])
+    return entries[0] if entries else None
 
 
 @require_POST
