@@ -15,7 +15,11 @@ def is_database_unavailable(exception: BaseException | None) -> bool:
 
 def database_unavailable_response(request, exception: BaseException):
     logger.error("Database unavailable: %s", exception.__class__.__name__)
-    response = render(request, "503.html", status=503)
+    # Only a form that was sent can have lost something; a page that was only read must not say so.
+    sent = ""
+    if request.method == "POST":
+        sent = "پیشنهاد شما" if request.path.startswith("/suggest/") else "آنچه فرستادید"
+    response = render(request, "503.html", {"sent": sent}, status=503)
     response["Retry-After"] = "30"
     return response
 

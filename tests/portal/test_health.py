@@ -49,3 +49,12 @@ def test_a_database_that_cannot_be_reached_gives_a_persian_503():
 def test_other_errors_are_left_to_django():
     middleware = DatabaseUnavailableMiddleware(lambda request: None)
     assert middleware.process_exception(RequestFactory().get("/"), ValueError("bug")) is None
+
+
+def test_a_page_read_while_the_database_is_unreachable_does_not_speak_of_a_lost_suggestion():
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    request = RequestFactory().get("/review/")
+    response = middleware.process_exception(request, OperationalError("could not connect to server"))
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "پیشنهاد شما" not in page and "موقتاً در دسترس نیست" in page
