@@ -16,7 +16,7 @@ from review.audit import record_action
 from review.models import OPEN_STATUSES, Assignment, Recusal, RejectReason, Review, ReviewStatus
 from review.queries import QueueQuerySet
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
-from suggestions import pipeline
+from suggestions import grouping
 from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
 
@@ -181,7 +181,10 @@ def accept_suggestion(*, suggestion: Suggestion, reviewer, theme: Theme, version
         status=ReviewStatus.ACCEPTED,
         theme=theme,
     )
-    pipeline.pin_to_theme([suggestion.pk], theme)
+    try:
+        grouping.move_to_theme(suggestion_ids=[suggestion.pk], theme=theme)
+    except grouping.GroupingError as exc:
+        raise ReviewError(str(exc)) from exc
     return review
 
 
@@ -218,14 +221,10 @@ def mark_duplicate(*, suggestion: Suggestion, reviewer, original: Suggestion, ve
         status=ReviewStatus.DUPLICATE,
         duplicate_of=original,
     )
-    original = Suggestion.objects.select_for_update().get(pk=original.pk)
-    if suggestion.duplicate_group_id is None or suggestion.duplicate_group_id != original.duplicate_group_id:
-        if suggestion.duplicate_group_id is not None:
-            pipeline.leave_group(suggestion)
-        group = pipeline.group_with(original)
-        Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=group, duplicate_score=None)
-        suggestion.duplicate_group = group
-        pipeline.refresh_group(group)
+    try:
+        grouping.join_duplicate_group(suggestion=suggestion, original=original, by_reviewer=True)
+    except grouping.GroupingError as exc:
+        raise ReviewError(str(exc)) from exc  # the decision above is rolled back with it
     return review
 
 
@@ -421,7 +420,11 @@ def bulk_move_to_theme(*, suggestion_ids: list[int], reviewer, theme: Theme) -> 
             after={**review.facts(), "placed_in": theme.pk},
         )
     Review.objects.bulk_update(reviews, ["theme", "updated_at"], batch_size=500)
-    pipeline.pin_to_theme([review.pk for review in reviews], theme)
+    if reviews:
+        try:
+            grouping.move_to_theme(suggestion_ids=[review.pk for review in reviews], theme=theme)
+        except grouping.GroupingError as exc:
+            raise ReviewError(str(exc)) from exc
     return BulkResult(changed=[review.pk for review in reviews], skipped=skipped)
 
 

@@ -214,10 +214,14 @@ class SeparatePair(models.Model):
 
 
 class ThemeSnapshot(models.Model):
-    """The fitted vectoriser and theme centroids of the latest re-clustering, shared by every process."""
+    """The fitted vectoriser and theme centroids of the latest re-clustering, shared by every process: numeric
+    arrays in `.npz` bytes and JSON metadata whose `format` says how to read them
+    (`suggestions.analysis.snapshot_format`). A row written before format 2 holds a pickle and empty metadata:
+    it is refused, never unpickled, and the collection is re-clustered."""
 
     version = models.PositiveIntegerField(unique=True)
-    model = models.BinaryField()
+    arrays = models.BinaryField()
+    metadata = models.JSONField(default=dict)
     item_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -263,6 +267,7 @@ class SuggestionEmbedding(models.Model):
 
     def __str__(self):
         return f"بردار پیشنهاد {self.suggestion_id} ({self.get_state_display()})"
+
 
 class SupportQuerySet(models.QuerySet):
     def for_ideas(self, idea_ids):

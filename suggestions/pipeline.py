@@ -5,28 +5,22 @@ has lost it); otherwise an in-process index that catches up with the database be
 """
 
 import logging
-import pickle
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 
 import numpy as np
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from scipy import sparse
 
-from suggestions import analysis, semantic
+from suggestions import analysis, grouping, semantic
+from suggestions.analysis import snapshot_format
 from suggestions.analysis.vectors import SEMANTIC_WEIGHT
+from suggestions.caches import process_caches
 from suggestions.choices import State
+from suggestions.grouping import separated_from, stored_signatures
 from suggestions.models import (
-    DuplicateGroup,
-    GroupKind,
-    SeparatePair,
     SimilarSuggestion,
     Suggestion,
     SuggestionEmbedding,
@@ -47,7 +41,6 @@ SNAPSHOTLESS_POOL = 30  # most recent suggestions searched before the first re-c
 SEMANTIC_CANDIDATES = 20  # e5 neighbours weighed beside the lexical list
 CHAR_NGRAMS_LIMIT = 200_000  # above this many suggestions, themes are clustered on words alone (memory)
 SEMANTIC_THEMES_LIMIT = 100_000  # ...and above this many, without e5 vectors (memory)
-_lock = threading.Lock()
 
 
 # Band index ---------------------------------------------------------------------------------------------
@@ -110,30 +103,15 @@ class RedisIndex:
         self.index.add(pk, signature)
 
 
-_index = None
-
-
 def band_index():
-    global _index
-    with _lock:
-        if _index is None:
-            if settings.REDIS_URL:
-                _index = RedisIndex(settings.REDIS_URL, settings.LSH_REDIS_PREFIX)
-            else:
-                _index = DatabaseSyncedIndex()
-        return _index
+    """This process's band index, made on first use and kept in `process_caches`."""
 
+    def make():
+        if settings.REDIS_URL:
+            return RedisIndex(settings.REDIS_URL, settings.LSH_REDIS_PREFIX)
+        return DatabaseSyncedIndex()
 
-def reset_band_index():
-    """Forget this process's index (tests, and after the Redis index is cleared)."""
-    global _index
-    with _lock:
-        _index = None
-
-
-def stored_signatures(pks) -> dict[int, np.ndarray]:
-    rows = Suggestion.objects.filter(pk__in=list(pks), signature__isnull=False).values_list("pk", "signature")
-    return {pk: analysis.signature_from_bytes(sig) for pk, sig in rows}
+    return process_caches.get_or_make("band_index", make)
 
 
 # Theme snapshot -----------------------------------------------------------------------------------------
@@ -147,41 +125,42 @@ class Snapshot:
     model: analysis.ThemeModel
 
 
-class _WholeTextSpace:
-    """The theme space of a snapshot written before themes were clustered in a ThemeSpace."""
-
-    mean = None
-
-    def __init__(self, vectorizer: analysis.LexicalVectorizer):
-        self.vectorizer = vectorizer
-
-    def transform(self, displays: list[str], dense=None):
-        return self.vectorizer.transform(displays)
-
-
-_snapshot: Snapshot | None = None
-
-
 def current_snapshot() -> Snapshot | None:
-    """The latest re-clustering's vectoriser and centroids, loaded once per process and per version."""
-    global _snapshot
+    """The latest re-clustering's vectoriser and centroids, loaded once per process and per version. None before
+    the first re-clustering, and while the latest snapshot is one this release cannot read (an older release's
+    pickle, or a damaged row): that one is refused with one log line, and `recluster_is_due` asks for a new one."""
     latest = ThemeSnapshot.objects.order_by("-version").values_list("version", "created_at").first()
     if latest is None:
         return None
-    if _snapshot is None or _snapshot.key != latest:
-        row = ThemeSnapshot.objects.get(version=latest[0])
-        saved = pickle.loads(bytes(row.model))  # written only by recluster() below
-        vectorizer, space, model = saved if len(saved) == 3 else (saved[0], _WholeTextSpace(saved[0]), saved[1])
-        _snapshot = Snapshot(key=latest, vectorizer=vectorizer, space=space, model=model)
-    return _snapshot
+    with process_caches.lock:
+        held = process_caches.snapshot
+        if held is not None and held.key == latest:
+            return held
+        if process_caches.refused_snapshot == latest:
+            return None
+        arrays, metadata = ThemeSnapshot.objects.filter(version=latest[0]).values_list("arrays", "metadata").get()
+        try:
+            vectorizer, space, model = snapshot_format.loads(arrays, metadata)
+        except snapshot_format.UnreadableSnapshot as exc:
+            process_caches.refused_snapshot = latest
+            logger.warning(
+                "Theme snapshot %s was refused (%s): suggestions get no theme until the re-clustering now due",
+                latest[0],
+                exc,
+            )
+            return None
+        process_caches.snapshot = Snapshot(key=latest, vectorizer=vectorizer, space=space, model=model)
+        return process_caches.snapshot
+
+
+def latest_snapshot_is_readable() -> bool:
+    """Whether the latest stored snapshot is one this release reads (True when there is none yet)."""
+    if not ThemeSnapshot.objects.exists():
+        return True
+    return current_snapshot() is not None
 
 
 # Per-suggestion analysis --------------------------------------------------------------------------------
-
-
-def separated_from(pk: int) -> set[int]:
-    pairs = SeparatePair.objects.filter(Q(first_id=pk) | Q(second_id=pk)).values_list("first_id", "second_id")
-    return {a if b == pk else b for a, b in pairs}
 
 
 def analyse_suggestion_text(suggestion: Suggestion) -> None:
@@ -213,7 +192,7 @@ def analyse_suggestion_text(suggestion: Suggestion) -> None:
         suggestion.signature = analysis.signature_to_bytes(signature)
         suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
         if group_target is not None:
-            _join_group(suggestion, Suggestion.objects.get(pk=group_target), signature)
+            _join_group(suggestion, Suggestion.objects.get(pk=group_target))
         nearest = nearest_theme(display)  # asked once: both the lexical list and the placement need it
         store_similar(suggestion, _similar_for(suggestion, display, near, nearest))
         place_in_theme(suggestion, display, nearest=nearest)
@@ -235,92 +214,14 @@ def _near_group_target(near, signature) -> int | None:
     return analysis.best_group_for(near, group_of, canonical_signature, signature)
 
 
-def _join_group(suggestion: Suggestion, other: Suggestion, signature) -> None:
-    group = group_with(other)
-    canonical_sig = stored_signatures([group.canonical_id]).get(group.canonical_id)
-    score = analysis.estimated_jaccard(signature, canonical_sig) if canonical_sig is not None else 1.0
-    suggestion.duplicate_group = group
-    suggestion.duplicate_score = score
-    suggestion.save(update_fields=["duplicate_group", "duplicate_score", "updated_at"])
-    refresh_group(group)
-
-
-# Duplicate-group membership: the one place groups are made, left and dissolved, by the analysis and by
-# reviewers alike.
-
-
-def group_with(other: Suggestion) -> DuplicateGroup:
-    """The duplicate group `other` belongs to, made with `other` as its canonical member when it has none."""
-    group_id = Suggestion.objects.filter(pk=other.pk).values_list("duplicate_group_id", flat=True).first()
-    if group_id is not None:
-        return DuplicateGroup.objects.get(pk=group_id)
-    group = DuplicateGroup.objects.create(
-        canonical_id=other.pk, first_seen=other.created_at, last_seen=other.created_at, size=1
-    )
-    Suggestion.objects.filter(pk=other.pk).update(duplicate_group=group, duplicate_score=1.0)
-    other.duplicate_group, other.duplicate_score = group, 1.0
-    return group
-
-
-def leave_group(suggestion: Suggestion) -> DuplicateGroup | None:
-    """Take a suggestion out of its duplicate group. A group left with one member is dissolved (None is
-    returned); one that lost its canonical member hands that role to its earliest member and is rescored."""
-    group_id = Suggestion.objects.filter(pk=suggestion.pk).values_list("duplicate_group_id", flat=True).first()
-    now = timezone.now()
-    Suggestion.objects.filter(pk=suggestion.pk).update(duplicate_group=None, duplicate_score=None, updated_at=now)
-    suggestion.duplicate_group, suggestion.duplicate_score = None, None
-    group = DuplicateGroup.objects.filter(pk=group_id).first() if group_id else None
-    if group is None:
-        return None
-    rest = list(
-        Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk").values_list("pk", flat=True)
-    )
-    if len(rest) < 2:
-        # One suggestion alone is no group: the last member reads as a unique suggestion again.
-        Suggestion.objects.filter(pk__in=rest).update(duplicate_group=None, duplicate_score=None, updated_at=now)
-        group.delete()
-        return None
-    if group.canonical_id == suggestion.pk:
-        # The earliest remaining member stands in, as the analysis itself would have chosen.
-        group.canonical_id = rest[0]
-        group.canonical_chosen_by_reviewer = False
-        group.save(update_fields=["canonical", "canonical_chosen_by_reviewer"])
-        rescore_group(group, rest)
-    refresh_group(group)
-    group.refresh_from_db()
-    return group
-
-
-def rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
-    """Each member's score is its estimated similarity to the canonical member, as the analysis wrote it."""
-    signatures = stored_signatures(member_ids)
-    base = signatures.get(group.canonical_id)
-    changed = []
-    for pk in member_ids:
-        if pk == group.canonical_id:
-            score = 1.0
-        elif base is not None and pk in signatures:
-            score = float(analysis.estimated_jaccard(signatures[pk], base))
-        else:
-            continue
-        changed.append(Suggestion(pk=pk, duplicate_score=score))
-    Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
-
-
-def refresh_group(group: DuplicateGroup) -> None:
-    """Recount a group's size, first and last time seen, lowest score and kind from its members."""
-    members = Suggestion.objects.filter(duplicate_group=group)
-    figures = members.aggregate(
-        size=Count("pk"), first=Min("created_at"), last=Max("created_at"), score=Min("duplicate_score")
-    )
-    fingerprints = list(members.values_list("fingerprint", flat=True))
-    DuplicateGroup.objects.filter(pk=group.pk).update(
-        size=figures["size"],
-        first_seen=figures["first"] or group.first_seen,
-        last_seen=figures["last"] or group.last_seen,
-        score=figures["score"] or 1.0,
-        kind=GroupKind(analysis.group_kind(fingerprints)),
-    )
+def _join_group(suggestion: Suggestion, other: Suggestion) -> None:
+    try:
+        grouping.join_duplicate_group(suggestion=suggestion, original=other)
+    except grouping.GroupingError:
+        # A reviewer separated it from a member of that group since the candidates were read.
+        logger.info(
+            "Suggestion %s was left out of the group of %s, which a reviewer kept apart", suggestion.pk, other.pk
+        )
 
 
 def _own_group(suggestion: Suggestion) -> set[int]:
@@ -473,7 +374,6 @@ def lexical_neighbours(
 
 # A pool of 2,000 suggestions holds about 9 MB of vectors: a process keeps the pools it used last, not one for
 # every theme it ever searched (256 of them held 2.3 GB).
-_pools: OrderedDict[tuple, tuple[list[int], object]] = OrderedDict()
 POOLS_KEPT = 24
 
 
@@ -483,9 +383,10 @@ def _pool(snapshot: Snapshot, theme_id: int | None):
     every pause in typing, and a burst of submissions must find each other. One analysed late, with an id
     below the newest already held, joins at the next re-clustering."""
     key = (snapshot.key, theme_id)
-    pks, matrix = _pools.get(key, ([], None))
-    if key in _pools:
-        _pools.move_to_end(key)
+    pools = process_caches.pools
+    pks, matrix = pools.get(key, ([], None))
+    if key in pools:
+        pools.move_to_end(key)
     rows = Suggestion.objects.analysed().filter(pk__gt=pks[-1] if pks else 0)
     if theme_id is not None:
         rows = rows.filter(theme_membership__theme_id=theme_id)
@@ -494,10 +395,10 @@ def _pool(snapshot: Snapshot, theme_id: int | None):
         added = snapshot.vectorizer.transform([text for _, text in fresh])
         pks = [*pks, *(pk for pk, _ in fresh)][-THEME_POOL:]
         matrix = added if matrix is None else sparse.vstack([matrix, added], format="csr")[-THEME_POOL:]
-        _pools[key] = (pks, matrix)
-        _pools.move_to_end(key)
-        while len(_pools) > POOLS_KEPT:
-            _pools.popitem(last=False)
+        pools[key] = (pks, matrix)
+        pools.move_to_end(key)
+        while len(pools) > POOLS_KEPT:
+            pools.popitem(last=False)
     return pks, matrix
 
 
@@ -514,10 +415,12 @@ def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]
     """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
     and a cluster made only of reviewer placements has no theme of its own."""
     model = snapshot.model
-    point = model._project(vector)
-    if not point.any() or not len(model.centroids):
+    if not len(model.centroids):
+        return None, 0.0
+    all_scores, placeable = model.scores(vector)
+    if not placeable[0]:
         return None, 0.0  # nothing to place by: a text with no words, or a vector of zeros or NaN
-    scores = (point @ model.centroids.T)[0]
+    scores = all_scores[0]
     candidates = [theme_id for theme_id in model.theme_ids if theme_id is not None]
     active = set(Theme.objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
     for index in np.argsort(-scores):
@@ -557,45 +460,7 @@ def place_in_theme(
             return
     if current is not None and current[0] == theme_id:
         return
-    ThemeMembership.objects.update_or_create(
-        suggestion=suggestion,
-        defaults={
-            "theme_id": theme_id,
-            "score": float(score),
-            "source": ThemeMembership.Source.MACHINE,
-            "assigned_at": timezone.now(),
-        },
-    )
-    for changed in {theme_id, current[0] if current else None} - {None}:
-        recount_theme(changed)
-
-
-def pin_to_theme(suggestion_ids: list[int], theme: Theme, *, retire_emptied: bool = False) -> dict[int, int]:
-    """Place suggestions in a theme as a reviewer's choice, which re-analysis and re-clustering never override,
-    and recount the themes they left and joined; with `retire_emptied`, a theme left with no member is retired.
-    Runs inside the caller's transaction. Returns the theme each suggestion was in before (none: absent)."""
-    previous = dict(
-        ThemeMembership.objects.select_for_update()
-        .filter(suggestion_id__in=suggestion_ids)
-        .values_list("suggestion_id", "theme_id")
-    )
-    placement = {"theme": theme, "source": ThemeMembership.Source.REVIEWER, "assigned_at": timezone.now(), "score": 1.0}
-    ThemeMembership.objects.filter(suggestion_id__in=suggestion_ids).update(**placement)
-    ThemeMembership.objects.bulk_create(
-        ThemeMembership(suggestion_id=pk, **placement) for pk in suggestion_ids if pk not in previous
-    )
-    for theme_id in set(previous.values()) - {theme.pk}:
-        recount_theme(theme_id, retire_when_empty=retire_emptied)
-    recount_theme(theme.pk)
-    return previous
-
-
-def recount_theme(theme_id: int, *, retire_when_empty: bool = False) -> None:
-    size = ThemeMembership.objects.filter(theme_id=theme_id).count()
-    fields = {"size": size, "updated_at": timezone.now()}
-    if retire_when_empty and size == 0:
-        fields["is_active"] = False
-    Theme.objects.filter(pk=theme_id).update(**fields)
+    grouping.place_in_theme(suggestion=suggestion, theme_id=theme_id, score=score)
 
 
 def similar_to_text(text: str) -> list[Suggestion]:
@@ -662,45 +527,19 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         old.setdefault(theme_id, []).append(pk)
     continues = analysis.match_themes(old, clusters)
     report("saving", 0, len(rows))
-    with transaction.atomic():
-        version = (ThemeSnapshot.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        pinned = set(
-            ThemeMembership.objects.filter(source=ThemeMembership.Source.REVIEWER).values_list(
-                "suggestion_id", flat=True
-            )
-        )
-        theme_of_cluster = {}
-        for cluster, members in clusters.items():
-            if all(pk in pinned for pk in members):
-                continue  # reviewers placed every member elsewhere: no machine theme to keep or create
-            theme = Theme.objects.filter(pk=continues.get(cluster)).first() or Theme(label=model.labels[cluster])
-            if not theme.label_edited:
-                theme.label = model.labels[cluster]
-            theme.keywords = model.keywords[cluster]
-            theme.version = version
-            theme.is_active = True
-            theme.save()
-            theme_of_cluster[cluster] = theme.pk
-        kept = set(theme_of_cluster.values())
-        still_pinned = set(
-            ThemeMembership.objects.filter(source=ThemeMembership.Source.REVIEWER).values_list("theme_id", flat=True)
-        )
-        Theme.objects.exclude(pk__in=kept | still_pinned).update(is_active=False)
-        ThemeMembership.objects.filter(source=ThemeMembership.Source.MACHINE).delete()
-        write_machine_memberships(
-            ((pk, theme_of_cluster[label]) for pk, label in zip(ids, labels.tolist(), strict=True) if pk not in pinned),
-            assigned_at=timezone.now(),
-        )
-        for theme_id, size in ThemeMembership.objects.values_list("theme_id").annotate(n=Count("pk")):
-            Theme.objects.filter(pk=theme_id).update(size=size)
+
+    def snapshot_of(theme_of_cluster: dict[int, int]) -> tuple[bytes, dict]:
         model.theme_ids = [theme_of_cluster.get(c) for c in range(len(model.labels))]
-        ThemeSnapshot.objects.create(
-            version=version,
-            model=pickle.dumps((vectorizer, space, model), protocol=pickle.HIGHEST_PROTOCOL),
-            # Every analysed suggestion, the skipped too: recluster_is_due measures growth against this count.
-            item_count=len(analysed),
-        )
-        ThemeSnapshot.objects.filter(version__lt=version - 2).delete()
+        return snapshot_format.dumps(vectorizer, space, model)
+
+    version, _ = grouping.write_themes(
+        clusters=clusters,
+        continues=continues,
+        labels=model.labels,
+        keywords=model.keywords,
+        item_count=len(analysed),
+        snapshot_of=snapshot_of,
+    )
     report("done", len(rows), len(rows))
     return {"suggestions": len(analysed), "themes": len(clusters), "version": version, "skipped": len(skipped)}
 
@@ -715,31 +554,6 @@ def _log_skipped(skipped: list[int], total: int) -> None:
             total,
             shown,
         )
-
-
-def write_machine_memberships(placements: Iterable[tuple[int, int]], *, assigned_at: datetime) -> None:
-    """Insert a machine membership for each (suggestion id, theme id); the caller has deleted the old ones.
-    On PostgreSQL with COPY: through bulk_create, saving a re-clustering of a million suggestions took 35 s of
-    its 91 s; with COPY, 12 s (benchmarks/recluster_portal.py)."""
-    if connection.vendor != "postgresql":
-        ThemeMembership.objects.bulk_create(
-            (
-                ThemeMembership(
-                    suggestion_id=pk, theme_id=theme_id, source=ThemeMembership.Source.MACHINE, assigned_at=assigned_at
-                )
-                for pk, theme_id in placements
-            ),
-            batch_size=5000,
-        )
-        return
-    machine = ThemeMembership.Source.MACHINE.value
-    columns = "suggestion_id, theme_id, score, source, assigned_at"
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {ThemeMembership._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for pk, theme_id in placements:
-            copy.write_row((pk, theme_id, 0.0, machine, assigned_at))
 
 
 def _stored_vectors(ids: list[int]) -> np.ndarray | None:
@@ -763,11 +577,14 @@ def _stored_vectors(ids: list[int]) -> np.ndarray | None:
 
 
 def recluster_is_due() -> bool:
-    """No themes yet, the collection grew by a tenth since the last clustering, or that is a day old."""
+    """No themes yet, the latest snapshot is one this release cannot read, the collection grew by a tenth since
+    the last clustering, or that is a day old."""
     latest = ThemeSnapshot.objects.order_by("-version").first()
     analysed = Suggestion.objects.analysed().count()
     if latest is None:
         return analysed >= settings.RECLUSTER_MIN_SUGGESTIONS
+    if not latest_snapshot_is_readable():
+        return analysed >= 3  # fewer would make no theme, and leave the refused snapshot as the latest
     grown = analysed - latest.item_count
     age = (timezone.now() - latest.created_at).total_seconds()
     return grown >= max(1, latest.item_count // 10) or (grown > 0 and age > 24 * 3600)

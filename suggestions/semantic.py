@@ -5,12 +5,11 @@ Only the worker of the `semantic` queue embeds and searches: the model (about 0.
 then reads only the vectors stored since it last looked.
 """
 
-import threading
-
 import numpy as np
 from django.utils import timezone
 
 from suggestions import analysis
+from suggestions.caches import process_caches
 from suggestions.models import SuggestionEmbedding
 
 DIMENSIONS = 384
@@ -122,20 +121,6 @@ class DatabaseSyncedVectors:
         self.vectors.add([pk], np.asarray(vector, dtype=np.float32).reshape(1, DIMENSIONS))
 
 
-_lock = threading.Lock()
-_vectors: DatabaseSyncedVectors | None = None
-
-
 def vector_index() -> DatabaseSyncedVectors:
-    global _vectors
-    with _lock:
-        if _vectors is None:
-            _vectors = DatabaseSyncedVectors()
-        return _vectors
-
-
-def reset_vector_index() -> None:
-    """Forget this process's matrix (tests, whose databases are emptied between them)."""
-    global _vectors
-    with _lock:
-        _vectors = None
+    """This process's matrix, made on first use and kept in `process_caches`."""
+    return process_caches.get_or_make("vectors", DatabaseSyncedVectors)

@@ -11,16 +11,15 @@ import time
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
+from suggestions.caches import process_caches
 from suggestions.models import Topic
-
-_held: tuple[float, tuple[Topic, ...]] | None = None
 
 
 def active_topics() -> tuple[Topic, ...]:
-    global _held
-    held, now = _held, time.monotonic()
+    """The active topics, read again once they are `TOPIC_CACHE_SECONDS` old; kept in `process_caches`."""
+    held, now = process_caches.topics, time.monotonic()
     if held is None or now - held[0] >= settings.TOPIC_CACHE_SECONDS:
-        held = _held = (now, tuple(Topic.objects.filter(is_active=True)))
+        held = process_caches.topics = (now, tuple(Topic.objects.filter(is_active=True)))
     return held[1]
 
 
@@ -29,8 +28,7 @@ def topic_by_pk(pk) -> Topic | None:
 
 
 def forget_topics(**kwargs) -> None:
-    global _held
-    _held = None
+    process_caches.topics = None
 
 
 post_save.connect(forget_topics, sender=Topic, dispatch_uid="suggestions.topic_cache.saved")

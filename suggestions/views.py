@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.ratelimit import check_rate, client_ip, hash_ip
+from suggestions.caches import process_caches
 from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Support, Topic
 from suggestions.services import IdempotencyKeyReused, submit_suggestion
@@ -42,20 +43,20 @@ def home(request):
 _CLOCK_PLACEHOLDER = "FORMCLOCKPLACEHOLDER"
 _KEY_PLACEHOLDER = "00000000-0000-4000-8000-00000000beef"
 _CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER"
-_blank_forms: dict[tuple, str] = {}
 
 
 def _blank_form_markup(request, *, whole_page: bool) -> str:
     key = (whole_page, *((topic.pk, topic.name, topic.position) for topic in active_topics()))
-    markup = _blank_forms.get(key)
+    blank_forms = process_caches.blank_forms
+    markup = blank_forms.get(key)
     if markup is None:
         form = SuggestionForm(initial={"form_clock": _CLOCK_PLACEHOLDER, "idempotency_key": _KEY_PLACEHOLDER})
         markup = render_to_string("suggestions/_suggestion_form.html", {"form": form, "csrf_token": _CSRF_PLACEHOLDER})
         if whole_page:
             markup = render_to_string("suggestions/suggest.html", {"form_html": markup}, request=request)
-        if len(_blank_forms) >= 4:  # the topics changed: drop the old renderings
-            _blank_forms.clear()
-        _blank_forms[key] = markup
+        if len(blank_forms) >= 4:  # the topics changed: drop the old renderings
+            blank_forms.clear()
+        blank_forms[key] = markup
     token = get_token(request)  # first: it sets the browser's secret when this is its first visit
     fresh = SuggestionForm.fresh_hidden_values(browser=browser_of(request))
     return (

@@ -33,25 +33,18 @@ def service_reachable(url: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache():
+def _isolated_caches():
+    """Each test starts with nothing kept from the one before: a rolled-back test's topics, band index, theme
+    snapshot or vectors must not linger in the process."""
     from django.core.cache import cache
 
-    from suggestions.topic_cache import forget_topics
+    from suggestions.caches import process_caches
 
-    forget_topics()  # a rolled-back test's topics must not linger in the process's topic list
+    process_caches.reset()
     with contextlib.suppress(Exception):  # a test may point the cache at a server that is down
         cache.clear()  # with Redis this also empties the shared band index, rebuilt from the test database
-
-
-@pytest.fixture(autouse=True)
-def _fresh_band_index():
-    from suggestions import pipeline, semantic
-
-    pipeline.reset_band_index()
-    semantic.reset_vector_index()
     yield
-    pipeline.reset_band_index()
-    semantic.reset_vector_index()
+    process_caches.reset()
 
 
 @pytest.fixture

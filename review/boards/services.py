@@ -7,16 +7,16 @@ ids, sizes and theme labels only: never a suggestion's text or anything about wh
 import logging
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 
 from portal.templatetags.persian import persian_digits
 from review.audit import record_action
 from review.models import AuditEntry, Review
-from suggestions import analysis, pipeline
-from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
+from suggestions import analysis, grouping
+from suggestions.models import DuplicateGroup, Suggestion, Theme, ThemeMembership
 from suggestions.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -30,23 +30,25 @@ class BoardError(Exception):
     """A reviewer asked for something that cannot be done. The message is Persian and safe to show."""
 
 
+@contextmanager
+def _refused_as_board_error():
+    """The grouping verbs refuse in Persian; the boards show their words as they are."""
+    try:
+        yield
+    except grouping.GroupingError as exc:
+        raise BoardError(str(exc)) from exc
+
+
 # Duplicate groups ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def choose_canonical(*, group: DuplicateGroup, suggestion: Suggestion, actor) -> DuplicateGroup:
     """Make one member the group's canonical text; the others are compared, and scored, against it."""
-    group = _locked_group(group)
-    members = _member_ids(group)
-    _require_member(suggestion, members)
-    if group.canonical_id == suggestion.pk:
-        raise BoardError("این پیشنهاد هم‌اکنون نمونهٔ اصلی گروه است.")
-    before = {"canonical": group.canonical_id, "chosen_by_reviewer": group.canonical_chosen_by_reviewer}
-    group.canonical_id = suggestion.pk
-    group.canonical_chosen_by_reviewer = True
-    group.save(update_fields=["canonical", "canonical_chosen_by_reviewer"])
-    pipeline.rescore_group(group, members)
-    pipeline.refresh_group(group)
+    with _refused_as_board_error():
+        locked = grouping.locked_duplicate_group(group.pk)
+        before = {"canonical": locked.canonical_id, "chosen_by_reviewer": locked.canonical_chosen_by_reviewer}
+        group = grouping.choose_canonical(group=locked, suggestion=suggestion)
     record_action(
         actor=actor,
         action="duplicates.choose_canonical",
@@ -54,18 +56,15 @@ def choose_canonical(*, group: DuplicateGroup, suggestion: Suggestion, actor) ->
         before=before,
         after={"canonical": suggestion.pk, "chosen_by_reviewer": True},
     )
-    group.refresh_from_db()
     return group
 
 
 @transaction.atomic
 def split_member(*, group: DuplicateGroup, suggestion: Suggestion, actor) -> DuplicateGroup | None:
     """Take one member out of its group. Returns the group, or None when too few were left to keep it."""
-    group = _locked_group(group)
-    members = _member_ids(group)
-    _require_member(suggestion, members)
-    before = {"group": group.pk, "canonical": group.canonical_id, "size": len(members)}
-    remaining = pipeline.leave_group(suggestion)
+    with _refused_as_board_error():
+        before = _group_facts(group)
+        remaining = grouping.leave_duplicate_group(suggestion=suggestion, group=group)
     record_action(
         actor=actor,
         action="duplicates.split_member",
@@ -80,42 +79,23 @@ def split_member(*, group: DuplicateGroup, suggestion: Suggestion, actor) -> Dup
 def mark_not_duplicate(*, group: DuplicateGroup, suggestion: Suggestion, actor) -> DuplicateGroup | None:
     """Take a member out and remember it differs from every other member, so the analysis never merges
     any of those pairs again. Returns the group, or None when too few were left to keep it."""
-    group = _locked_group(group)
-    members = _member_ids(group)
-    _require_member(suggestion, members)
-    others = [pk for pk in members if pk != suggestion.pk]
-    SeparatePair.objects.bulk_create(
-        [SeparatePair(first_id=min(pk, suggestion.pk), second_id=max(pk, suggestion.pk)) for pk in others],
-        ignore_conflicts=True,  # a pair separated before stays one row
-        batch_size=1000,
-    )
-    before = {"group": group.pk, "canonical": group.canonical_id, "size": len(members)}
-    remaining = pipeline.leave_group(suggestion)
+    with _refused_as_board_error():
+        before = _group_facts(group)
+        remaining, separated = grouping.mark_separate(group=group, suggestion=suggestion)
     record_action(
         actor=actor,
         action="duplicates.not_duplicate",
         target=suggestion,
         before=before,
-        after={"group": None, "group_kept": remaining is not None, "separated_pairs": len(others)},
+        after={"group": None, "group_kept": remaining is not None, "separated_pairs": separated},
     )
     return remaining
 
 
-def _locked_group(group: DuplicateGroup) -> DuplicateGroup:
-    locked = DuplicateGroup.objects.select_for_update().filter(pk=group.pk).first()
-    if locked is None:
-        raise BoardError("این گروه دیگر وجود ندارد؛ شاید کارشناس دیگری آن را از هم جدا کرده است.")
-    return locked
-
-
-def _member_ids(group: DuplicateGroup) -> list[int]:
-    members = Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk")
-    return list(members.values_list("pk", flat=True))
-
-
-def _require_member(suggestion: Suggestion, member_ids: list[int]) -> None:
-    if suggestion.pk not in member_ids:
-        raise BoardError("این پیشنهاد عضو این گروه نیست.")
+def _group_facts(group: DuplicateGroup) -> dict:
+    """What the audit row says of a group before a change, read with the group locked."""
+    locked = grouping.locked_duplicate_group(group.pk)
+    return {"group": locked.pk, "canonical": locked.canonical_id, "size": len(grouping.member_ids(locked.pk))}
 
 
 # Themes -------------------------------------------------------------------------------------------------
@@ -125,11 +105,10 @@ def _require_member(suggestion: Suggestion, member_ids: list[int]) -> None:
 def rename_theme(*, theme: Theme, label: str, actor) -> Theme:
     """Give a theme a reviewer's label; re-clustering keeps it from then on."""
     label = _clean_label(label)
-    theme = _locked_themes(theme)[0]
-    before = {"label": theme.label, "label_edited": theme.label_edited}
-    theme.label = label
-    theme.label_edited = True
-    theme.save(update_fields=["label", "label_edited", "updated_at"])
+    with _refused_as_board_error():
+        (locked,) = grouping.locked_active_themes(theme.pk)
+        before = {"label": locked.label, "label_edited": locked.label_edited}
+        theme = grouping.rename_theme(theme=locked, label=label)
     record_action(
         actor=actor, action="themes.rename", target=theme, before=before, after={"label": label, "label_edited": True}
     )
@@ -138,25 +117,14 @@ def rename_theme(*, theme: Theme, label: str, actor) -> Theme:
 
 @transaction.atomic
 def merge_themes(*, source: Theme, target: Theme, actor) -> Theme:
-    """Move every member of `source` into `target` and retire `source`. Returns the target.
-
-    Every member of the merged theme becomes a reviewer placement: otherwise the next re-clustering would
-    pull the two halves apart again into the clusters they came from."""
-    if source.pk == target.pk:
-        raise BoardError("یک محور را نمی‌توان با خودش ادغام کرد؛ محور دیگری را برگزینید.")
-    source, target = _locked_themes(source, target)
-    before = {"source": source.pk, "source_label": source.label, "source_size": source.size, "size": target.size}
-    now = timezone.now()
-    moved = ThemeMembership.objects.filter(theme=source).update(
-        theme=target, source=ThemeMembership.Source.REVIEWER, assigned_at=now
-    )
-    ThemeMembership.objects.filter(theme=target).update(source=ThemeMembership.Source.REVIEWER)
+    """Move every member of `source` into `target` and retire `source`; a decision accepting a suggestion into
+    `source` follows it. Returns the target."""
+    with _refused_as_board_error():
+        source, target = grouping.locked_active_themes(source.pk, target.pk)
+        before = {"source": source.pk, "source_label": source.label, "source_size": source.size, "size": target.size}
+        moved = grouping.merge_themes(source=source, target=target)
     # A decision «accepted into this theme» follows its suggestion rather than point at a retired theme.
     Review.objects.filter(theme=source).update(theme=target)
-    source.is_active = False
-    source.size = 0
-    source.save(update_fields=["is_active", "size", "updated_at"])
-    pipeline.recount_theme(target.pk)
     target.refresh_from_db()
     record_action(
         actor=actor,
@@ -177,7 +145,8 @@ def move_to_theme(*, suggestions: Iterable[Suggestion], to_theme: Theme, actor, 
         raise BoardError("هیچ پیشنهادی انتخاب نشده است.")
     if from_theme is not None and from_theme.pk == to_theme.pk:
         raise BoardError("محور مقصد همان محور کنونی است؛ محور دیگری را برگزینید.")
-    to_theme = _locked_themes(to_theme)[0]
+    with _refused_as_board_error():
+        (to_theme,) = grouping.locked_active_themes(to_theme.pk)
     current = dict(
         ThemeMembership.objects.select_for_update()
         .filter(suggestion_id__in=ids)
@@ -187,7 +156,8 @@ def move_to_theme(*, suggestions: Iterable[Suggestion], to_theme: Theme, actor, 
         raise BoardError("برخی از پیشنهادهای انتخاب‌شده در این محور نیستند؛ صفحه را تازه کنید.")
     if all(current.get(pk) == to_theme.pk for pk in ids):
         raise BoardError("پیشنهادهای انتخاب‌شده هم‌اکنون در همین محور هستند.")
-    pipeline.pin_to_theme(ids, to_theme, retire_emptied=True)
+    with _refused_as_board_error():
+        grouping.move_to_theme(suggestion_ids=ids, theme=to_theme, retire_emptied=True)
     _follow_in_reviews(ids, to_theme)
     for pk in ids:
         record_action(
@@ -207,22 +177,12 @@ def split_theme(*, theme: Theme, suggestions: Iterable[Suggestion], label: str, 
     ids = sorted({suggestion.pk for suggestion in suggestions})
     if not ids:
         raise BoardError("هیچ پیشنهادی انتخاب نشده است.")
-    theme = _locked_themes(theme)[0]
-    members = set(ThemeMembership.objects.filter(theme=theme).values_list("suggestion_id", flat=True))
-    if not members.issuperset(ids):
-        raise BoardError("برخی از پیشنهادهای انتخاب‌شده عضو این محور نیستند؛ صفحه را تازه کنید.")
-    if members.issubset(ids):
-        raise BoardError("دست‌کم یک پیشنهاد باید در محور بماند؛ برای عوض کردن عنوان از «تغییر عنوان» استفاده کنید.")
-    new_theme = Theme.objects.create(
-        label=label, label_edited=True, keywords=_split_keywords(members, set(ids)), version=theme.version
-    )
-    ThemeMembership.objects.filter(suggestion_id__in=ids).update(
-        theme=new_theme, source=ThemeMembership.Source.REVIEWER, assigned_at=timezone.now()
-    )
+    with _refused_as_board_error():
+        (theme,) = grouping.locked_active_themes(theme.pk)
+        members = set(ThemeMembership.objects.filter(theme=theme).values_list("suggestion_id", flat=True))
+        keywords = _split_keywords(members, set(ids)) if members.issuperset(ids) else []
+        new_theme = grouping.split_theme(theme=theme, suggestion_ids=ids, label=label, keywords=keywords)
     _follow_in_reviews(ids, new_theme)
-    pipeline.recount_theme(theme.pk)
-    pipeline.recount_theme(new_theme.pk)
-    new_theme.refresh_from_db()
     record_action(
         actor=actor,
         action="themes.split",
@@ -241,15 +201,6 @@ def _clean_label(label: str) -> str:
     if len(label) > LABEL_MAX:
         raise BoardError(f"عنوان محور باید حداکثر {persian_digits(LABEL_MAX)} نویسه باشد.")
     return label
-
-
-def _locked_themes(*themes: Theme) -> list[Theme]:
-    """The themes, locked in id order so two reviewers merging the same pair cannot deadlock; all active."""
-    ids = [theme.pk for theme in themes]
-    found = Theme.objects.select_for_update().in_bulk(sorted(ids))
-    if any(pk not in found or not found[pk].is_active for pk in ids):
-        raise BoardError("این محور دیگر فعال نیست؛ شاید ادغام شده است. صفحه را تازه کنید.")
-    return [found[pk] for pk in ids]
 
 
 def _follow_in_reviews(suggestion_ids: list[int], theme: Theme) -> None:

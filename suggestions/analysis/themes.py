@@ -98,7 +98,8 @@ class ThemeModel:
     labels: list[str]
     keywords: list[list[str]]
     sizes: list[int]
-    projection: TruncatedSVD | None = None
+    # The SVD's directions (d, n_features) when the themes were clustered in a reduced space, else None.
+    projection: np.ndarray | None = None
     theme_ids: list[Hashable] = field(default_factory=list)
 
     def assign(self, vector) -> tuple[Hashable, float]:
@@ -107,7 +108,7 @@ class ThemeModel:
 
     def assign_many(self, vectors) -> list[tuple[Hashable, float]]:
         """Nearest theme of each row; (None, 0.0) for a row with nothing to place (zeros, NaN) or no themes."""
-        points = self._project(vectors)
+        points = self.project(vectors)
         if not len(self.centroids):
             return [(None, 0.0)] * len(points)
         scores = points @ self.centroids.T
@@ -116,7 +117,38 @@ class ThemeModel:
         ids = self.theme_ids or list(range(len(self.centroids)))
         return [(ids[b], float(scores[i, b])) if placeable[i] else (None, 0.0) for i, b in enumerate(best)]
 
-    def _project(self, vectors) -> np.ndarray:
+    def scores(self, vectors) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's cosine with every theme centroid, (n, n_themes), and which rows could be placed at all:
+        a row of zeros (a text with no words) or one holding a NaN has nothing to place it by."""
+        points = self.project(vectors)
+        return points @ self.centroids.T, points.any(axis=1)
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The model as plain arrays (for ``np.savez``) and JSON-ready metadata; no object is pickled."""
+        arrays = {"centroids": np.asarray(self.centroids, dtype=np.float32)}
+        if self.projection is not None:
+            arrays["projection"] = np.asarray(self.projection)
+        metadata = {
+            "labels": list(self.labels),
+            "keywords": [list(words) for words in self.keywords],
+            "sizes": [int(size) for size in self.sizes],
+            "theme_ids": [None if pk is None else int(pk) for pk in self.theme_ids],
+        }
+        return arrays, metadata
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], metadata: Mapping) -> ThemeModel:
+        """The model `to_arrays` described."""
+        return cls(
+            centroids=np.asarray(arrays["centroids"], dtype=np.float32),
+            labels=list(metadata["labels"]),
+            keywords=[list(words) for words in metadata["keywords"]],
+            sizes=list(metadata["sizes"]),
+            projection=np.asarray(arrays["projection"]) if "projection" in arrays else None,
+            theme_ids=list(metadata["theme_ids"]),
+        )
+
+    def project(self, vectors) -> np.ndarray:
         """Unit rows in the clustering space; a row that holds a NaN or an infinity becomes zeros."""
         if sparse.issparse(vectors):
             if not np.isfinite(vectors.data).all():
@@ -126,7 +158,7 @@ class ThemeModel:
             vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
             vectors = np.where(np.isfinite(vectors).all(axis=1, keepdims=True), vectors, 0)
         if self.projection is not None:
-            vectors = self.projection.transform(vectors)
+            vectors = vectors @ self.projection.T  # what TruncatedSVD.transform does
         elif sparse.issparse(vectors):
             vectors = vectors.toarray()
         return l2_normalize(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
@@ -316,7 +348,7 @@ def _cluster_themes(
         labels=labels,
         keywords=keywords,
         sizes=np.bincount(item_labels, minlength=len(order)).tolist(),
-        projection=projection,
+        projection=None if projection is None else projection.components_,
     )
     return item_labels, model
 

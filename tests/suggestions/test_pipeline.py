@@ -1,7 +1,8 @@
 import pytest
 from django.db import DatabaseError
 
-from suggestions import pipeline
+from suggestions import grouping, pipeline
+from suggestions.caches import process_caches
 from suggestions.choices import State
 from suggestions.models import (
     DuplicateGroup,
@@ -163,7 +164,7 @@ def test_reclustering_rewrites_every_machine_membership_and_leaves_the_reviewer_
     pipeline.recluster(n_themes=4)
     keeper = Theme.objects.create(label="محور کارشناس", label_edited=True)
     moved = list(Suggestion.objects.filter(body__in=IDEAS["hours"][:2]).values_list("pk", flat=True))
-    pipeline.pin_to_theme(moved, keeper)
+    grouping.move_to_theme(suggestion_ids=moved, theme=keeper)
     placed = {m for m in _memberships() if m[0] in moved}
     pipeline.recluster(n_themes=4)
     memberships = _memberships()
@@ -176,7 +177,8 @@ def test_theme_sizes_after_reclustering_count_machine_and_reviewer_members_alike
     corpus()
     pipeline.recluster(n_themes=4)
     keeper = Theme.objects.create(label="محور کارشناس", label_edited=True)
-    pipeline.pin_to_theme(list(Suggestion.objects.filter(body__in=IDEAS["hours"]).values_list("pk", flat=True)), keeper)
+    hours = Suggestion.objects.filter(body__in=IDEAS["hours"]).values_list("pk", flat=True)
+    grouping.move_to_theme(suggestion_ids=list(hours), theme=keeper)
     pipeline.recluster(n_themes=4)
     for theme in Theme.objects.filter(is_active=True):
         assert theme.size == ThemeMembership.objects.filter(theme=theme).count() > 0, theme.label
@@ -191,7 +193,7 @@ def test_a_reclustering_that_fails_while_writing_memberships_leaves_the_previous
     pipeline.recluster(n_themes=4)
     before = _memberships()
     themes = set(Theme.objects.values_list("pk", "label", "size", "is_active", "version"))
-    write = pipeline.write_machine_memberships
+    write = grouping.write_machine_memberships
 
     def write_some_then_fail(placements, **kwargs):
         def some():
@@ -202,7 +204,7 @@ def test_a_reclustering_that_fails_while_writing_memberships_leaves_the_previous
 
         write(some(), **kwargs)
 
-    monkeypatch.setattr(pipeline, "write_machine_memberships", write_some_then_fail)
+    monkeypatch.setattr(grouping, "write_machine_memberships", write_some_then_fail)
     with pytest.raises(LostConnection):
         pipeline.recluster(n_themes=3)
     assert _memberships() == before
@@ -249,13 +251,13 @@ def test_a_cluster_made_only_of_reviewer_placements_makes_no_empty_theme():
 def test_a_canonical_member_leaving_hands_its_role_to_the_earliest_member_and_forgets_the_reviewer_choice():
     first, second, _third = (analysed(HOURS) for _ in range(3))
     DuplicateGroup.objects.update(canonical_chosen_by_reviewer=True)
-    kept = pipeline.leave_group(first)
+    kept = grouping.leave_duplicate_group(suggestion=first)
     assert kept.canonical_id == second.pk and not kept.canonical_chosen_by_reviewer and kept.size == 2
 
 
 def test_a_group_left_with_one_member_is_dissolved():
     first, second = analysed(HOURS), analysed(HOURS)
-    assert pipeline.leave_group(second) is None
+    assert grouping.leave_duplicate_group(suggestion=second) is None
     first.refresh_from_db()
     assert first.duplicate_group is None and not DuplicateGroup.objects.exists()
 
@@ -273,7 +275,7 @@ def _two_themes_with_members(sizes: tuple[int, int]):
 
 def test_a_reviewer_placement_recounts_both_themes_and_is_marked_as_the_reviewers():
     (left, joined), members = _two_themes_with_members((2, 1))
-    previous = pipeline.pin_to_theme([members[0].pk], joined)
+    previous = grouping.move_to_theme(suggestion_ids=[members[0].pk], theme=joined)
     assert previous == {members[0].pk: left.pk}
     left.refresh_from_db(), joined.refresh_from_db()
     assert (left.size, joined.size, left.is_active) == (1, 2, True)
@@ -283,9 +285,9 @@ def test_a_reviewer_placement_recounts_both_themes_and_is_marked_as_the_reviewer
 
 def test_a_theme_emptied_by_a_reviewer_placement_is_retired_only_when_asked():
     (left, joined), members = _two_themes_with_members((1, 1))
-    pipeline.pin_to_theme([members[0].pk], joined)
+    grouping.move_to_theme(suggestion_ids=[members[0].pk], theme=joined)
     assert Theme.objects.get(pk=left.pk).is_active
-    pipeline.pin_to_theme([members[0].pk, members[1].pk], left, retire_emptied=True)
+    grouping.move_to_theme(suggestion_ids=[members[0].pk, members[1].pk], theme=left, retire_emptied=True)
     assert not Theme.objects.get(pk=joined.pk).is_active
     assert Theme.objects.get(pk=left.pk).size == 2
 
@@ -350,7 +352,7 @@ def test_a_process_keeps_only_the_theme_pools_it_used_last(monkeypatch):
     themes = list(Theme.objects.filter(is_active=True).values_list("pk", flat=True))[:3]
     for theme_id in themes:
         pipeline._pool(snapshot, theme_id)
-    assert [key[1] for key in pipeline._pools] == themes[1:]
+    assert [key[1] for key in process_caches.pools] == themes[1:]
 
 
 def test_the_live_list_shows_copies_of_one_text_once_and_other_ideas_beside_them():
