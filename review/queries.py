@@ -20,7 +20,7 @@ from django.utils import timezone
 from review.models import OPEN_STATUSES, Assignment, AuditEntry, Review, ReviewStatus
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
 from suggestions import analysis
-from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet
+from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet, Support
 from suggestions.tracking import parse_tracking_code
 
 OPEN = "open"
@@ -291,13 +291,28 @@ def queue_page(
         .filter(suggestion_id__in=[suggestion.pk for suggestion in rows])
         .values_list("suggestion_id", "reviewer__username")
     )
+    backers = supporters_of_ideas(idea_id_of(suggestion) for suggestion in rows)
     for suggestion in rows:
         suggestion.queue_assignee = assignees.get(suggestion.pk)
+        suggestion.idea_supporters = backers.get(idea_id_of(suggestion), 0)
         review = getattr(suggestion, "review", None)  # no review row yet: pending
         suggestion.queue_status = review.status if review else ReviewStatus.PENDING
         suggestion.queue_status_label = review.get_status_display() if review else ReviewStatus.PENDING.label
         suggestion.queue_holder = review.claim_holder(now=now) if review else None
     return Page(rows=rows, number=number, size=size, count=count, limit=limit, cached=cached)
+
+
+def idea_id_of(suggestion: Suggestion) -> int:
+    """The suggestion that stands for this one's idea, as supports point at it: its group's canonical one."""
+    return suggestion.duplicate_group.canonical_id if suggestion.duplicate_group_id else suggestion.pk
+
+
+def supporters_of_ideas(idea_ids) -> dict[int, int]:
+    """How many citizens backed each of these ideas (one query, whatever their number)."""
+    ids = set(idea_ids)
+    if not ids:
+        return {}
+    return dict(Support.objects.filter(idea_id__in=ids).values_list("idea_id").annotate(n=Count("pk")).order_by())
 
 
 def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, before: bool):
@@ -506,6 +521,9 @@ def compute_dashboard() -> dict:
     )
     return {
         "at": now.isoformat(),
+        "suggestions": Suggestion.objects.count(),
+        "supporters": Support.objects.count(),
+        "supported_ideas": Support.objects.values("idea_id").distinct().count(),
         "backlog": backlog,
         "ages": ages,
         "weeks": weeks,

@@ -529,6 +529,10 @@ def dashboard(request):
         "figures_at": datetime.fromisoformat(figures["at"]),
         "charts": charts,
         "loads": queries.open_loads(),
+        # Figures cached before supports were counted lack these; the next refresh brings them.
+        "suggestions_received": figures.get("suggestions"),
+        "supporters": figures.get("supporters"),
+        "supported_ideas": figures.get("supported_ideas"),
     }
     return render(request, "review/dashboard.html", context)
 

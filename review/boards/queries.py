@@ -1,17 +1,23 @@
 """What the duplicate and theme boards read. Nothing here writes; nothing here returns contact details."""
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from review.boards.diff import changed_word_count, word_diff
-from suggestions.models import DuplicateGroup, GroupKind, Suggestion, Theme, ThemeMembership
+from suggestions.models import DuplicateGroup, GroupKind, Suggestion, Support, Theme, ThemeMembership
 
 # Only what a reviewer needs to compare texts; the Contact row is never joined.
 MEMBER_FIELDS = ("pk", "title", "body", "normalized_text", "province", "role", "created_at", "duplicate_score")
 
 
 def duplicate_groups(*, kind: str = "", sort: str = "size"):
-    groups = DuplicateGroup.objects.filter(size__gte=2).select_related("canonical")
+    backers = Support.objects.filter(idea_id=OuterRef("canonical_id")).order_by().values("idea_id")
+    groups = (
+        DuplicateGroup.objects.filter(size__gte=2)
+        .select_related("canonical")
+        # Supports point at the group's canonical suggestion, the one that stands for the idea.
+        .annotate(supporters=Coalesce(Subquery(backers.annotate(n=Count("pk")).values("n")), 0))
+    )
     if kind:
         groups = groups.filter(kind=kind)
     if sort == "recent":
@@ -76,6 +82,17 @@ def campaign_provinces(group: DuplicateGroup) -> list[tuple[str, int]]:
 def board_themes():
     """Active themes that hold suggestions, largest first."""
     return Theme.objects.filter(is_active=True, size__gt=0).order_by("-size", "pk")
+
+
+def supporters_by_theme(theme_ids) -> dict[int, int]:
+    """How many citizens backed ideas whose suggestion lies in each theme (one query)."""
+    rows = (
+        Support.objects.filter(idea__theme_membership__theme_id__in=list(theme_ids))
+        .values_list("idea__theme_membership__theme_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def theme_samples(themes, *, per_theme: int = 3) -> dict[int, list[Suggestion]]:

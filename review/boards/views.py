@@ -167,8 +167,10 @@ def group_not_duplicate(request, pk: int):
 
 def with_samples(themes: list[Theme]) -> list[Theme]:
     samples = queries.theme_samples(themes)
+    backers = queries.supporters_by_theme(theme.pk for theme in themes)
     for theme in themes:
         theme.samples = samples.get(theme.pk, [])
+        theme.supporters = backers.get(theme.pk, 0)
     return themes
 
 
@@ -185,6 +187,7 @@ def theme_context(request, theme: Theme, **extra) -> dict:
     return {
         "staff_section": "themes",
         "theme": theme,
+        "theme_supporters": queries.supporters_by_theme([theme.pk]).get(theme.pk, 0),
         "members": members,
         "other_themes": queries.board_themes().exclude(pk=theme.pk).only("pk", "label", "size"),
         **extra,

@@ -15,8 +15,9 @@ LICENCE = "CC BY 4.0"
 def _theme_rows(section: dict):
     figures = section["figures"]
     label = section["label"]
-    for measure in ("suggestions", "distinct_ideas", "merged"):
-        yield ["theme", label, measure, "", figures[measure], ""]
+    for measure in ("suggestions", "distinct_ideas", "merged", "supporters"):
+        if measure in figures:  # versions frozen before supports were counted have no such figure
+            yield ["theme", label, measure, "", figures[measure], ""]
     for campaign in figures["campaigns"]:
         yield ["theme", label, "campaign_size", campaign["label"], campaign["size"], ""]
     for dimension in ("by_role", "by_province"):
@@ -39,8 +40,10 @@ def csv_rows(version: ReportVersion):
         "themes",
         "in_report_themes",
         "outside_report_themes",
+        "supporters",
     ):
-        yield ["method", "", measure, "", method[measure], ""]
+        if measure in method:  # versions frozen before supports were counted have no such figure
+            yield ["method", "", measure, "", method[measure], ""]
     for row in method["rejected_by_reason"]:
         yield ["method", "", "rejected_by_reason", row["label"], row["count"], ""]
     for campaign in method["campaigns"]:
@@ -72,6 +75,8 @@ def report_json(version: ReportVersion) -> dict:
         "counting_rules": {
             "counted": "received minus rejected by reviewers",
             "distinct_ideas": "counted suggestions, each duplicate group or campaign counted once",
+            "supporters": "supports received in the period for an idea counted here, one per idea per browser; "
+            "never counted as suggestions",
             "shares": f"over counted suggestions; categories under {content['method']['min_cell']} folded into others",
         },
         "method": content["method"],

@@ -6,7 +6,9 @@ Counting rules, stated once here and in the method section of every report:
 - distinct ideas: counted suggestions with each duplicate group (exact copies, near copies, campaigns)
   counted once;
 - shares by role and province are over counted suggestions (the people who wrote in), and a category
-  with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out.
+  with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out;
+- supporters: supports received in the period for an idea counted here (one per idea per browser); a support
+  is never a suggestion and counts in none of the figures above.
 """
 
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -15,7 +17,7 @@ from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
 from review.reports.redaction import redact
 from suggestions.analysis import display_form, main_clauses
 from suggestions.choices import Province, Role
-from suggestions.models import GroupKind, Suggestion
+from suggestions.models import GroupKind, Suggestion, Support
 
 MIN_CELL = 3
 OTHERS = "others"
@@ -41,6 +43,17 @@ def distinct_ideas(suggestions: QuerySet) -> int:
         loose=Count("pk", filter=Q(duplicate_group__isnull=True)), groups=Count("duplicate_group", distinct=True)
     )
     return totals["loose"] + totals["groups"]
+
+
+def supporters(suggestions: QuerySet, *, start, end) -> int:
+    """Supports received in the period for the ideas these suggestions belong to: a support points at its idea's
+    canonical suggestion, which may itself lie outside these (a copy of it counted here counts its idea)."""
+    groups = suggestions.filter(duplicate_group__isnull=False).values("duplicate_group_id")
+    return (
+        Support.objects.filter(created_at__gte=start, created_at__lt=end)
+        .filter(Q(idea__in=suggestions.values("pk")) | Q(idea__duplicate_group_id__in=groups))
+        .count()
+    )
 
 
 def campaign_label(number: int) -> str:
@@ -136,6 +149,7 @@ def theme_figures(theme_id: int, *, start, end) -> dict:
         "suggestions": total,
         "distinct_ideas": ideas,
         "merged": total - ideas,
+        "supporters": supporters(members, start=start, end=end),
         "campaigns": campaigns(members),
         "by_role": shares(members, "role"),
         "by_province": shares(members, "province"),
@@ -171,6 +185,7 @@ def method_figures(theme_ids: list[int], *, start, end) -> dict:
         "awaiting_review": kept.filter(Q(review__isnull=True) | Q(review__status__in=OPEN_STATUSES)).count(),
         "distinct_ideas": ideas,
         "merged": total_counted - ideas,
+        "supporters": supporters(kept, start=start, end=end),
         "duplicate_groups": groups,
         "campaigns": campaigns(kept, described=True),
         "themes": len(theme_ids),

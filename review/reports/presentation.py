@@ -42,6 +42,10 @@ def present(version: ReportVersion, content: dict) -> dict:
         sections.append(
             {
                 **section,
+                # Versions frozen before supports existed name no quote's suggestion: their quotes offer no support.
+                "quote_entries": list(
+                    zip(section["quotes"], section.get("quote_ideas") or [None] * len(section["quotes"]), strict=True)
+                ),
                 "role_chart": _chart(f"data-{anchor}-role", "سهم نقش فرستندگان", figures["by_role"]),
                 "province_chart": _chart(f"data-{anchor}-province", "سهم استان‌ها", figures["by_province"]),
             }

@@ -292,6 +292,8 @@ def build_content(version: ReportVersion) -> dict:
                 "summary_html": render_markdown(summary.text if summary else ""),
                 "figures": figures.theme_figures(theme.pk, start=start, end=end),
                 "quotes": [quote.redacted_text for quote in quotes],
+                # Each quote's suggestion: the public page offers to back its idea instead of copying it.
+                "quote_ideas": [quote.suggestion_id for quote in quotes],
             }
         )
     sections.sort(key=lambda section: (-section["figures"]["distinct_ideas"], section["theme_id"]))
