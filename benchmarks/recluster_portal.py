@@ -8,7 +8,7 @@
 `benchmarks/analysis.py` times the library's clustering alone; this times what the Celery task
 `recluster_themes` does around it: reading every analysed suggestion and the rank-0 similar rows, fitting the
 vectorisers, clustering, matching the old themes, writing the themes and every machine membership, recounting
-sizes and storing the pickled snapshot, in one transaction.
+sizes and storing the snapshot (arrays and JSON), in one transaction.
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_recluster`), migrates it and
