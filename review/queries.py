@@ -291,10 +291,10 @@ def queue_page(
         .filter(suggestion_id__in=[suggestion.pk for suggestion in rows])
         .values_list("suggestion_id", "reviewer__username")
     )
-    backers = supporters_of_ideas(idea_id_of(suggestion) for suggestion in rows)
+    backers = supporters_of_ideas(rows)
     for suggestion in rows:
         suggestion.queue_assignee = assignees.get(suggestion.pk)
-        suggestion.idea_supporters = backers.get(idea_id_of(suggestion), 0)
+        suggestion.idea_supporters = backers.get(idea_key(suggestion), 0)
         review = getattr(suggestion, "review", None)  # no review row yet: pending
         suggestion.queue_status = review.status if review else ReviewStatus.PENDING
         suggestion.queue_status_label = review.get_status_display() if review else ReviewStatus.PENDING.label
@@ -302,17 +302,28 @@ def queue_page(
     return Page(rows=rows, number=number, size=size, count=count, limit=limit, cached=cached)
 
 
-def idea_id_of(suggestion: Suggestion) -> int:
-    """The suggestion that stands for this one's idea, as supports point at it: its group's canonical one."""
-    return suggestion.duplicate_group.canonical_id if suggestion.duplicate_group_id else suggestion.pk
+def idea_key(suggestion: Suggestion) -> tuple:
+    """What names a suggestion's idea today: its duplicate group, or itself when it has none."""
+    return ("group", suggestion.duplicate_group_id) if suggestion.duplicate_group_id else ("alone", suggestion.pk)
 
 
-def supporters_of_ideas(idea_ids) -> dict[int, int]:
-    """How many citizens backed each of these ideas (one query, whatever their number)."""
-    ids = set(idea_ids)
-    if not ids:
+def supporters_of_ideas(suggestions) -> dict[tuple, int]:
+    """How many citizens backed the idea of each of these suggestions, by idea_key (one query, whatever their
+    number). A support counts for its suggestion's whole group, whichever member is canonical now."""
+    suggestions = list(suggestions)
+    if not suggestions:
         return {}
-    return dict(Support.objects.filter(idea_id__in=ids).values_list("idea_id").annotate(n=Count("pk")).order_by())
+    rows = (
+        Support.objects.for_ideas_of(suggestions)
+        .values_list("idea_id", "idea__duplicate_group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple, int] = {}
+    for idea_id, group_id, n in rows:
+        key = ("group", group_id) if group_id else ("alone", idea_id)
+        counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, before: bool):

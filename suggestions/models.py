@@ -270,8 +270,20 @@ class SuggestionEmbedding(models.Model):
 
 
 class SupportQuerySet(models.QuerySet):
-    def for_ideas(self, idea_ids):
-        return self.filter(idea_id__in=idea_ids)
+    def for_idea_of(self, suggestion: "Suggestion"):
+        """The supports of the idea this suggestion belongs to: those of any suggestion of its duplicate group, so
+        that a reviewer choosing another canonical suggestion, or two groups merging, loses none of them."""
+        if suggestion.duplicate_group_id:
+            return self.filter(
+                models.Q(idea_id=suggestion.pk) | models.Q(idea__duplicate_group_id=suggestion.duplicate_group_id)
+            )
+        return self.filter(idea_id=suggestion.pk)
+
+    def for_ideas_of(self, suggestions):
+        """The supports of the ideas of all these suggestions (see for_idea_of), in one query."""
+        groups = {s.duplicate_group_id for s in suggestions if s.duplicate_group_id}
+        alone = {s.pk for s in suggestions if not s.duplicate_group_id}
+        return self.filter(models.Q(idea__duplicate_group_id__in=groups) | models.Q(idea_id__in=alone))
 
 
 class Support(models.Model):

@@ -136,6 +136,10 @@ def do_support_idea(
     """Count one browser's support for an idea the caller found public, with its own tracking code. A second
     support for the same idea from the same browser raises AlreadySupported and stores nothing. Never a
     suggestion: nothing is analysed or queued."""
+    # The same idea backed earlier through another suggestion of its group (its canonical one then).
+    earlier = Support.objects.for_idea_of(idea).filter(browser=browser).first()
+    if earlier is not None:
+        raise AlreadySupported(earlier)
     for _ in range(4):
         code = new_tracking_code()
         if Suggestion.objects.filter(tracking_code=code).exists():
@@ -152,7 +156,7 @@ def do_support_idea(
                     ip_hash=ip_hash,
                 )
         except IntegrityError:
-            earlier = Support.objects.filter(idea=idea, browser=browser).first()
+            earlier = Support.objects.for_idea_of(idea).filter(browser=browser).first()
             if earlier is not None:
                 raise AlreadySupported(earlier) from None
             # Otherwise the tracking code was taken: draw another.

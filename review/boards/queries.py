@@ -11,11 +11,13 @@ MEMBER_FIELDS = ("pk", "title", "body", "normalized_text", "province", "role", "
 
 
 def duplicate_groups(*, kind: str = "", sort: str = "size"):
-    backers = Support.objects.filter(idea_id=OuterRef("canonical_id")).order_by().values("idea_id")
+    backers = (
+        Support.objects.filter(idea__duplicate_group_id=OuterRef("pk")).order_by().values("idea__duplicate_group_id")
+    )
     groups = (
         DuplicateGroup.objects.filter(size__gte=2)
         .select_related("canonical")
-        # Supports point at the group's canonical suggestion, the one that stands for the idea.
+        # A support points at the suggestion that was canonical when it came: it counts for the whole group.
         .annotate(supporters=Coalesce(Subquery(backers.annotate(n=Count("pk")).values("n")), 0))
     )
     if kind:

@@ -39,7 +39,7 @@ class HintEntry:
     theme_label: str = ""
     idea_id: int = 0  # the suggestion that stands for the idea: what a citizen backs instead of copying it
     supporters: int = 0
-    merged_ideas: list[int] = field(default_factory=list)  # every idea this entry stands for
+    merged_ideas: list[Suggestion] = field(default_factory=list)  # a suggestion of every idea this entry stands for
 
 
 def _group_key(suggestion: Suggestion):
@@ -100,20 +100,30 @@ def public_hint(found: list[Suggestion], *, leave_out: Suggestion | None = None)
         if same in entries:  # two groups that say the same in the same words are one idea to a reader
             entries[same].people += entry.people
             entries[same].url = entries[same].url or entry.url
-            entries[same].merged_ideas.append(canonical)
+            entries[same].merged_ideas.append(suggestion)
         else:
-            entry.merged_ideas.append(canonical)
+            entry.merged_ideas.append(suggestion)
             entries[same] = entry
     if entries:
-        backed = dict(
-            Support.objects.filter(idea_id__in=[pk for entry in entries.values() for pk in entry.merged_ideas])
-            .values_list("idea_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        shown = [suggestion for entry in entries.values() for suggestion in entry.merged_ideas]
+        backed = _supporters_by_idea(shown)
         for entry in entries.values():
-            entry.supporters = sum(backed.get(pk, 0) for pk in entry.merged_ideas)
+            entry.supporters = sum(backed.get(_group_key(suggestion), 0) for suggestion in entry.merged_ideas)
     return list(entries.values())
+
+
+def _supporters_by_idea(suggestions: list[Suggestion]) -> dict:
+    rows = (
+        Support.objects.for_ideas_of(suggestions)
+        .values_list("idea_id", "idea__duplicate_group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict = {}
+    for idea_id, group_id, n in rows:
+        key = group_id or ("alone", idea_id)
+        counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def public_idea(suggestion: Suggestion) -> HintEntry | None:

@@ -43,7 +43,7 @@ def support_idea(request, idea_id: int):
         return _refused(request, idea_id)
     if request.method != "POST":
         get_token(request)  # a first visit gets its browser secret now, so the page can be bound to it
-        earlier = Support.objects.filter(idea=idea, browser=browser_tag(browser_of(request))).first()
+        earlier = Support.objects.for_idea_of(idea).filter(browser=browser_tag(browser_of(request))).first()
         if earlier is not None and browser_of(request):
             return _already(request, earlier, entry)
         form = SupportForm(browser=browser_of(request), idea_id=idea_id)

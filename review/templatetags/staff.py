@@ -1,7 +1,7 @@
 from django import template
 
-from review.queries import idea_id_of, supporters_of_ideas
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
+from suggestions.models import Support
 
 register = template.Library()
 
@@ -20,10 +20,10 @@ def is_editor(user) -> bool:
 @register.filter
 def idea_supporters(suggestion) -> int:
     """How many citizens backed the idea this suggestion belongs to (one query: for one page's headline only)."""
-    return supporters_of_ideas([idea_id_of(suggestion)]).get(idea_id_of(suggestion), 0)
+    return Support.objects.for_idea_of(suggestion).count()
 
 
 @register.filter
 def group_supporters(group) -> int:
-    """How many citizens backed the idea a duplicate group stands for (its canonical suggestion)."""
-    return supporters_of_ideas([group.canonical_id]).get(group.canonical_id, 0)
+    """How many citizens backed the idea a duplicate group stands for (through any of its suggestions)."""
+    return Support.objects.filter(idea__duplicate_group=group).count()

@@ -150,3 +150,14 @@ def test_a_support_counts_for_its_idea_in_the_theme_of_a_copy(reviewer, editor, 
     version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
     assert copy.duplicate_group_id and version.content["sections"][0]["figures"]["supporters"] == 1
     assert Support.objects.count() == 1
+
+
+def test_supports_still_count_after_a_reviewer_chooses_another_canonical_suggestion(reviewer_client, idea_with_copies):
+    group = idea_with_copies.duplicate_group
+    group.canonical = group.members.exclude(pk=idea_with_copies.pk).first()
+    group.save()
+    assert "۳ پیشنهاد، ۲ حامی" in reviewer_client.get("/review/", {"status": "all"}).content.decode()
+    listing = reviewer_client.get(reverse("boards:group_list")).content.decode()
+    assert 'title="۳ پیشنهاد، ۲ حامی"' in listing
+    board = reviewer_client.get(reverse("boards:group_detail", args=[group.pk])).content.decode()
+    assert "۳ پیشنهاد، ۲ حامی" in board

@@ -187,3 +187,17 @@ def test_the_live_hint_offers_to_back_the_idea_and_counts_its_supporters(accepte
 
     [entry] = public_hint([accepted_idea])
     assert (entry.idea_id, entry.supporters) == (accepted_idea.pk, 1)
+
+
+def test_a_browser_that_backed_an_idea_before_its_canonical_suggestion_changed_is_still_counted_once(accepted_idea):
+    group = make_group(accepted_idea)
+    other = make_suggestion(group=group, status=ReviewStatus.ACCEPTED)
+    browser = Client()
+    second_tab = clock_of(support_page(browser, other))
+    back(browser, accepted_idea)
+    group.canonical = other  # a reviewer chose the other wording to stand for the idea
+    group.save()
+    assert "پیش‌تر از همین ایده حمایت کرده‌اید" in support_page(browser, other)
+    again = browser.post(reverse("hints:support", args=[other.pk]), {"form_clock": second_tab})
+    assert again.status_code == 200 and "پیش‌تر از همین ایده حمایت کرده‌اید" in again.content.decode()
+    assert Support.objects.count() == 1
