@@ -161,3 +161,10 @@ def test_supports_still_count_after_a_reviewer_chooses_another_canonical_suggest
     assert 'title="۳ پیشنهاد، ۲ حامی"' in listing
     board = reviewer_client.get(reverse("boards:group_detail", args=[group.pk])).content.decode()
     assert "۳ پیشنهاد، ۲ حامی" in board
+
+
+def test_the_pdf_of_a_report_shows_suggestions_beside_supporters(published_with_supports):
+    version, _ = published_with_supports
+    html = render_to_string("reports/report_pdf.html", {"version": version, **present(version, version.content)})
+    assert "۳ پیشنهاد، ۳ حامی" in html
+    assert "حامیان ایده‌ها" in html
