@@ -541,7 +541,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         snapshot_of=snapshot_of,
     )
     report("done", len(rows), len(rows))
-    return {"suggestions": len(analysed), "themes": len(clusters), "version": version, "skipped": len(skipped)}
+    return {"suggestions": len(analysed), "themes": len(clusters), "version": version, "unclusterable": len(skipped)}
 
 
 def _log_skipped(skipped: list[int], total: int) -> None:
