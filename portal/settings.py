@@ -233,7 +233,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Number of proxies in front of the portal whose X-Forwarded-For entries are trusted for the client address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 IP_HASH_SALT = env("IP_HASH_SALT", default=SECRET_KEY)
-SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", default="10/600")  # submissions per seconds, per address
+SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", default="10/600")  # suggestions and supports together, per address
 TRACK_RATE_LIMIT = env("TRACK_RATE_LIMIT", default="30/600")  # tracking-code look-ups per seconds, per address
 SIMILAR_RATE_LIMIT = env("SIMILAR_RATE_LIMIT", default="120/600")  # live similar look-ups while typing
 FORM_MIN_FILL_SECONDS = env.float("FORM_MIN_FILL_SECONDS", default=3.0)
