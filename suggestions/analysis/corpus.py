@@ -11,7 +11,8 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates_batch
 from .lsh import MemoryBandIndex
-from .minhash import NUM_PERM, estimated_jaccard, signatures_of_match_forms
+from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
+from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
 from .normalize import display_form, match_form
 from .themes import UNCLUSTERED, cluster_themes
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
@@ -21,6 +22,8 @@ __all__ = [
     "analyze_corpus",
     "duplicate_groups",
     "idea_units",
+    "pair_similarities",
+    "similar_lists",
     "similarity_rows",
     "ThemeSpace",
     "theme_vectors",
@@ -35,6 +38,7 @@ SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
 _CHUNK = 256
 _NEAR_BATCH = 2_048
+_PAIR_BLOCK = 8_192
 
 
 def duplicate_groups(
@@ -82,6 +86,139 @@ def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WE
     scores = (vectors[start:stop] @ vectors.T).toarray()
     if dense is not None:
         scores = (1 - semantic_weight) * scores + semantic_weight * (dense[start:stop] @ dense.T)
+    return scores
+
+
+def similar_lists(
+    ids: list[Hashable],
+    canonical: list[Hashable],
+    matches: list[str],
+    signatures: np.ndarray,
+    vectors,
+    dense: np.ndarray | None = None,
+    *,
+    k: int = SIMILAR_K,
+    exact_limit: int = EXACT_LIMIT,
+    candidates: int = CANDIDATES,
+) -> list[list[list]]:
+    """Each item's k most similar items outside its duplicate group, as ``[[id, score], ...]`` best first.
+
+    The score is the mixed similarity (``similarity_rows``), raised to the estimated shingle Jaccard for
+    a near-copy below the merge threshold.  Copies (one match form) are searched once and share one list;
+    a text with an empty match form has none and is no one's.  Candidates come from a ``CandidateIndex``
+    over one row per match form and are re-scored exactly, so the cost grows with n, not n²; below
+    ``exact_limit`` distinct forms every form is a candidate, which gives what the full product gives.
+    """
+    first_with_form: dict[str, int] = {}
+    members: dict[str, list[int]] = {}
+    for i, form in enumerate(matches):
+        if form:
+            first_with_form.setdefault(form, i)
+            members.setdefault(form, []).append(i)
+    similar: list[list[list]] = [[] for _ in ids]
+    if not first_with_form:
+        return similar
+    forms = list(first_with_form)
+    rep = np.fromiter(first_with_form.values(), dtype=np.int64, count=len(forms))
+    form_members = [np.asarray(members[form], dtype=np.int64) for form in forms]
+    row_of = {item_id: i for i, item_id in enumerate(ids)}
+    group_of_form = np.array([row_of[canonical[i]] for i in rep.tolist()], dtype=np.int64)
+    if dense is not None and not np.isfinite(dense).all():
+        broken = ~np.isfinite(dense).all(axis=1)
+        logger.warning("%s e5 vectors hold a NaN or an infinity: those texts are compared by their words", broken.sum())
+        dense = np.where(broken[:, None], 0, dense).astype(np.float32)
+    lexical = vectors[rep]
+    form_signatures = signatures[rep]
+    empty_signature = (form_signatures == _EMPTY).all(axis=1)
+    index = CandidateIndex(
+        lexical, dense[rep] if dense is not None else None, dense_weight=SEMANTIC_WEIGHT, exact_limit=exact_limit
+    )
+    logger.debug("Similar texts: %s distinct forms searched for %s texts", len(forms), len(ids))
+    pool = 3 * k + 1
+    for start in range(0, len(forms), _CHUNK):
+        queries = np.arange(start, min(start + _CHUNK, len(forms)))
+        items_of = _candidate_items(index, queries, candidates, form_members, group_of_form, pool=pool, k=k)
+        lengths = np.array([len(items) for items in items_of])
+        if not lengths.sum():
+            continue
+        # Only the pairs asked about are scored: a product of the chunk with its candidates' union cost as much
+        # as the whole collection's, since most texts share a few hundred character n-grams.
+        left, right = np.repeat(rep[queries], lengths), np.concatenate(items_of).astype(np.int64)
+        if index.exact:  # every item is a candidate: the chunk's product with all of them is the cheaper way
+            rows = similarity_rows(
+                vectors[np.r_[rep[queries], np.arange(len(ids))]],
+                _stacked(dense, rep[queries]),
+                start=0,
+                stop=len(queries),
+            )
+            pair_scores = rows[np.repeat(np.arange(len(queries)), lengths), len(queries) + right]
+        else:
+            pair_scores = pair_similarities(vectors, dense, left, right)
+        bounds = np.r_[0, np.cumsum(lengths)]
+        for offset, query in enumerate(queries.tolist()):
+            items = items_of[offset]
+            if not len(items):
+                continue
+            cosines = pair_scores[bounds[offset] : bounds[offset + 1]]
+            # Best cosine first, then the earliest item, as the full product's ranking gave.
+            best = np.lexsort((items, -cosines))[:pool]
+            items, cosines = items[best], cosines[best]
+            # A near-copy outside the group (below the merge threshold) still ranks by its overlap.
+            if empty_signature[query]:
+                overlaps = np.zeros(len(items))
+            else:
+                overlaps = (signatures[items] == form_signatures[query]).sum(axis=1) / NUM_PERM
+            scored = sorted(
+                zip(np.maximum(cosines, overlaps).tolist(), items.tolist(), strict=True), key=lambda sj: (-sj[0], sj[1])
+            )
+            best_k = [[ids[j], round(score, 4)] for score, j in scored[:k]]
+            for member in form_members[query].tolist():
+                similar[member] = [list(pair) for pair in best_k]
+    return similar
+
+
+def _candidate_items(index, queries, count, form_members, group_of_form, *, pool: int, k: int) -> list[np.ndarray]:
+    """Items of the candidate forms of each query outside its own group.
+
+    At most ``pool`` items of one form when every form is a candidate; from the index, the first k of a
+    form are enough (copies score alike and the earliest win ties), and a query whose candidates are mostly
+    its own group's other forms (a text with many spellings) asks again for more, up to 1,024 forms, so
+    that it still gets k items.
+    """
+    per_form = pool if index.exact else k
+    items_of: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(queries)
+    waiting = np.arange(len(queries))
+    while len(waiting):
+        found = index.candidates(queries[waiting], count)
+        short = []
+        for position, others in zip(waiting.tolist(), found, strict=True):
+            query = queries[position]
+            outside = others[group_of_form[others] != group_of_form[query]]  # the own group is shown as the group
+            items = [form_members[f][:per_form] for f in outside.tolist()]
+            items_of[position] = np.concatenate(items) if items else np.empty(0, dtype=np.int64)
+            if len(items_of[position]) < k and len(others) == count and not index.exact:
+                short.append(position)
+        waiting, count = np.asarray(short, dtype=np.int64), count * 4
+        if count > 1_024:
+            break
+    return items_of
+
+
+def _stacked(dense: np.ndarray | None, queries: np.ndarray) -> np.ndarray | None:
+    return None if dense is None else np.vstack([dense[queries], dense])
+
+
+def pair_similarities(
+    vectors, dense: np.ndarray | None, left: np.ndarray, right: np.ndarray, *, semantic_weight: float = SEMANTIC_WEIGHT
+) -> np.ndarray:
+    """The mixed similarity (``similarity_rows``) of each pair of rows ``left[n]``, ``right[n]``."""
+    scores = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), _PAIR_BLOCK):
+        a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
+        block = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1), dtype=np.float32).ravel()
+        if dense is not None:
+            block = (1 - semantic_weight) * block + semantic_weight * np.einsum("ij,ij->i", dense[a], dense[b])
+        scores[start : start + len(a)] = block
     return scores
 
 
@@ -190,29 +327,7 @@ def analyze_corpus(
         semantic = semantic_available() and len(records) <= SEMANTIC_AUTO_LIMIT
     dense = semantic_vectors(displays) if semantic else None
 
-    row_of = {item_id: i for i, item_id in enumerate(ids)}
-    group_index = np.array([row_of[c] for c in canonical])
-    similar: list[list[list]] = []
-    for start in range(0, len(ids), _CHUNK):
-        stop = min(start + _CHUNK, len(ids))
-        scores = similarity_rows(vectors, dense, start=start, stop=stop)
-        for offset, row in enumerate(scores):
-            i = start + offset
-            if blank[i]:
-                similar.append([])
-                continue
-            row[group_index == group_index[i]] = -np.inf  # the item's own group is shown as the group
-            row[blank] = -np.inf
-            pool = min(3 * k, len(row) - 1)
-            best = np.argpartition(-row, pool)[: pool + 1] if pool > 0 else np.arange(len(row))
-            # A near-copy outside the group (below the merge threshold) still ranks by its overlap.
-            scored = [
-                (max(float(row[j]), estimated_jaccard(signatures[i], signatures[j])), j)
-                for j in best.tolist()
-                if np.isfinite(row[j])
-            ]
-            scored.sort(key=lambda sj: (-sj[0], sj[1]))
-            similar.append([[ids[j], round(score, 4)] for score, j in scored[:k]])
+    similar = similar_lists(ids, canonical, matches, signatures, vectors, dense, k=k)
 
     themes, model = cluster_themes(
         theme_vectors(displays, dense),

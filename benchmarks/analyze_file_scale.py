@@ -1,0 +1,114 @@
+"""How ``manage.py analyze_file`` grows with the collection: whole process, against hazm normalisation.
+
+    python benchmarks/analyze_file_scale.py                       # 10,000, 20,000 and 40,000
+    python benchmarks/analyze_file_scale.py --sizes 1000000       # the million, with its peak memory
+
+Noisy suggestions from ``benchmarks/generate.py`` are written to a JSONL file and analysed by the
+command in a process of its own (start-up, reading and writing included), whose wall time and peak
+RSS are its own.  hazm 0.12.1's ``Normalizer().normalize`` of the same texts is timed in this process
+in the same run.  Prints one line per size, the targets, and a JSON summary at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import generate  # noqa: E402
+
+RATIO_TARGET = 0.5  # hazm time / whole-process time at 20,000
+GROWTH_TARGET = 2.2  # time(40,000) / time(20,000)
+MILLION_SECONDS = 600
+MILLION_MB = 4096
+
+
+def hazm_seconds(texts: list[str]) -> float:
+    from hazm import Normalizer
+
+    normalizer = Normalizer()
+    normalizer.normalize("آماده")
+    started = time.perf_counter()
+    for text in texts:
+        normalizer.normalize(text)
+    return time.perf_counter() - started
+
+
+def whole_process(path: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``manage.py analyze_file`` run."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "analyze_file", str(path), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"analyze_file failed on {path} ({child.returncode})")
+    print("   ", child.stdout.read().decode().strip(), flush=True)
+    return seconds, usage.ru_maxrss / 1024
+
+
+def measure(size: int, workdir: Path, *, hazm: bool) -> dict:
+    texts = [item.text for item in generate(size, seed=1)]
+    path = workdir / f"noisy_{size}.jsonl"
+    with path.open("w", encoding="utf-8") as lines:
+        for n, text in enumerate(texts):
+            lines.write(json.dumps({"id": f"s{n}", "text": text}, ensure_ascii=False) + "\n")
+    hazm_s = hazm_seconds(texts) if hazm else None
+    del texts
+    seconds, peak_mb = whole_process(path, workdir / f"out_{size}.jsonl")
+    row = {"size": size, "seconds": round(seconds, 1), "per_s": round(size / seconds), "peak_mb": round(peak_mb)}
+    if hazm_s is not None:
+        row |= {"hazm_seconds": round(hazm_s, 1), "ratio_to_hazm": round(hazm_s / seconds, 2)}
+    print(
+        f"{size:>9,} texts: {seconds:7.1f} s, {row['per_s']:,}/s, peak {peak_mb:,.0f} MB"
+        + (f"; hazm alone {hazm_s:.1f} s, ratio {row['ratio_to_hazm']}" if hazm_s is not None else ""),
+        flush=True,
+    )
+    path.unlink()
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 20_000, 40_000])
+    parser.add_argument("--no-hazm", action="store_true", help="skip hazm's timing (for the million)")
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        rows = [measure(size, Path(workdir), hazm=not args.no_hazm and size <= 100_000) for size in args.sizes]
+    by_size = {row["size"]: row for row in rows}
+    summary: dict = {"rows": rows, "load_average_end": round(os.getloadavg()[0], 1)}
+    if 20_000 in by_size and "ratio_to_hazm" in by_size[20_000]:
+        ratio = by_size[20_000]["ratio_to_hazm"]
+        summary["ratio_at_20000"] = ratio
+        verdict = "met" if ratio >= RATIO_TARGET else "MISSED"
+        print(f"ratio to hazm at 20,000: {ratio} (target >= {RATIO_TARGET}) {verdict}")
+    if 20_000 in by_size and 40_000 in by_size:
+        growth = round(by_size[40_000]["seconds"] / by_size[20_000]["seconds"], 2)
+        summary["growth_40000_over_20000"] = growth
+        verdict = "met" if growth <= GROWTH_TARGET else "MISSED"
+        print(f"time(40,000)/time(20,000): {growth} (target <= {GROWTH_TARGET}) {verdict}")
+    if 1_000_000 in by_size:
+        million = by_size[1_000_000]
+        met = million["seconds"] <= MILLION_SECONDS and million["peak_mb"] <= MILLION_MB
+        print(
+            f"1,000,000: {million['seconds'] / 60:.1f} min, peak {million['peak_mb']:,} MB "
+            f"(targets <= 10 min, <= 4 GB) {'met' if met else 'MISSED'}"
+        )
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+import logging
+
+import numpy as np
+from scipy import sparse
+
+from benchmarks.generate import generate
+from suggestions.analysis import analyze_corpus, display_form, duplicate_groups, match_form
+from suggestions.analysis.corpus import similar_lists
+from suggestions.analysis.neighbours import CandidateIndex
+from suggestions.analysis.vectors import LexicalVectorizer
+
+
+def _collection(size: int):
+    items = generate(size, seed=3)
+    ids = [item.id for item in items]
+    matches = [match_form(display_form(item.text)) for item in items]
+    canonical, signatures = duplicate_groups(ids, matches)
+    vectors = LexicalVectorizer().fit_transform([display_form(item.text) for item in items])
+    return ids, canonical, matches, signatures, vectors
+
+
+def test_the_index_finds_the_same_most_similar_texts_as_the_full_product_on_a_small_collection():
+    ids, canonical, matches, signatures, vectors = _collection(600)
+    exact = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=10**9)
+    approximate = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    assert all(exact)
+    same = sum(a == b for a, b in zip(exact, approximate, strict=True))
+    assert same / len(ids) >= 0.97
+    assert sum(a[0] == b[0] for a, b in zip(exact, approximate, strict=True)) / len(ids) >= 0.99
+
+
+def test_copies_of_one_text_are_searched_once_and_share_one_list(caplog):
+    ids = [item.id for item in generate(300, seed=3)]
+    copies = ["c1", "c2", "c3"]
+    text = "پیشنهاد می‌کنم ساعت رای‌گیری در شهرهای بزرگ تا ساعت ۲۴ تمدید شود"
+    records = [(item_id, text) for item_id in copies] + [(i, t) for i, t in zip(ids, _texts(300), strict=True)]
+    with caplog.at_level(logging.DEBUG, logger="suggestions.analysis.corpus"):
+        result = {row["id"]: row for row in analyze_corpus(records, semantic=False, n_themes=5)}
+    distinct = len({match_form(display_form(t)) for _, t in records})
+    assert f"{distinct} distinct forms searched for {len(records)} texts" in caplog.text
+    assert result["c1"]["similar"] == result["c2"]["similar"] == result["c3"]["similar"]
+    assert not {item_id for item_id, _ in result["c1"]["similar"]} & set(copies)
+
+
+def _texts(size: int) -> list[str]:
+    return [item.text for item in generate(size, seed=3)]
+
+
+def test_invisible_and_empty_texts_get_no_similar_texts_and_no_theme_and_are_no_ones_similar():
+    records = [(f"s{n}", text) for n, text in enumerate(_texts(200))] + [("blank", "\u200c\u200f "), ("dots", "...")]
+    result = {row["id"]: row for row in analyze_corpus(records, semantic=False, n_themes=4)}
+    for item_id in ("blank", "dots"):
+        assert result[item_id]["similar"] == []
+        assert result[item_id]["cluster"] is None
+    listed = {other for row in result.values() for other, _ in row["similar"]}
+    assert not listed & {"blank", "dots"}
+
+
+def test_a_text_whose_words_give_zeros_is_no_ones_candidate_and_one_with_a_nan_e5_vector_is_placed_by_words():
+    rng = np.random.default_rng(0)
+    rows = rng.random((300, 40)).astype(np.float32)
+    rows[7] = 0
+    dense = rng.random((300, 8)).astype(np.float32)
+    dense[11, 3] = np.nan
+    index = CandidateIndex(sparse.csr_matrix(rows), dense, dense_weight=0.5, exact_limit=0, dimensions=16)
+    found = index.candidates(np.arange(300), 10)
+    assert len(found[7]) == 0
+    assert all(7 not in f for f in found)
+    assert all(len(f) == 10 for n, f in enumerate(found) if n != 7)
+
+
+def test_an_index_of_nothing_but_zeros_answers_with_no_candidates():
+    index = CandidateIndex(sparse.csr_matrix((50, 20), dtype=np.float32), exact_limit=0)
+    assert all(len(f) == 0 for f in index.candidates(np.arange(50), 5))
