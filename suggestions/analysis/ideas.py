@@ -1,0 +1,200 @@
+"""Ideas: the suggestions that propose the same thing in their own words, above duplicate groups, below themes.
+
+A duplicate group holds one text and its copies (same words up to spelling).  An idea joins duplicate
+groups whose texts say the same thing in other words: two groups join when each is among the other's
+few most similar texts (mutual neighbours) and their similarity is high enough.  Mutual neighbours do
+not chain through a crowd the way nearest-neighbour links do, and the score floor keeps two texts on one
+subject but with different requests apart.  Pairs a reviewer marked as different are never joined.
+
+Django-free; the caller gives each item's duplicate group and its similar list as ``analyze_corpus``
+computes them, so grouping ideas costs time linear in the items (k look-ups each).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+
+from .normalize import display_form, match_form
+from .vectors import content_words, main_clauses
+
+__all__ = ["IDEA_NEIGHBOURS", "IDEA_SIMILARITY", "carry_ids", "group_ideas", "idea_labels"]
+
+# Two duplicate groups may share an idea only when each is among the other's this many most similar texts.
+IDEA_NEIGHBOURS = 3
+# ... and their similarity (the mixed score of the similar lists) is at least this.
+IDEA_SIMILARITY = 0.5
+# At most this many members of one idea are read to choose its label: a campaign of thousands says one thing.
+_LABEL_SAMPLE = 200
+_LABEL_MAX_WORDS = 16
+
+
+class _Components:
+    """Union-find over duplicate groups that refuses a union putting a separated pair in one component."""
+
+    def __init__(self, keys: Iterable[Hashable], apart: Mapping[Hashable, set]) -> None:
+        self.parent = {key: key for key in keys}
+        # Per component root: the groups it must never hold together with.
+        self.apart = {key: set(apart.get(key, ())) for key in self.parent}
+        self.members = {key: {key} for key in self.parent}
+
+    def find(self, key: Hashable) -> Hashable:
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: Hashable, b: Hashable) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if self.apart[ra] & self.members[rb]:
+            return False
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+        self.apart[ra] |= self.apart.pop(rb)
+        return True
+
+
+def group_ideas(
+    *,
+    ids: list,
+    canonical: list,
+    similar: list[list[list]],
+    separate: frozenset[frozenset] = frozenset(),
+) -> list:
+    """The idea key of each item (the id of the idea's first item in input order), given each item's duplicate-group
+    canonical id and its similar list [[id, score], ...] best first. Items of one duplicate group share an idea.
+    Pairs in `separate` (a reviewer said: not the same) are never in one idea."""
+    if len(ids) != len(canonical) or len(ids) != len(similar):
+        raise ValueError("ids, canonical and similar must be of the same length")
+    group_of = dict(zip(ids, canonical, strict=True))
+    groups = list(dict.fromkeys(canonical))
+
+    # A group's neighbours: the best score with which any of its members lists a member of another group.
+    neighbours: dict[Hashable, dict[Hashable, float]] = defaultdict(dict)
+    for item_id, sims in zip(ids, similar, strict=True):
+        own = group_of[item_id]
+        seen = 0
+        for other_id, score in sims or ():
+            other = group_of.get(other_id)
+            if other is None or other == own:
+                continue
+            best = neighbours[own]
+            if other not in best:
+                seen += 1
+                if seen > IDEA_NEIGHBOURS:
+                    break
+            best[other] = max(best.get(other, float("-inf")), float(score))
+
+    apart: dict[Hashable, set] = defaultdict(set)
+    for pair in separate:
+        a, b = tuple(pair) if len(pair) == 2 else (None, None)
+        ga, gb = group_of.get(a), group_of.get(b)
+        if ga is not None and gb is not None and ga != gb:
+            apart[ga].add(gb)
+            apart[gb].add(ga)
+
+    edges = []
+    for group, best in neighbours.items():
+        for other, score in best.items():
+            if score >= IDEA_SIMILARITY and group in neighbours.get(other, {}):
+                mutual = min(score, neighbours[other][group])
+                if mutual >= IDEA_SIMILARITY and _order(group) < _order(other):
+                    edges.append((mutual, group, other))
+    # Strongest links first: when a reviewer's separation forbids one of two joins, the clearer one wins.
+    edges.sort(key=lambda edge: (-edge[0], _order(edge[1]), _order(edge[2])))
+    components = _Components(groups, apart)
+    for _, a, b in edges:
+        components.union(a, b)
+
+    first_item: dict[Hashable, Hashable] = {}
+    keys = []
+    for item_id in ids:
+        root = components.find(group_of[item_id])
+        keys.append(first_item.setdefault(root, item_id))
+    return keys
+
+
+def _order(key: Hashable) -> tuple[str, str]:
+    return (type(key).__name__, str(key))
+
+
+_OPENINGS = re.compile(
+    r"^(?:(?:با\s*سلام|سلام|با\s*احترام|احتراما|ضمن\s*عرض\s*سلام)[\s،,.!]*)?"
+    r"(?:(?:من\s*)?(?:پیشنهاد\s*(?:می|می\u200c)?\s*(?:کنم|دهم|کنیم|دهیم|دارم|داریم)|لطفا|لطفاً|خواهشا|خواهشمندم|"
+    r"درخواست\s*(?:دارم|داریم|می\s*\u200c?کنم))[\s،,:]*(?:که\s+)?)?"
+)
+
+
+def _clause(text: str) -> str:
+    """A text's main clause without greetings or «پیشنهاد می‌کنم», as written, first sentence only."""
+    clause = main_clauses(display_form(text)).strip()
+    clause = re.split(r"(?<=[.!?؟؛])\s", clause, maxsplit=1)[0]
+    clause = _OPENINGS.sub("", clause).strip(" .،,!؟?؛:")
+    words = clause.split()
+    if len(words) > _LABEL_MAX_WORDS:
+        clause = " ".join(words[:_LABEL_MAX_WORDS]) + " …"
+    return clause
+
+
+def idea_labels(members: dict, texts: dict) -> dict:
+    """idea key -> label: the clearest title or main clause among its members' texts (members: key -> [ids])."""
+    labels = {}
+    for key, member_ids in members.items():
+        present = [m for m in member_ids if m in texts and texts[m] and texts[m].strip()]
+        if not present:
+            labels[key] = ""
+            continue
+        if len(present) > _LABEL_SAMPLE:
+            step = len(present) / _LABEL_SAMPLE
+            present = [present[int(i * step)] for i in range(_LABEL_SAMPLE)]
+        # One candidate per distinct wording; the one whose words the idea's other wordings share most stands for it.
+        clauses = {}
+        for member in present:
+            clause = _clause(texts[member])
+            if clause:
+                clauses.setdefault(match_form(clause), clause)
+        if not clauses:
+            labels[key] = display_form(texts[present[0]]).strip()
+            continue
+        labels[key] = _clearest(clauses)
+    return labels
+
+
+def _clearest(clauses: dict[str, str]) -> str:
+    """The wording whose words the other wordings share most; the shorter one (a title, not a paragraph) on a tie."""
+    words = {form: set(content_words(clause)) for form, clause in clauses.items()}
+    used = Counter(word for bag in words.values() for word in bag)
+
+    def clarity(form: str) -> tuple[float, int, str]:
+        bag = words[form]
+        return (-sum(used[word] - 1 for word in bag) / max(len(bag), 1), len(clauses[form].split()), form)
+
+    return clauses[min(clauses, key=clarity)]
+
+
+def carry_ids(previous: dict, current: dict) -> dict:
+    """Stable ids across re-clusterings: previous idea id -> set of member ids, current idea key -> set of member ids;
+    returns current key -> previous id it continues (greatest overlap, each previous id used once) or None for new."""
+    owner = {}
+    for previous_id, member_ids in previous.items():
+        for member in member_ids:
+            owner[member] = previous_id
+    overlaps: list[tuple[int, str, str, Hashable, Hashable]] = []
+    for key, member_ids in current.items():
+        counts = Counter(owner[m] for m in member_ids if m in owner)
+        overlaps.extend((-n, *_order(key), key, previous_id) for previous_id, n in counts.items())
+    overlaps.sort(key=lambda row: (row[0], row[1], row[2], _order(row[4])))
+    result: dict = dict.fromkeys(current)
+    used = set()
+    for _, _, _, key, previous_id in overlaps:
+        if result[key] is None and previous_id not in used:
+            result[key] = previous_id
+            used.add(previous_id)
+    return result

@@ -1,0 +1,67 @@
+from suggestions.analysis.ideas import carry_ids, group_ideas, idea_labels
+
+
+def test_copies_share_an_idea_keyed_by_the_first_item():
+    keys = group_ideas(ids=["a", "b", "c"], canonical=["a", "a", "c"], similar=[[], [], []])
+    assert keys == ["a", "a", "c"]
+
+
+def test_two_texts_that_list_each_other_closely_are_one_idea():
+    keys = group_ideas(
+        ids=["a", "b", "c"],
+        canonical=["a", "b", "c"],
+        similar=[[["b", 0.8], ["c", 0.2]], [["a", 0.8], ["c", 0.1]], [["a", 0.2], ["b", 0.1]]],
+    )
+    assert keys == ["a", "a", "c"]
+
+
+def test_a_weak_link_does_not_make_one_idea_even_between_mutual_neighbours():
+    keys = group_ideas(ids=["a", "b"], canonical=["a", "b"], similar=[[["b", 0.2]], [["a", 0.2]]])
+    assert keys == ["a", "b"]
+
+
+def test_a_one_sided_link_does_not_make_one_idea():
+    # b is a's best match, but a is not among b's closest: b belongs with others.
+    keys = group_ideas(
+        ids=["a", "b", "c", "d", "e"],
+        canonical=["a", "b", "c", "d", "e"],
+        similar=[
+            [["b", 0.9]],
+            [["c", 0.95], ["d", 0.95], ["e", 0.95], ["a", 0.9]],
+            [["b", 0.95]],
+            [["b", 0.95]],
+            [["b", 0.95]],
+        ],
+    )
+    assert keys[0] == "a"
+    assert keys[1:] == ["b", "b", "b", "b"]
+
+
+def test_a_pair_a_reviewer_separated_is_never_one_idea_even_through_a_third_text():
+    similar = [[["b", 0.9], ["c", 0.9]], [["a", 0.9], ["c", 0.9]], [["a", 0.9], ["b", 0.9]]]
+    keys = group_ideas(
+        ids=["a", "b", "c"], canonical=["a", "b", "c"], similar=similar, separate=frozenset({frozenset({"a", "b"})})
+    )
+    assert keys[0] != keys[1]
+    assert keys[2] in (keys[0], keys[1])
+
+
+def test_an_idea_label_is_the_main_clause_of_one_of_its_texts_without_the_greeting():
+    texts = {
+        1: "با سلام، پیشنهاد می‌کنم ساعت رای‌گیری تا نیمه‌شب تمدید شود تا ازدحام کم شود.",
+        2: "لطفا ساعت رای‌گیری را تا نیمه‌شب تمدید کنید که شلوغ نشود.",
+    }
+    label = idea_labels({1: [1, 2]}, texts)[1]
+    assert label in ("ساعت رای‌گیری تا نیمه‌شب تمدید شود", "ساعت رای‌گیری را تا نیمه‌شب تمدید کنید")
+
+
+def test_an_idea_keeps_the_id_of_the_earlier_idea_it_overlaps_most():
+    previous = {10: {"a", "b", "c"}, 20: {"d"}}
+    current = {"a": {"a", "b"}, "c": {"c", "d", "e"}, "f": {"f"}}
+    assert carry_ids(previous, current) == {"a": 10, "c": 20, "f": None}
+
+
+def test_an_earlier_idea_id_is_carried_by_one_idea_only():
+    previous = {10: {"a", "b", "c", "d"}}
+    current = {"a": {"a", "b", "c"}, "d": {"d"}}
+    assert carry_ids(previous, current) == {"a": 10, "d": None}
