@@ -42,9 +42,11 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "common",
     "portal",
     "suggestions",
     "review",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
             ],
-            "builtins": ["portal.templatetags.persian"],
+            "builtins": ["common.templatetags.persian"],
         },
     },
 ]
@@ -128,7 +130,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -189,7 +191,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "review.accounts.locked_out_response"  # the Persian page, status 429
-AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.ratelimit.client_ip"
 AXES_VERBOSE = False
 # A signed-in session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
 # the sign-in however active it is.
@@ -252,7 +254,7 @@ REVIEW_BULK_LIMIT = env.int("REVIEW_BULK_LIMIT", default=1000)  # most suggestio
 # The address people reach the portal at, for links in e-mails, e.g. https://hamandishi.example.ir
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # /track/ asks this function (suggestion -> fate) what became of a suggestion; suggestions never imports review.
-SUGGESTION_FATE_PROVIDER = env("SUGGESTION_FATE_PROVIDER", default="review.reports.fate.fate_of")
+SUGGESTION_FATE_PROVIDER = env("SUGGESTION_FATE_PROVIDER", default="reports.fate.fate_of")
 REPORT_PDF_CACHE_SECONDS = env.int("REPORT_PDF_CACHE_SECONDS", default=24 * 3600)
 
 # E-mail: printed to the console in development, SMTP through the EMAIL_* server below in production (or
@@ -334,7 +336,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Task modules autodiscovery does not find (it looks for <app>/tasks.py only).
-CELERY_IMPORTS = ["review.reports.tasks"]
+CELERY_IMPORTS = ["reports.tasks"]
 # The e5 vectors (tens of ms each, a backlog of hours when a collection is imported) have a queue of their own,
 # consumed by a worker of their own, so the analysis a citizen waits for never queues behind them.
 CELERY_TASK_ROUTES = {"suggestions.embed_suggestion": {"queue": "semantic"}}

@@ -5,8 +5,8 @@ from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from portal import views
+from reports import hints, support
 from review.accounts import redirect_to_login
-from review.reports import hints, support
 
 admin.site.site_header = "مدیریت هم‌اندیشی"
 admin.site.site_title = "هم‌اندیشی"
@@ -19,10 +19,10 @@ urlpatterns = [
     path("admin/login/", redirect_to_login),  # one sign-in for all staff: lock-out and two-factor included
     path("admin/", admin.site.urls),
     path("accounts/", include("review.accounts_urls")),
-    path("review/reports/", include("review.reports.urls")),
+    path("review/reports/", include("reports.urls")),
     path("review/", include("review.urls")),
     path("review/", include("review.boards.urls")),
-    path("reports/", include("review.reports.public_urls")),
+    path("reports/", include("reports.public_urls")),
     # What the public may read of similar suggestions needs reviews and reports: those views live in review.
     path(
         "suggest/",

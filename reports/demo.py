@@ -13,11 +13,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from reports import services
+from reports.forms import start_of_day
+from reports.models import Report, ReportVersion, ThemeSummary
 from review import services as review_services
 from review.models import RejectReason, Review, ReviewStatus
-from review.reports import services
-from review.reports.forms import start_of_day
-from review.reports.models import Report, ReportVersion, ThemeSummary
 from review.roles import EDITOR, REVIEWER
 from suggestions import pipeline
 from suggestions import services as intake

@@ -6,7 +6,7 @@ import io
 
 from django.urls import reverse
 
-from review.reports.models import ReportVersion
+from reports.models import ReportVersion
 from review.spreadsheet import spreadsheet_row
 
 LICENCE = "CC BY 4.0"

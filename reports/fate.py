@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from portal.templatetags.persian import fa_number_filter
+from reports.figures import campaign_label, counted
+from reports.models import ReportCoverage, ReportStatus
 from review.models import RejectReason, Review, ReviewStatus
-from review.reports.figures import campaign_label, counted
-from review.reports.models import ReportCoverage, ReportStatus
 from suggestions.models import GroupKind, Suggestion
 
 PENDING = "pending"

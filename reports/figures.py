@@ -13,8 +13,8 @@ Counting rules, stated once here and in the method section of every report:
 
 from django.db.models import Count, F, Min, Q, QuerySet
 
+from reports.redaction import redact
 from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
-from review.reports.redaction import redact
 from suggestions.analysis import display_form, main_clauses
 from suggestions.choices import Province, Role
 from suggestions.models import GroupKind, Suggestion, Support

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from portal.templatetags.persian import persian_digits
-from review.reports.redaction import to_latin_digits
+from reports.redaction import to_latin_digits
 from suggestions.models import Theme
 
 DATE_HELP = "به تقویم خورشیدی، مانند ۱۴۰۰/۰۱/۱۵؛ رقم فارسی یا انگلیسی."

@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from reports.models import ReportCoverage, ReportStatus
+from reports.redaction import redact
 from review.models import Review, ReviewStatus
-from review.reports.models import ReportCoverage, ReportStatus
-from review.reports.redaction import redact
 from suggestions import pipeline
 from suggestions.analysis import display_form
 from suggestions.choices import State

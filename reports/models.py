@@ -61,6 +61,7 @@ class ThemeSummary(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         verbose_name = "خلاصهٔ محور"
         verbose_name_plural = "خلاصه‌های محورها"
 
@@ -97,6 +98,7 @@ class Quote(models.Model):
     objects = QuoteQuerySet.as_manager()
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         ordering = ["position", "pk"]
         verbose_name = "نقل‌قول"
         verbose_name_plural = "نقل‌قول‌ها"
@@ -124,6 +126,7 @@ class Report(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         verbose_name = "گزارش"
         verbose_name_plural = "گزارش‌ها"
 
@@ -200,6 +203,7 @@ class ReportVersion(models.Model):
     objects = ReportVersionQuerySet.as_manager()
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         ordering = ["-report_id", "-number"]
         verbose_name = "نسخهٔ گزارش"
         verbose_name_plural = "نسخه‌های گزارش"
@@ -265,6 +269,7 @@ class ReportCoverage(models.Model):
     theme_label = models.CharField(max_length=200)
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         constraints = [models.UniqueConstraint(fields=["version", "suggestion"], name="coverage_once")]
         indexes = [models.Index(fields=["suggestion"], name="coverage_suggestion")]
 
@@ -283,6 +288,7 @@ class ReportNotice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        app_label = "review"  # until the reports app's migrations take the models over
         constraints = [models.UniqueConstraint(fields=["contact", "report"], name="notice_once_per_report")]
 
     def __str__(self):

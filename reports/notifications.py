@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from review.reports.models import ReportCoverage, ReportNotice, ReportVersion
+from reports.models import ReportCoverage, ReportNotice, ReportVersion
 from suggestions.models import Contact
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from review.reports.models import ReportVersion
+from reports.models import ReportVersion
 
 FONT_DIR = Path(settings.NODE_MODULES) / "vazirmatn" / "fonts" / "ttf"
 

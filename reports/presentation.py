@@ -4,8 +4,8 @@ Shared by the public page, the PDF and the staff preview, so all three show the 
 from datetime import datetime, timedelta
 
 from portal.templatetags.persian import persian_digits
-from review.reports.figures import OTHERS_LABEL
-from review.reports.models import ReportVersion
+from reports.figures import OTHERS_LABEL
+from reports.models import ReportVersion
 
 
 def share_text(share: float) -> str:

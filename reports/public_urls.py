@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.reports import public_views
+from reports import public_views
 
 app_name = "reports"
 

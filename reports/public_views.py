@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from review.reports import exports, pdf
-from review.reports.models import ReportVersion
-from review.reports.presentation import present
+from reports import exports, pdf
+from reports.models import ReportVersion
+from reports.presentation import present
 
 PUBLIC_MAX_AGE = 300
 

@@ -7,11 +7,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from review.audit import record_action
-from review.models import ReviewStatus
-from review.reports import figures
-from review.reports.markup import render_markdown, visible_text
-from review.reports.models import (
+from reports import figures
+from reports.markup import render_markdown, visible_text
+from reports.models import (
     Quote,
     Report,
     ReportCoverage,
@@ -19,8 +17,10 @@ from review.reports.models import (
     ReportVersion,
     ThemeSummary,
 )
-from review.reports.redaction import LABELS, find_personal_data, redact
-from review.reports.tasks import notify_report_published
+from reports.redaction import LABELS, find_personal_data, redact
+from reports.tasks import notify_report_published
+from review.audit import record_action
+from review.models import ReviewStatus
 from review.roles import EDITOR_ROLES, has_role
 from suggestions.models import Suggestion, Theme
 

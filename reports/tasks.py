@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from review.reports import notifications
+from reports import notifications
 
 
 @shared_task(name="review.notify_report_published")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.reports import views
+from reports import views
 
 app_name = "review_reports"
 

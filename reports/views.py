@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from reports import figures, services
+from reports.forms import QuoteForm, ReportForm, ReturnForm, SummaryForm, jalali_text
+from reports.models import Quote, ReportCoverage, ReportStatus, ReportVersion, ThemeSummary
+from reports.presentation import present
 from review.models import AuditEntry
-from review.reports import figures, services
-from review.reports.forms import QuoteForm, ReportForm, ReturnForm, SummaryForm, jalali_text
-from review.reports.models import Quote, ReportCoverage, ReportStatus, ReportVersion, ThemeSummary
-from review.reports.presentation import present
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
 from suggestions.models import Contact, Suggestion, Theme
 

@@ -277,4 +277,4 @@ class AuditEntry(models.Model):
         return self.after.get("assigned_to") or ""
 
 
-from review.reports.models import *  # noqa: E402,F401,F403
+from reports.models import *  # noqa: E402,F401,F403

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.ratelimit import check_rate, client_ip, hash_ip
+from common.ratelimit import check_rate, client_ip, hash_ip
 from suggestions.caches import process_caches
 from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Support, Topic
@@ -114,7 +114,7 @@ def receipt(request, code: str):
     if stored is None:
         raise Http404
     suggestion = get_object_or_404(Suggestion.objects.select_related("topic"), tracking_code=stored)
-    # The ideas like it that the public may read are fetched afterwards (htmx; review.reports.hints decides what
+    # The ideas like it that the public may read are fetched afterwards (htmx; reports.hints decides what
     # may be shown), so the receipt never waits for them.
     return render(request, "suggestions/receipt.html", {"suggestion": suggestion})
 

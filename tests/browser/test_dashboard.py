@@ -7,9 +7,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from reports import services as report_services
 from review import services
 from review.models import Review, ReviewStatus
-from review.reports import services as report_services
 from suggestions.choices import Role
 from suggestions.models import Theme
 from tests.browser.test_report_flow import sign_in

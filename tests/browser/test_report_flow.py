@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from reports import services
 from review.models import ReviewStatus
-from review.reports import services
 from suggestions.choices import Province, Role
 from tests.factories import UserFactory
 from tests.review.reports_data import (

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from reports import services
 from review.models import Review, ReviewStatus
-from review.reports import services
 from suggestions.choices import State
 from suggestions.models import DuplicateGroup, GroupKind, Theme, ThemeMembership
 from tests.factories import ContactFactory, SuggestionFactory

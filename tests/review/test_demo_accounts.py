@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from review.reports import services
-from review.reports.models import ReportStatus, ReportVersion
+from reports import services
+from reports.models import ReportStatus, ReportVersion
 from review.roles import EDITOR_ROLES, has_role
 from suggestions.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.review.reports_data import draft_report, theme_with_accepted, write_summary

@@ -2,7 +2,7 @@
 
 import pytest
 
-from review.reports.redaction import (
+from reports.redaction import (
     EMAIL,
     NAMED,
     NATIONAL_ID,

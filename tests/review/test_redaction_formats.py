@@ -4,7 +4,7 @@ marker replaces the whole original span."""
 
 import pytest
 
-from review.reports.redaction import EMAIL, NAMED, NATIONAL_ID, NUMBER, PHONE, POSTAL_CODE, URL, redact
+from reports.redaction import EMAIL, NAMED, NATIONAL_ID, NUMBER, PHONE, POSTAL_CODE, URL, redact
 
 ZWNJ, ZWJ, ZWSP, TATWEEL, BOM = "\u200c", "\u200d", "\u200b", "\u0640", "\ufeff"
 

@@ -4,10 +4,10 @@ author) → published, immutable, corrected by new versions."""
 import pytest
 from django.urls import reverse
 
+from reports import services
+from reports.markup import render_markdown
+from reports.models import ImmutableReportError, ReportStatus, ReportVersion
 from review.models import AuditEntry, RejectReason, ReviewStatus
-from review.reports import services
-from review.reports.markup import render_markdown
-from review.reports.models import ImmutableReportError, ReportStatus, ReportVersion
 from suggestions.choices import Province, Role
 from suggestions.models import GroupKind
 from tests.factories import UserFactory

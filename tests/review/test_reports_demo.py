@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from review.reports.models import ReportVersion
+from reports.models import ReportVersion
 from suggestions.demo import demo_suggestions
 from suggestions.models import Topic
 from suggestions.services import submit_suggestion

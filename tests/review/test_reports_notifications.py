@@ -8,8 +8,8 @@ import sys
 import pytest
 from django.core import mail
 
-from review.reports.models import ReportNotice
-from review.reports.tasks import notify_report_published
+from reports.models import ReportNotice
+from reports.tasks import notify_report_published
 from tests.review.reports_data import contact_for, draft_report, publish, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_running_the_task_again_sends_nothing_twice(covered, reviewer, editor):
 
 
 def test_a_correction_does_not_mail_the_same_submitter_again(covered, reviewer, editor):
-    from review.reports import services
+    from reports import services
 
     theme, _ = covered
     first = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
@@ -80,7 +80,7 @@ def test_a_correction_does_not_mail_the_same_submitter_again(covered, reviewer, 
 
 
 def test_a_notice_that_failed_to_send_is_tried_again_next_run(covered, reviewer, editor, monkeypatch):
-    from review.reports import notifications
+    from reports import notifications
 
     theme, _ = covered
     version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)

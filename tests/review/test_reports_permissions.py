@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from review.reports import services
+from reports import services
 from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db

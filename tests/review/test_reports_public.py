@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from reports import services
 from review.models import ReviewStatus
-from review.reports import services
 from suggestions.choices import Province, Role
 from tests.review.reports_data import (
     CANARY_EMAIL,
@@ -163,7 +163,7 @@ def test_no_planted_personal_data_reaches_any_public_output(client, published, t
 
 
 def test_the_pdf_is_drawn_once_and_kept(client, published, monkeypatch):
-    from review.reports import pdf
+    from reports import pdf
 
     version, _, _ = published
     url = reverse("reports:pdf", args=[version.report_id, version.number])
@@ -173,7 +173,7 @@ def test_the_pdf_is_drawn_once_and_kept(client, published, monkeypatch):
 
 
 def test_the_pdf_fetches_nothing_but_its_fonts():
-    from review.reports.pdf import _fetcher
+    from reports.pdf import _fetcher
 
     fetcher = _fetcher()
     for url in ("http://127.0.0.1:1/x.png", "file:///etc/passwd", "https://example.com/a.css"):

@@ -3,10 +3,10 @@ turned into text, so comments, character references and markup cannot hide a num
 
 import pytest
 
-from review.reports import services
-from review.reports.markup import render_markdown, visible_text
-from review.reports.models import ReportStatus, ReportVersion
-from review.reports.redaction import find_personal_data
+from reports import services
+from reports.markup import render_markdown, visible_text
+from reports.models import ReportStatus, ReportVersion
+from reports.redaction import find_personal_data
 from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ that carries the editor's confirmation. A POST without it publishes nothing."""
 import pytest
 from django.urls import reverse
 
+from reports import services
+from reports.models import ReportStatus, ReportVersion
 from review.models import AuditEntry
-from review.reports import services
-from review.reports.models import ReportStatus, ReportVersion
 from tests.factories import UserFactory
 from tests.review.reports_data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
 

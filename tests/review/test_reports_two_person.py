@@ -4,8 +4,8 @@ introduction, nor a summary of one of its themes, nor one of its quotes. Another
 import pytest
 from django.urls import reverse
 
-from review.reports import services
-from review.reports.models import ReportStatus, ReportVersion
+from reports import services
+from reports.models import ReportStatus, ReportVersion
 from tests.factories import UserFactory
 from tests.review.reports_data import (
     draft_report,

@@ -9,10 +9,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from reports.exports import report_csv
+from reports.presentation import present
 from review.models import ReviewStatus
 from review.queries import dashboard_figures
-from review.reports.exports import report_csv
-from review.reports.presentation import present
 from suggestions.models import Support
 from suggestions.services import do_support_idea
 from tests.review.conftest import place

@@ -183,7 +183,7 @@ def test_the_service_refuses_a_second_support_from_one_browser_and_keeps_the_fir
 
 def test_the_live_hint_offers_to_back_the_idea_and_counts_its_supporters(accepted_idea):
     back(Client(), accepted_idea)
-    from review.reports.hints import public_hint
+    from reports.hints import public_hint
 
     [entry] = public_hint([accepted_idea])
     assert (entry.idea_id, entry.supporters) == (accepted_idea.pk, 1)

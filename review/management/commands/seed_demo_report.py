@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from review.reports.demo import publish_demo_report
+from reports.demo import publish_demo_report
 
 
 class Command(BaseCommand):
