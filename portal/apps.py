@@ -4,10 +4,3 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "درگاه"
-
-    def ready(self):
-        from portal.admin_persian import make_every_admin_persian, name_third_party_apps_in_persian
-
-        # The admin's autodiscovery (django.contrib.admin is first among the apps) has loaded every admin by now.
-        name_third_party_apps_in_persian()
-        make_every_admin_persian()

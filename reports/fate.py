@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from portal.templatetags.persian import fa_number_filter
+from common.persian import persian_number as fa_number_filter
 from reports.figures import campaign_label, counted
 from reports.models import ReportCoverage, ReportStatus
 from review.models import RejectReason, Review, ReviewStatus

@@ -4,7 +4,7 @@ import jdatetime
 from django import forms
 from django.utils import timezone
 
-from portal.templatetags.persian import persian_digits
+from common.persian import persian_digits
 from reports.redaction import to_latin_digits
 from suggestions.models import Theme
 

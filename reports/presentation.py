@@ -3,7 +3,7 @@ Shared by the public page, the PDF and the staff preview, so all three show the 
 
 from datetime import datetime, timedelta
 
-from portal.templatetags.persian import persian_digits
+from common.persian import persian_digits
 from reports.figures import OTHERS_LABEL
 from reports.models import ReportVersion
 

@@ -11,7 +11,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.ratelimit import check_rate, client_ip, hash_ip
+from common.ratelimit import check_rate, client_ip, hash_ip
 from reports.hints import public_idea
 from suggestions.forms import SupportForm, browser_tag
 from suggestions.models import Suggestion, Support

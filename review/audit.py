@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from portal.templatetags.persian import fa_number_filter, jalali_datetime, persian_digits
+from common.persian import jalali_datetime, persian_digits, persian_number
 from review.models import AuditEntry, RejectReason, ReviewStatus
 
 
@@ -123,7 +123,7 @@ class _Names:
             except (TypeError, ValueError):
                 return str(value)
         if kind == "number":
-            return fa_number_filter(value)
+            return persian_number(value)
         return persian_digits(value) if isinstance(value, int) else str(value)
 
 

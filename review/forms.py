@@ -6,7 +6,7 @@ from datetime import date
 import jdatetime
 from django import forms
 
-from portal.templatetags.persian import persian_digits
+from common.persian import persian_digits
 from review.models import RejectReason, ReviewStatus
 from review.queries import ALL, OPEN, QueueFilters
 from review.roles import REVIEW_ROLES

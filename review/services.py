@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from portal.templatetags.persian import jalali_datetime
+from common.persian import jalali_datetime
 from review import queries
 from review.audit import record_action
 from review.models import OPEN_STATUSES, Assignment, Recusal, RejectReason, Review, ReviewStatus

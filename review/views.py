@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.templatetags.persian import fa_number_filter, jalali_datetime
+from common.persian import jalali_datetime, persian_number
 from review import queries, services
 from review.audit import describe_entries
 from review.forms import (
@@ -378,9 +378,9 @@ def bulk(request):
     except services.ReviewError as error:
         messages.error(request, str(error))
         return redirect(back)
-    text = f"{fa_number_filter(len(result.changed))} پیشنهاد تغییر کرد."
+    text = f"{persian_number(len(result.changed))} پیشنهاد تغییر کرد."
     if result.skipped:
-        skipped = fa_number_filter(len(result.skipped))
+        skipped = persian_number(len(result.skipped))
         text += f" {skipped} پیشنهاد تصمیم‌گرفته، در دست همکار یا تحلیل‌نشده بود و دست نخورد."
     messages.success(request, text)
     return redirect(back)
@@ -392,9 +392,9 @@ def _assign(request, *, ids: list[int], reviewer, back: str):
     except services.ReviewError as error:
         messages.error(request, str(error))
         return redirect(back)
-    text = f"{fa_number_filter(len(result.assigned))} پیشنهاد به «{reviewer.get_username()}» سپرده شد."
+    text = f"{persian_number(len(result.assigned))} پیشنهاد به «{reviewer.get_username()}» سپرده شد."
     if result.skipped:
-        skipped = fa_number_filter(len(result.skipped))
+        skipped = persian_number(len(result.skipped))
         text += f" {skipped} پیشنهاد تصمیم‌گرفته، تحلیل‌نشده یا از آن‌هایی بود که او از بررسی‌شان کناره گرفته و سپرده نشد."
     messages.success(request, text)
     return redirect(back)
@@ -406,7 +406,7 @@ def _withdraw(request, *, ids: list[int], back: str):
     except services.ReviewError as error:
         messages.error(request, str(error))
         return redirect(back)
-    messages.success(request, f"سپردن {fa_number_filter(len(withdrawn))} پیشنهاد پس گرفته شد.")
+    messages.success(request, f"سپردن {persian_number(len(withdrawn))} پیشنهاد پس گرفته شد.")
     return redirect(back)
 
 

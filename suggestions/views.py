@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.ratelimit import check_rate, client_ip, hash_ip
+from common.ratelimit import check_rate, client_ip, hash_ip
 from suggestions.caches import process_caches
 from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
 from suggestions.models import Suggestion, Support, Topic

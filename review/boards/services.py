@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.core.cache import cache
 from django.db import transaction
 
-from portal.templatetags.persian import persian_digits
+from common.persian import persian_digits
 from review.audit import record_action
 from review.models import AuditEntry, Review
 from suggestions import analysis, grouping

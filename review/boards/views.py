@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.templatetags.persian import fa_number_filter as fa_number
+from common.persian import persian_number as fa_number
 from review.boards import queries, services
 from review.boards.forms import (
     GroupFilterForm,

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.templatetags.persian import jalali_datetime
+from common.persian import jalali_datetime
 from tests.factories import SuggestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ and a tab shown only to those it opens for."""
 import pytest
 from django.test import Client
 
-from portal.templatetags.persian import jalali_datetime, persian_digits
+from common.persian import jalali_datetime, persian_digits
 from review import queries, services
 from review.audit import record_action
 from tests.review.conftest import analysed, place

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.templatetags.persian import jalali_datetime
+from common.persian import jalali_datetime
 from review.boards import services, views
 from review.boards.diff import Segment, word_diff
 from review.boards.queries import campaign_sample

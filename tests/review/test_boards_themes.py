@@ -4,8 +4,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from common.persian import persian_digits
 from portal.celery import app as celery_app
-from portal.templatetags.persian import persian_digits
 from review.audit import record_action
 from review.boards import services
 from review.boards.services import BoardError

@@ -81,7 +81,7 @@ def test_too_many_submissions_from_one_address_get_a_persian_429(citizen, settin
 def test_submissions_go_through_when_the_cache_is_down(citizen, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }

@@ -1,7 +1,7 @@
 """The admin in Persian throughout: Jalali dates with Persian digits wherever a model admin would show a date,
 and Persian names for the apps and models that django-axes and django-otp bring in English.
 
-`make_every_admin_persian` runs once every app's admin module is loaded (PortalConfig.ready), so an admin
+`make_every_admin_persian` runs once every app's admin module is loaded (CommonConfig.ready), so an admin
 added later is Jalali without remembering to be."""
 
 import dataclasses
@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
-from portal.templatetags.persian import _MONTHS, fa_number_filter, jalali_datetime, persian_digits
+from common.persian import MONTHS, jalali_datetime, persian_digits, persian_number
 
 
 def jalali_text(value) -> str:
@@ -77,8 +77,8 @@ class JalaliDateListFilter(DateFieldListFilter):
             ("هر زمان", {}),
             ("امروز", {since: today, until: tomorrow}),
             ("هفت روز گذشته", {since: today - datetime.timedelta(days=7), until: tomorrow}),
-            (f"این ماه ({_MONTHS[j.month - 1]})", {since: day(month_start), until: day(next_month)}),
-            (f"ماه پیش ({_MONTHS[last_month.month - 1]})", {since: day(last_month), until: day(month_start)}),
+            (f"این ماه ({MONTHS[j.month - 1]})", {since: day(month_start), until: day(next_month)}),
+            (f"ماه پیش ({MONTHS[last_month.month - 1]})", {since: day(last_month), until: day(month_start)}),
             (
                 f"امسال ({persian_digits(j.year)})",
                 {since: day(jdatetime.date(j.year, 1, 1)), until: day(jdatetime.date(j.year + 1, 1, 1))},
@@ -144,7 +144,7 @@ class JalaliDatesAdmin(admin.ModelAdmin):
 
             def show(obj):
                 value = getattr(obj, name)
-                return self.get_empty_value_display() if value is None else fa_number_filter(value)
+                return self.get_empty_value_display() if value is None else persian_number(value)
         elif name in self.field_labels and field is not None and not field.is_relation:
             if isinstance(field, models.BooleanField):
                 return admin.display(description=self.field_labels[name], boolean=True, ordering=name)(

@@ -54,7 +54,7 @@ def check_rate(*, scope: str, ip: str, rate: str) -> Verdict:
 
 
 def _count_hit(key: str, *, timeout: int) -> int:
-    count_hit = getattr(cache, "count_hit", None)  # portal.cache.RedisCache: one round trip
+    count_hit = getattr(cache, "count_hit", None)  # common.cache.RedisCache: one round trip
     if count_hit is not None:
         return count_hit(key, timeout)
     cache.add(key, 0, timeout=timeout)

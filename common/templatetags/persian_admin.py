@@ -4,7 +4,7 @@ from django import template
 from django.contrib.admin.views.main import PAGE_VAR
 from django.utils.html import format_html
 
-from portal.templatetags.persian import persian_digits
+from common.persian import persian_digits
 
 register = template.Library()
 

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from portal.cache import RedisCache
-from portal.ratelimit import check_rate
+from common.cache import RedisCache
+from common.ratelimit import check_rate
 from tests.conftest import REDIS_URL, service_reachable
 
 URL = REDIS_URL or "redis://127.0.0.1:6379/0"
@@ -44,7 +44,7 @@ def test_one_redis_client_serves_every_call(redis_cache):
 
 def test_the_rate_limit_refuses_the_request_over_the_limit_on_redis(redis_cache, settings):
     settings.CACHES = {
-        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": URL, "KEY_PREFIX": redis_cache.key_prefix}
+        "default": {"BACKEND": "common.cache.RedisCache", "LOCATION": URL, "KEY_PREFIX": redis_cache.key_prefix}
     }
     verdicts = [check_rate(scope="submit", ip="198.51.100.7", rate="2/600") for _ in range(3)]
     assert [verdict.allowed for verdict in verdicts] == [True, True, False]
