@@ -1,4 +1,4 @@
-"""The one writer of duplicate groups, separate pairs, themes, theme memberships and theme snapshots.
+"""The one writer of duplicate groups, separate pairs, ideas, themes, theme memberships and theme snapshots.
 
 The analysis (`suggestions.pipeline`), the reviewer's decisions (`review.services`) and the boards
 (`review.boards.services`) all change these tables through the verbs below, so a rule about them (a group of one
@@ -7,11 +7,12 @@ whoever writes. Each verb is keyword-only, typed and atomic, takes its row locks
 the caller that acts for a person records what it did in its own transaction. A request that cannot be carried
 out raises `GroupingError` with a Persian message before anything is written.
 
-Locks are taken in one order: theme and duplicate-group rows first (in id order), then suggestion rows (in id
-order), so two writers never wait for each other in a circle.
+Locks are taken in one order: theme and duplicate-group rows first (in id order), then idea rows (in id order),
+then suggestion rows (in id order), so two writers never wait for each other in a circle.
 """
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 
 import numpy as np
@@ -20,9 +21,11 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from suggestions import analysis
+from suggestions.analysis.ideas import carry_ids
 from suggestions.models import (
     DuplicateGroup,
     GroupKind,
+    Idea,
     SeparatePair,
     Suggestion,
     Theme,
@@ -68,6 +71,7 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
         duplicate_group=group, duplicate_score=score, updated_at=timezone.now()
     )
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
+    _join_idea_of_group(suggestion, group.canonical_id)
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
     _refresh_group(group.pk)
@@ -227,6 +231,18 @@ def _rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
     Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
 
 
+def _join_idea_of_group(suggestion: Suggestion, canonical_id: int) -> None:
+    """A copy is the idea of the text it copies: a suggestion joining a group between re-clusterings is counted
+    in the group's idea at once. A reviewer's choice of idea for it is kept."""
+    idea_id, by_reviewer = Suggestion.objects.filter(pk=suggestion.pk).values_list("idea_id", "idea_by_reviewer")[0]
+    target = Suggestion.objects.filter(pk=canonical_id, idea__is_active=True).values_list("idea_id", flat=True).first()
+    if by_reviewer or target is None or target == idea_id:
+        return
+    Suggestion.objects.filter(pk=suggestion.pk).update(idea_id=target)
+    suggestion.idea_id = target
+    _recount_ideas({target, idea_id} - {None})
+
+
 def _refresh_group(group_id: int) -> None:
     """Recount a group's size, first and last time seen, lowest score and kind from its members."""
     members = Suggestion.objects.filter(duplicate_group_id=group_id)
@@ -296,6 +312,7 @@ def move_to_theme(*, suggestion_ids: Iterable[int], theme: Theme, retire_emptied
     for theme_id in set(previous.values()) - {theme.pk}:
         _recount(theme_id, retire_when_empty=retire_emptied)
     _recount(theme.pk)
+    _ideas_follow(ids, theme.pk)
     return previous
 
 
@@ -311,6 +328,7 @@ def merge_themes(*, source: Theme, target: Theme) -> int:
         theme=target, source=ThemeMembership.Source.REVIEWER, assigned_at=timezone.now()
     )
     ThemeMembership.objects.filter(theme=target).update(source=ThemeMembership.Source.REVIEWER)
+    Idea.objects.filter(theme=source).update(theme=target, updated_at=timezone.now())
     Theme.objects.filter(pk=source.pk).update(is_active=False, size=0, updated_at=timezone.now())
     _recount(target.pk)
     return moved
@@ -334,6 +352,7 @@ def split_theme(*, theme: Theme, suggestion_ids: Iterable[int], label: str, keyw
     )
     _recount(theme.pk)
     _recount(new_theme.pk)
+    _ideas_follow(ids, new_theme.pk)
     new_theme.refresh_from_db()
     return new_theme
 
@@ -445,3 +464,225 @@ def write_machine_memberships(placements: Iterable[tuple[int, int]], *, assigned
     ):
         for pk, theme_id in placements:
             copy.write_row((pk, theme_id, 0.0, machine, assigned_at))
+
+
+# Ideas --------------------------------------------------------------------------------------------------
+#
+# An idea lies in exactly one theme. A suggestion a reviewer put in its idea (`idea_by_reviewer`) stays there
+# through every re-clustering, as a reviewer's theme placement does; the verbs that move suggestions between
+# themes take the ideas along, or split off the part that left.
+
+IDEA_LABEL_MAX = Idea._meta.get_field("label").max_length
+
+
+@transaction.atomic
+def write_ideas(*, members: dict[Hashable, list[int]], labels: dict[Hashable, str]) -> dict[Hashable, list[int]]:
+    """Save a re-clustering's ideas (`members`: idea key -> suggestion ids, `labels`: idea key -> label), after
+    its themes. Each idea continues the stored idea it overlaps most (`carry_ids`), so ids are stable; a reviewer's
+    label and a reviewer's placement of a suggestion are kept; an idea whose members lie in two themes (a reviewer
+    placed some of them) is written as one idea per theme; stored ideas nobody continues and no reviewer holds are
+    retired. Returns each key's idea ids, the largest part first. All or nothing."""
+    list(Idea.objects.select_for_update().filter(is_active=True).order_by("pk").values_list("pk"))
+    pinned = dict(Suggestion.objects.filter(idea_by_reviewer=True, idea__isnull=False).values_list("pk", "idea_id"))
+    reviewers_ideas = set(pinned.values())
+    _reviewer_ideas_in_one_theme(reviewers_ideas)
+    theme_of = dict(ThemeMembership.objects.values_list("suggestion_id", "theme_id").iterator(chunk_size=5000))
+    parts: dict[tuple, list[int]] = {}
+    for key, key_members in members.items():
+        by_theme: dict[int | None, list[int]] = {}
+        for pk in key_members:
+            by_theme.setdefault(theme_of.get(pk), []).append(pk)
+        for theme_id, part in sorted(by_theme.items(), key=lambda item: -len(item[1])):
+            parts[(key, theme_id)] = part
+    previous: dict[int, set[int]] = {}
+    stored = Suggestion.objects.filter(idea__is_active=True).values_list("pk", "idea_id")
+    for pk, idea_id in stored.iterator(chunk_size=5000):
+        previous.setdefault(idea_id, set()).add(pk)
+    continues = carry_ids(previous, {part: set(part_members) for part, part_members in parts.items()})
+    existing = Idea.objects.in_bulk([idea_id for idea_id in continues.values() if idea_id is not None])
+    now = timezone.now()
+    idea_of: dict[int, int] = {}
+    written: dict[Hashable, list[int]] = {}
+    for (key, theme_id), part in parts.items():
+        free = [pk for pk in part if pk not in pinned]
+        idea = existing.get(continues[(key, theme_id)])
+        if idea is not None and idea.pk in reviewers_ideas and idea.theme_id != theme_id:
+            idea = None  # a reviewer's idea lies in its own theme: new texts of another theme make an idea there
+        if idea is None:
+            if not free:
+                continue  # reviewers placed every member in ideas of their own: nothing for the machine to keep
+            idea = Idea(created_at=now)
+        if not idea.label_edited:
+            idea.label = (labels.get(key) or "")[:IDEA_LABEL_MAX]
+        idea.theme_id = theme_id
+        idea.is_active = True
+        idea.save()
+        idea_of.update(dict.fromkeys(free, idea.pk))
+        written.setdefault(key, []).append(idea.pk)
+    current = dict(Suggestion.objects.filter(pk__in=list(idea_of)).values_list("pk", "idea_id"))
+    moves: dict[int, list[int]] = {}
+    for pk, idea_id in idea_of.items():
+        if current.get(pk) != idea_id:
+            moves.setdefault(idea_id, []).append(pk)
+    for idea_id, moved in moves.items():
+        for start in range(0, len(moved), 5000):
+            Suggestion.objects.filter(pk__in=moved[start : start + 5000]).update(idea_id=idea_id)
+    kept = set(idea_of.values()) | reviewers_ideas
+    stale = Idea.objects.filter(is_active=True).exclude(pk__in=kept)
+    Suggestion.objects.filter(idea__in=stale, idea_by_reviewer=False).update(idea=None)
+    stale.update(is_active=False, size=0, updated_at=now)
+    _recount_ideas(kept)
+    return written
+
+
+def _reviewer_ideas_in_one_theme(idea_ids: set[int]) -> None:
+    """A re-clustering may scatter the members of an idea a reviewer made over machine themes: the idea stays in
+    the theme most of them are in, and the others are placed there too (a reviewer's own theme placement wins
+    over the machine's, and is left where the reviewer put it)."""
+    if not idea_ids:
+        return
+    rows = ThemeMembership.objects.filter(suggestion__idea_id__in=idea_ids).values_list(
+        "suggestion__idea_id", "theme_id", "suggestion_id", "source"
+    )
+    by_idea: dict[int, list[tuple[int, int, str]]] = {}
+    for idea_id, theme_id, pk, source in rows:
+        by_idea.setdefault(idea_id, []).append((theme_id, pk, source))
+    touched: set[int] = set()
+    for idea_id, placed in by_idea.items():
+        theme_id = Counter(theme for theme, _, _ in placed).most_common(1)[0][0]
+        strays = [pk for theme, pk, source in placed if theme != theme_id and source == ThemeMembership.Source.MACHINE]
+        if strays:
+            touched |= {theme for theme, pk, _ in placed if pk in strays}
+            ThemeMembership.objects.filter(suggestion_id__in=strays).update(theme_id=theme_id)
+            touched.add(theme_id)
+        Idea.objects.filter(pk=idea_id).update(theme_id=theme_id)
+    for theme_id in touched:
+        _recount(theme_id)
+
+
+@transaction.atomic
+def merge_ideas(*, source: Idea, target: Idea) -> tuple[Idea, int]:
+    """Put every member of `source` in `target` and retire `source`, as a reviewer's choice: every member of the
+    merged idea becomes a reviewer placement, so no re-clustering pulls the two apart again. Refused across
+    themes (an idea lies in one theme: move one first). Returns the target and how many suggestions moved."""
+    if source.pk == target.pk:
+        raise GroupingError("یک ایده را نمی‌توان با خودش ادغام کرد؛ ایدهٔ دیگری را برگزینید.")
+    source, target = locked_active_ideas(source.pk, target.pk)
+    if source.theme_id != target.theme_id:
+        raise GroupingError("این دو ایده در دو محور جدا هستند؛ اول ایده را به محور دیگری ببرید، سپس ادغام کنید.")
+    _locked_suggestions(Q(idea_id__in=[source.pk, target.pk]))
+    moved = Suggestion.objects.filter(idea=source).update(idea=target, idea_by_reviewer=True, updated_at=timezone.now())
+    Suggestion.objects.filter(idea=target).update(idea_by_reviewer=True)
+    Idea.objects.filter(pk=source.pk).update(is_active=False, size=0, updated_at=timezone.now())
+    _recount_ideas([target.pk])
+    target.refresh_from_db()
+    return target, moved
+
+
+@transaction.atomic
+def split_idea(*, idea: Idea, suggestion_ids: Iterable[int], label: str) -> Idea:
+    """Put some members of an idea in a new idea of the same theme with a reviewer's label; a chosen suggestion
+    takes its duplicate group along (copies of one text are one idea). Both parts become reviewer placements, so
+    no re-clustering joins them again. Returns the new idea."""
+    ids = set(suggestion_ids)
+    if not ids:
+        raise GroupingError("هیچ پیشنهادی انتخاب نشده است.")
+    label = " ".join(label.split())
+    if not label:
+        raise GroupingError("عنوان ایدهٔ تازه نمی‌تواند خالی باشد.")
+    if len(label) > IDEA_LABEL_MAX:
+        raise GroupingError(f"عنوان ایده باید حداکثر {_fa(IDEA_LABEL_MAX)} نویسه باشد.")
+    (idea,) = locked_active_ideas(idea.pk)
+    rows = dict(_locked_suggestions(Q(idea_id=idea.pk)).values_list("pk", "duplicate_group_id"))
+    if not ids <= set(rows):
+        raise GroupingError("برخی از پیشنهادهای انتخاب‌شده در این ایده نیستند؛ صفحه را تازه کنید.")
+    groups = {rows[pk] for pk in ids if rows[pk] is not None}
+    chosen = {pk for pk, group_id in rows.items() if pk in ids or group_id in groups}
+    if chosen == set(rows):
+        raise GroupingError("دست‌کم یک پیشنهاد (با تکراری‌هایش) باید در ایده بماند.")
+    new_idea = Idea.objects.create(label=label, label_edited=True, theme_id=idea.theme_id)
+    now = timezone.now()
+    Suggestion.objects.filter(pk__in=chosen).update(idea=new_idea, idea_by_reviewer=True, updated_at=now)
+    Suggestion.objects.filter(idea=idea).update(idea_by_reviewer=True)
+    _recount_ideas([idea.pk, new_idea.pk])
+    new_idea.refresh_from_db()
+    return new_idea
+
+
+@transaction.atomic
+def move_idea_to_theme(*, idea: Idea, theme: Theme) -> Idea:
+    """Place every member of an idea in another theme as a reviewer's choice, which re-clustering keeps; a theme
+    the idea leaves empty is retired. Returns the idea."""
+    (theme,) = locked_active_themes(theme.pk)
+    (idea,) = locked_active_ideas(idea.pk)
+    if idea.theme_id == theme.pk:
+        raise GroupingError("این ایده هم‌اکنون در همین محور است؛ محور دیگری را برگزینید.")
+    member_pks = list(Suggestion.objects.filter(idea=idea).values_list("pk", flat=True))
+    move_to_theme(suggestion_ids=member_pks, theme=theme, retire_emptied=True)
+    idea.refresh_from_db()
+    return idea
+
+
+def locked_active_ideas(*idea_ids: int) -> list[Idea]:
+    """The ideas, locked in id order; refused when one was merged or emptied meanwhile."""
+    found = Idea.objects.select_for_update().in_bulk(sorted(idea_ids))
+    if any(pk not in found or not found[pk].is_active for pk in idea_ids):
+        raise GroupingError("این ایده دیگر وجود ندارد؛ شاید کارشناس دیگری آن را ادغام کرده است. صفحه را تازه کنید.")
+    return [found[pk] for pk in idea_ids]
+
+
+def _locked_suggestions(condition: Q):
+    """The suggestions matching `condition`, locked in id order (FOR NO KEY UPDATE, as `_locked_groups_of`)."""
+    rows = Suggestion.objects.select_for_update(no_key=True).filter(condition).order_by("pk")
+    list(rows.values_list("pk"))
+    return rows
+
+
+def _ideas_follow(suggestion_ids: list[int], theme_id: int) -> None:
+    """Keep every idea in one theme after these suggestions were placed in `theme_id`: an idea that moved whole
+    moves along; the members that left an idea behind form a new reviewer idea in their new theme."""
+    rows = Suggestion.objects.filter(pk__in=suggestion_ids, idea__isnull=False).values_list("pk", "idea_id")
+    moved_of: dict[int, list[int]] = {}
+    for pk, idea_id in rows:
+        moved_of.setdefault(idea_id, []).append(pk)
+    if not moved_of:
+        return
+    touched = set(moved_of)
+    ideas = Idea.objects.select_for_update().in_bulk(sorted(moved_of))
+    sizes = dict(Suggestion.objects.filter(idea_id__in=list(moved_of)).values_list("idea_id").annotate(n=Count("pk")))
+    now = timezone.now()
+    for idea_id, moved in moved_of.items():
+        idea = ideas[idea_id]
+        if idea.theme_id == theme_id:
+            continue
+        if sizes.get(idea_id, 0) == len(moved):
+            Idea.objects.filter(pk=idea_id).update(theme_id=theme_id, updated_at=now)
+            continue
+        first = Suggestion.objects.filter(pk__in=moved).order_by("created_at", "pk").values_list("title").first()
+        part = Idea.objects.create(label=(first[0] if first else idea.label)[:IDEA_LABEL_MAX], theme_id=theme_id)
+        Suggestion.objects.filter(pk__in=moved).update(idea=part, idea_by_reviewer=True, updated_at=now)
+        touched.add(part.pk)
+    _recount_ideas(touched)
+
+
+def _recount_ideas(idea_ids: Iterable[int]) -> None:
+    """Recount each idea's suggestions; an idea left with none is retired."""
+    idea_ids = list(set(idea_ids))
+    sizes = Counter()
+    for start in range(0, len(idea_ids), 5000):
+        chunk = idea_ids[start : start + 5000]
+        sizes.update(dict(Suggestion.objects.filter(idea_id__in=chunk).values_list("idea_id").annotate(n=Count("pk"))))
+    now = timezone.now()
+    by_size: dict[int, list[int]] = {}
+    for idea_id in idea_ids:
+        by_size.setdefault(sizes.get(idea_id, 0), []).append(idea_id)
+    for size, same in by_size.items():
+        fields = {"size": size, "updated_at": now}
+        if size == 0:
+            fields["is_active"] = False
+        for start in range(0, len(same), 5000):
+            Idea.objects.filter(pk__in=same[start : start + 5000]).update(**fields)
+
+
+def _fa(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from suggestions.choices import Province, Role, State
@@ -58,6 +59,11 @@ class Suggestion(models.Model):
         verbose_name="گروه تکراری",
     )
     duplicate_score = models.FloatField("شباهت به نمونهٔ اصلی", null=True, blank=True)
+    idea = models.ForeignKey(
+        "Idea", null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name="ایده"
+    )
+    # A reviewer put this suggestion in its idea (merging or splitting ideas): re-clustering keeps it there.
+    idea_by_reviewer = models.BooleanField("ایده را کارشناس برگزیده", default=False)
     state = models.CharField("وضعیت پردازش", max_length=16, choices=State.choices, default=State.RECEIVED)
     attempts = models.PositiveSmallIntegerField("تعداد تلاش", default=0)
     # Set only when the broker refused the task at submit time; the next sweep enqueues it at once.
@@ -155,6 +161,58 @@ class Theme(models.Model):
         ordering = ["-size", "id"]
         verbose_name = "محور"
         verbose_name_plural = "محورها"
+
+    def __str__(self):
+        return self.label
+
+
+class IdeaQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, size__gt=0)
+
+    def in_theme(self, theme: "Theme"):
+        return self.filter(theme=theme)
+
+    def with_people(self):
+        """`people`: everyone who proposed or backed the idea: its suggestions, and the supports given to any of
+        them (a support never is a suggestion, so nobody is counted twice through one act)."""
+        backers = (
+            Support.objects.filter(idea__idea_id=models.OuterRef("pk"))
+            .order_by()
+            .values("idea__idea_id")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        supporters = Coalesce(models.Subquery(backers), 0)
+        return self.annotate(supporters=supporters, people=models.F("size") + supporters)
+
+    def largest_first(self):
+        return self.order_by("-size", "pk")
+
+
+class Idea(models.Model):
+    """Suggestions that propose the same thing in their own words: above duplicate groups, below themes, and the
+    level reviewers and the public count. Its id is stable across re-clusterings (the idea that continues it keeps
+    it), and it lies in exactly one theme. Written only by `suggestions.grouping`."""
+
+    label = models.CharField("عنوان", max_length=300)
+    label_edited = models.BooleanField("عنوان را کارشناس نوشته", default=False)
+    theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.SET_NULL, related_name="ideas", verbose_name="محور"
+    )
+    # Suggestions in the idea; the people behind it add its supporters (IdeaQuerySet.with_people).
+    size = models.PositiveIntegerField("تعداد پیشنهاد", default=0)
+    is_active = models.BooleanField("فعال", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IdeaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-size", "id"]
+        verbose_name = "ایده"
+        verbose_name_plural = "ایده‌ها"
+        indexes = [models.Index(fields=["theme", "is_active", "size"], name="idea_theme_size")]
 
     def __str__(self):
         return self.label

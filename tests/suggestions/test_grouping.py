@@ -281,7 +281,9 @@ def test_two_reviewers_merging_two_themes_into_each_other_at_once_leave_one_them
 
 # Who writes these tables --------------------------------------------------------------------------------
 
-GROUPING_MODELS = {"DuplicateGroup", "SeparatePair", "Theme", "ThemeMembership", "ThemeSnapshot"}
+GROUPING_MODELS = {"DuplicateGroup", "Idea", "SeparatePair", "Theme", "ThemeMembership", "ThemeSnapshot"}
+# A suggestion's idea is written by the grouping module too, whichever model's update() names it.
+IDEA_FIELDS = {"idea", "idea_id", "idea_by_reviewer"}
 WRITES = {"create", "bulk_create", "bulk_update", "update", "update_or_create", "get_or_create", "delete"}
 
 
@@ -298,6 +300,9 @@ def _writes_outside_grouping(path: Path, shown_as: Path | None = None) -> list[s
             continue
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in WRITES):
             continue
+        if node.func.attr == "update" and {keyword.arg for keyword in node.keywords} & IDEA_FIELDS:
+            found.append(f"{shown_as}:{node.lineno} sets a suggestion's idea")
+            continue
         chain = node.func.value
         while isinstance(chain, ast.Call | ast.Attribute):
             if isinstance(chain, ast.Attribute) and chain.attr == "objects" and isinstance(chain.value, ast.Name):
@@ -308,7 +313,7 @@ def _writes_outside_grouping(path: Path, shown_as: Path | None = None) -> list[s
     return found
 
 
-def test_only_the_grouping_module_writes_groups_pairs_themes_memberships_and_snapshots():
+def test_only_the_grouping_module_writes_groups_pairs_ideas_themes_memberships_and_snapshots():
     root = Path(settings.BASE_DIR)
     sources = [
         path
@@ -326,7 +331,9 @@ def test_the_source_check_finds_a_write_where_one_is_made(tmp_path):
         "ThemeMembership.objects.filter(theme=t).update(theme=u)\n"
         "DuplicateGroup.objects.create(canonical_id=1)\n"
         "Theme(label='x').save()\n"
-        "Theme.objects.filter(is_active=True).count()\n",
+        "Theme.objects.filter(is_active=True).count()\n"
+        "Idea.objects.filter(pk=1).update(size=0)\n"
+        "Suggestion.objects.filter(pk=1).update(idea_id=2)\n",
         encoding="utf-8",
     )
-    assert len(_writes_outside_grouping(sample)) == 3
+    assert len(_writes_outside_grouping(sample)) == 5

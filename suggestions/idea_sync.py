@@ -1,0 +1,47 @@
+"""The re-clustering's ideas step: group the analysed suggestions into ideas (`suggestions.analysis.ideas`) from
+their duplicate groups and similar lists, label each, and save them through `grouping.write_ideas`, which keeps
+stable ids and reviewers' moves. Called once per re-clustering, after its themes are written, so each idea is
+placed in the theme its members are in."""
+
+from collections.abc import Iterable
+
+from suggestions import grouping
+from suggestions.analysis.ideas import group_ideas, idea_labels
+from suggestions.models import SeparatePair, SimilarSuggestion
+
+# Rows of the similar lists read per query: a million suggestions have about five million of them.
+_CHUNK = 20000
+
+
+def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None = None) -> dict:
+    """`rows`: (suggestion id, display text, canonical id of its duplicate group or None), one per analysed
+    suggestion with words. `keys`: each row's idea key when the engine grouped them already. Returns figures."""
+    rows = list(rows)
+    if not rows:
+        return {"ideas": 0}
+    ids = [pk for pk, _, _ in rows]
+    canonical = [group or pk for pk, _, group in rows]
+    if keys is None:
+        keys = group_ideas(ids=ids, canonical=canonical, similar=similar_lists(ids), separate=separated_pairs())
+    members: dict = {}
+    for pk, key in zip(ids, keys, strict=True):
+        members.setdefault(key, []).append(pk)
+    labels = idea_labels(members, {pk: text for pk, text, _ in rows})
+    written = grouping.write_ideas(members=members, labels=labels)
+    return {"ideas": sum(len(parts) for parts in written.values())}
+
+
+def similar_lists(ids: list[int]) -> list[list[list]]:
+    """Each suggestion's stored similar list, [[other id, score], ...] best first, in the order of `ids`."""
+    lists: dict[int, list[list]] = {}
+    stored = SimilarSuggestion.objects.order_by("suggestion_id", "rank").values_list(
+        "suggestion_id", "other_id", "score"
+    )
+    for pk, other, score in stored.iterator(chunk_size=_CHUNK):
+        lists.setdefault(pk, []).append([other, score])
+    return [lists.get(pk, []) for pk in ids]
+
+
+def separated_pairs() -> frozenset[frozenset]:
+    """The pairs reviewers said are not the same: never in one idea."""
+    return frozenset(frozenset(pair) for pair in SeparatePair.objects.values_list("first_id", "second_id"))
