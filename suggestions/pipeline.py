@@ -16,7 +16,6 @@ from scipy import sparse
 
 from suggestions import analysis, grouping, idea_sync, semantic
 from suggestions.analysis import snapshot_format
-from suggestions.analysis.engine import Clustering, Engine, Neighbour, lexical_cosines, rank_similar
 from suggestions.analysis.vectors import SEMANTIC_WEIGHT
 from suggestions.caches import process_caches
 from suggestions.choices import State
@@ -164,83 +163,55 @@ def latest_snapshot_is_readable() -> bool:
 # Per-suggestion analysis --------------------------------------------------------------------------------
 
 
-class StoredIndex:
-    """The engine's `Index` over what the portal stores: the band index, the database and the theme pools. Seen
-    from one suggestion being analysed, whose own row and the suggestions a reviewer kept apart from it are
-    never proposed."""
+def analyse_suggestion_text(suggestion: Suggestion) -> None:
+    """Normalise, fingerprint, group with duplicates, list similar suggestions, place in a theme.
+    The caller holds the claim on the suggestion (state analysing)."""
+    text = f"{suggestion.title}\n{suggestion.body}"
+    display = analysis.display_form(text)
+    folded = analysis.match_form(display)
+    signature = analysis.signature(display)
+    index = band_index()
+    separated = separated_from(suggestion.pk)
 
-    def __init__(self, suggestion_id: int | None = None, snapshot: Snapshot | None = None):
-        self.excluded = {suggestion_id, *separated_from(suggestion_id)} if suggestion_id else set()
-        self.snapshot = snapshot
+    exact = (
+        Suggestion.objects.filter(fingerprint=analysis.fingerprint(display), state=State.ANALYSED)
+        .exclude(pk=suggestion.pk)
+        .exclude(pk__in=separated)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    near = analysis.find_near_duplicates(
+        signature, index, signatures_of=stored_signatures, exclude={suggestion.pk, *separated}
+    )
+    group_target = exact.pk if exact else _near_group_target(near, signature)
 
-    def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
-        rows = Suggestion.objects.filter(fingerprint=fingerprint, state=State.ANALYSED).exclude(pk__in=self.excluded)
-        return rows.order_by("created_at", "pk").values_list("pk", flat=True).first()
-
-    def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
-        return analysis.find_near_duplicates(
-            signature, band_index(), signatures_of=stored_signatures, exclude=self.excluded, threshold=threshold
-        )
-
-    def groups_of(self, ids) -> dict[int, int]:
-        rows = Suggestion.objects.filter(pk__in=list(ids), duplicate_group__isnull=False)
-        return dict(rows.values_list("pk", "duplicate_group__canonical_id"))
-
-    def signatures_of(self, ids) -> dict[int, np.ndarray]:
-        return stored_signatures(list(ids))
-
-    def members_of(self, group: int) -> set[int]:
-        return set(Suggestion.objects.filter(duplicate_group__canonical_id=group).values_list("pk", flat=True))
-
-    def lexical_neighbours(self, vector, *, theme: int | None, limit: int) -> list[Neighbour]:
-        pks, matrix = _pool(self.snapshot, theme)
-        if not pks:
-            return []
-        values = (matrix @ vector.T).toarray().ravel()
-        best = [
-            i for i in np.argsort(-values, kind="stable")[: limit + len(self.excluded)] if pks[i] not in self.excluded
-        ]
-        return [Neighbour(pks[i], float(values[i])) for i in best[:limit] if values[i] > 0]
-
-    def recent_texts(self, limit: int) -> dict[int, str]:
-        rows = Suggestion.objects.analysed().exclude(pk__in=self.excluded).order_by("-pk")
-        return dict(rows.values_list("pk", "normalized_text")[:limit])
-
-    def active_themes(self, theme_ids) -> set[int]:
-        return set(Theme.objects.filter(pk__in=list(theme_ids), is_active=True).values_list("pk", flat=True))
-
-
-def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
-    """The engine with the latest re-clustering (None before the first one)."""
-    snapshot = snapshot or current_snapshot()
-    if snapshot is None:
-        return Engine(k=SIMILAR_K)
-    return Engine(Clustering(snapshot.vectorizer, snapshot.space, snapshot.model), k=SIMILAR_K)
-
-
-def analyze_suggestion_text(suggestion: Suggestion) -> None:
-    """Ask the engine for the suggestion's forms, duplicate group, similar list and theme, and write them through
-    `grouping`. The caller holds the claim on the suggestion (state analysing). A text with nothing left once
-    normalised keeps its forms, joins nothing and is listed nowhere (the engine logs it)."""
-    snapshot = current_snapshot()
-    engine = analysis_engine(snapshot)
-    result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=StoredIndex(suggestion.pk, snapshot))
     with transaction.atomic():
-        suggestion.normalized_text = result.display
-        suggestion.match_text = result.match
-        suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
-        fields = ["normalized_text", "match_text", "fingerprint", "updated_at"]
-        if result.signature is not None:
-            suggestion.signature = analysis.signature_to_bytes(result.signature)
-            fields.append("signature")
-        suggestion.save(update_fields=fields)
-        if result.refused:
-            return
-        if result.group is not None:
-            _join_group(suggestion, Suggestion.objects.get(pk=result.group))
-        store_similar(suggestion, result.similar)
-        place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
-    transaction.on_commit(lambda: band_index().add(suggestion.pk, result.signature))
+        suggestion.normalized_text = display
+        suggestion.match_text = folded
+        suggestion.fingerprint = analysis.fingerprint(display)
+        suggestion.signature = analysis.signature_to_bytes(signature)
+        suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
+        if group_target is not None:
+            _join_group(suggestion, Suggestion.objects.get(pk=group_target))
+        nearest = nearest_theme(display)  # asked once: both the lexical list and the placement need it
+        store_similar(suggestion, _similar_for(suggestion, display, near, nearest))
+        place_in_theme(suggestion, display, nearest=nearest)
+    transaction.on_commit(lambda: index.add(suggestion.pk, signature))
+
+
+def _near_group_target(near, signature) -> int | None:
+    if not near:
+        return None
+    group_of = dict(
+        Suggestion.objects.filter(pk__in=[d.id for d in near], duplicate_group__isnull=False).values_list(
+            "pk", "duplicate_group__canonical_id"
+        )
+    )
+
+    def canonical_signature(pk):
+        return stored_signatures([pk]).get(pk, np.zeros_like(signature))
+
+    return analysis.best_group_for(near, group_of, canonical_signature, signature)
 
 
 def _join_group(suggestion: Suggestion, other: Suggestion) -> None:
@@ -261,7 +232,11 @@ def _own_group(suggestion: Suggestion) -> set[int]:
 
 def _best_similar(suggestion: Suggestion, scores: dict[int, float], own_group: set[int]) -> list[tuple[int, float]]:
     """Up to five other suggestions outside the suggestion's own group, best first."""
-    return rank_similar(scores, excluded={*own_group, suggestion.pk}, k=SIMILAR_K)
+    ranked = sorted(
+        ((pk, s) for pk, s in scores.items() if pk not in own_group and pk != suggestion.pk),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [(pk, round(score, 4)) for pk, score in ranked[:SIMILAR_K]]
 
 
 def store_similar(suggestion: Suggestion, similar: list[tuple[int, float]]) -> None:
@@ -313,6 +288,16 @@ def _create_lists(lists: dict[int, list[tuple[int, float]]]) -> None:
     )
 
 
+def _similar_for(suggestion: Suggestion, display: str, near, nearest: tuple) -> list[tuple[int, float]]:
+    """The lexical list: near-duplicates and the most alike members of the nearest theme."""
+    scores: dict[int, float] = {}
+    for dup in near:
+        scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
+    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}, nearest=nearest):
+        scores[pk] = max(scores.get(pk, 0.0), score)
+    return _best_similar(suggestion, scores, _own_group(suggestion))
+
+
 def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
     """The similar list re-ranked with the suggestion's e5 neighbours, scored as the batch path scores them:
     the mean of the lexical and e5 cosines, or the estimated word overlap of a near-copy when that is higher.
@@ -357,23 +342,34 @@ def _lexical_cosines(display: str, texts: dict[int, str]) -> dict[int, float]:
     return {pk: float(cosine) for pk, cosine in zip(pks, cosines, strict=True)}
 
 
-def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:
-    """The suggestions most like a text by their words, as the engine finds them for a similar list: among the
-    most recent members of its nearest theme, or of a small collection, or of the most recent suggestions before
-    the first re-clustering."""
+def lexical_neighbours(
+    display: str, *, exclude=(), limit: int = SIMILAR_K, nearest: tuple | None = None
+) -> list[tuple[int, float]]:
+    """The suggestions most like a text by their words (cosine of the lexical vectors), among the most recent
+    members of its nearest theme (`nearest`, when the caller has asked already); in a small collection, among
+    all of it."""
     snapshot = current_snapshot()
-    engine = analysis_engine(snapshot)
-    index = StoredIndex(snapshot=snapshot)
-    index.excluded = set(exclude)
     if snapshot is None:
-        cosines = lexical_cosines(display, index.recent_texts(engine.UNCLUSTERED_POOL))
-        return rank_similar(cosines, k=limit)
-    theme = None
-    if sum(snapshot.model.sizes) > engine.WHOLE_POOL:
-        theme, _ = engine.nearest_theme(display, index=index)
-        if theme is None:
+        # Before the first re-clustering (the beat makes one at RECLUSTER_MIN_SUGGESTIONS): weigh words across
+        # the most recent suggestions alone. Fitting on 30 costs about 5 ms, on a thousand 45 ms.
+        recent = dict(
+            Suggestion.objects.analysed().order_by("-pk").values_list("pk", "normalized_text")[:SNAPSHOTLESS_POOL]
+        )
+        cosines = _lexical_cosines(display, recent)
+        pks, values = list(cosines), np.array(list(cosines.values()))
+    else:
+        theme_id = None
+        if sum(snapshot.model.sizes) > WHOLE_POOL:
+            theme_id, _ = nearest or nearest_theme(display)
+            if theme_id is None:
+                return []
+        pks, matrix = _pool(snapshot, theme_id)
+        if not pks:
             return []
-    return [(n.id, n.score) for n in index.lexical_neighbours(engine.vectorize([display]), theme=theme, limit=limit)]
+        values = (matrix @ snapshot.vectorizer.transform([display]).T).toarray().ravel()
+    excluded = set(exclude)
+    best = [i for i in np.argsort(-values)[: limit + len(excluded)] if pks[i] not in excluded][:limit]
+    return [(pks[i], float(values[i])) for i in best if values[i] > 0]
 
 
 # A pool of 2,000 suggestions holds about 9 MB of vectors: a process keeps the pools it used last, not one for
@@ -412,7 +408,26 @@ def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | 
     snapshot = current_snapshot()
     if snapshot is None:
         return None, 0.0
-    return analysis_engine(snapshot).nearest_theme(display, dense, index=StoredIndex(snapshot=snapshot))
+    return nearest_active_theme(snapshot, snapshot.space.transform([display], dense))
+
+
+def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]:
+    """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
+    and a cluster made only of reviewer placements has no theme of its own."""
+    model = snapshot.model
+    if not len(model.centroids):
+        return None, 0.0
+    all_scores, placeable = model.scores(vector)
+    if not placeable[0]:
+        return None, 0.0  # nothing to place by: a text with no words, or a vector of zeros or NaN
+    scores = all_scores[0]
+    candidates = [theme_id for theme_id in model.theme_ids if theme_id is not None]
+    active = set(Theme.objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
+    for index in np.argsort(-scores):
+        theme_id = model.theme_ids[index]
+        if theme_id in active:
+            return theme_id, float(scores[index])
+    return None, 0.0
 
 
 def place_in_theme(
@@ -488,14 +503,18 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     groups = [canonical or pk for pk, _, canonical in rows]
     top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
     canonical_of = dict(zip(ids, groups, strict=True))
-    best = [top_similar[pk] if top_similar.get(pk) in canonical_of else None for pk in ids]
-    dense = _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None
-    report("clustering", 0, len(rows))
-    # The engine clusters as analyze_file does: ideas from each suggestion's best similar one, themes over them.
-    labels, _, clustering = Engine().cluster(
-        ids, displays, groups, best, dense, n_themes=n_themes, chars=len(rows) <= CHAR_NGRAMS_LIMIT
+    units = analysis.idea_units(
+        ids,
+        groups,
+        [[[top_similar[pk], 1.0]] if pk in top_similar and top_similar[pk] in canonical_of else [] for pk in ids],
     )
-    vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
+    chars = len(rows) <= CHAR_NGRAMS_LIMIT
+    vectorizer = analysis.LexicalVectorizer(chars=chars)
+    vectorizer.fit_transform(displays)  # for similar suggestions between re-clusterings; the matrix is not kept
+    space = analysis.ThemeSpace(chars=chars)
+    vectors = space.fit_transform(displays, _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None)
+    report("clustering", 0, len(rows))
+    labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes, copies=groups)
     clustered = labels != analysis.UNCLUSTERED
     skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
     _log_skipped(skipped, len(analysed))
