@@ -13,6 +13,7 @@ Counting rules, stated once here and in the method section of every report:
 
 from django.db.models import Count, F, Min, Q, QuerySet
 
+from common.persian import TO_PERSIAN
 from reports.redaction import redact
 from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
 from suggestions.analysis import display_form, main_clauses
@@ -21,7 +22,7 @@ from suggestions.models import GroupKind, Suggestion, Support
 
 MIN_CELL = 3
 OTHERS = "others"
-OTHERS_LABEL = f"سایر (گروه‌های کمتر از {MIN_CELL} نفر)".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+OTHERS_LABEL = f"سایر (گروه‌های کمتر از {MIN_CELL} نفر)".translate(TO_PERSIAN)
 UNKNOWN_PROVINCE_LABEL = "نامشخص"
 
 
@@ -57,7 +58,7 @@ def supporters(suggestions: QuerySet, *, start, end) -> int:
 
 
 def campaign_label(number: int) -> str:
-    return f"کارزار شمارهٔ {number}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    return f"کارزار شمارهٔ {number}".translate(TO_PERSIAN)
 
 
 # A campaign is shown by what it asked for in about one line of a table: longer texts are cut at a word.

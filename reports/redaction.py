@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from common.persian import TO_LATIN
+
 PHONE = "phone"
 EMAIL = "email"
 NATIONAL_ID = "national_id"
@@ -35,7 +37,6 @@ LABELS = {
 }
 REPLACEMENTS = {kind: f"[{label} حذف شد]" for kind, label in LABELS.items()}
 
-_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # Characters a reader does not see, or sees only as a stretch of the line: zero-width (non-)joiners and
 # spaces, bidi marks and controls, the word joiner and its kin, the byte-order mark, the soft hyphen and
 # tatweel (ـ). Dropped from the working copy, so they cannot split a number or a name.
@@ -92,7 +93,7 @@ class Redacted:
 
 
 def to_latin_digits(text: str) -> str:
-    return text.translate(_TO_LATIN)
+    return text.translate(TO_LATIN)
 
 
 def is_valid_national_id(digits: str) -> bool:
@@ -143,7 +144,7 @@ def classify_digits(run: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _read_as(char: str) -> str:
-    return unicodedata.normalize("NFKC", char).translate(_TO_LATIN)
+    return unicodedata.normalize("NFKC", char).translate(TO_LATIN)
 
 
 def _reading_copy(text: str) -> tuple[str, list[int]]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from common.persian import TO_PERSIAN
 from reports import figures
 from reports.markup import render_markdown, visible_text
 from reports.models import (
@@ -24,7 +25,6 @@ from review.models import ReviewStatus
 from review.roles import EDITOR_ROLES, has_role
 from suggestions.models import Suggestion, Theme
 
-_FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 MAX_QUOTE_CHARS = 600
 MAX_EXTRA_TERMS = 20
 _SPACES = re.compile(r"\s+")
@@ -81,7 +81,7 @@ def quotable_suggestions(theme: Theme):
 def clean_extra_terms(raw: str) -> list[str]:
     terms = [term.strip() for term in re.split(r"[,،\n]", raw or "") if term.strip()]
     if len(terms) > MAX_EXTRA_TERMS:
-        raise ReportError(f"حداکثر {MAX_EXTRA_TERMS} عبارت را می‌توان به دست پوشاند.".translate(_FA))
+        raise ReportError(f"حداکثر {MAX_EXTRA_TERMS} عبارت را می‌توان به دست پوشاند.".translate(TO_PERSIAN))
     if any(len(term) < 2 for term in terms):
         raise ReportError("هر عبارتی که باید پوشانده شود دست‌کم دو نویسه باشد.")
     return terms
@@ -97,7 +97,7 @@ def add_quote(*, theme: Theme, suggestion: Suggestion, reviewer, excerpt: str, e
     if not excerpt:
         raise ReportError("بخشی از متن پیشنهاد را برای نقل‌قول بنویسید.")
     if len(excerpt) > MAX_QUOTE_CHARS:
-        raise ReportError(f"نقل‌قول حداکثر {MAX_QUOTE_CHARS} نویسه باشد؛ بخش کوتاه‌تری برگزینید.".translate(_FA))
+        raise ReportError(f"نقل‌قول حداکثر {MAX_QUOTE_CHARS} نویسه باشد؛ بخش کوتاه‌تری برگزینید.".translate(TO_PERSIAN))
     if excerpt not in _squash(f"{suggestion.title} {suggestion.body}"):
         raise ReportError("نقل‌قول باید عین واژه‌های خود پیشنهاد باشد؛ متن را از پیشنهاد رونوشت کنید.")
     summary, _ = ThemeSummary.objects.get_or_create(theme=theme)

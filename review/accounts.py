@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common.persian import TO_LATIN
 from review.audit import record_action
 from review.roles import EDITOR_ROLES, role_required
 
@@ -37,7 +38,6 @@ PENDING_KEY = "staff_otp_pending"  # {"user": pk, "backend": path, "since": epoc
 PENDING_SECONDS = 300
 PENDING_TRIES = 5
 SEEN_WRITE_EVERY = 60
-_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 class SessionTimeoutMiddleware:
@@ -144,7 +144,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self):
-        token = self.cleaned_data["token"].translate(_TO_LATIN).replace(" ", "")
+        token = self.cleaned_data["token"].translate(TO_LATIN).replace(" ", "")
         if not token.isdigit() or len(token) != 6:
             raise forms.ValidationError("کد باید شش رقم باشد.")
         return token

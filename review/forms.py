@@ -6,7 +6,7 @@ from datetime import date
 import jdatetime
 from django import forms
 
-from common.persian import persian_digits
+from common.persian import TO_LATIN, persian_digits
 from review.models import RejectReason, ReviewStatus
 from review.queries import ALL, OPEN, QueueFilters
 from review.roles import REVIEW_ROLES
@@ -14,7 +14,6 @@ from suggestions.choices import Province, Role
 from suggestions.models import Theme
 from suggestions.tracking import parse_tracking_code
 
-_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _JALALI = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
 
 STATUS_CHOICES = [(OPEN, "در انتظار تصمیم"), *ReviewStatus.choices, (ALL, "همه")]
@@ -23,7 +22,7 @@ SORT_CHOICES = [("oldest", "قدیمی‌ترین نخست"), ("newest", "تاز
 
 def parse_jalali_date(text: str) -> date:
     """«۱۴۰۵/۰۹/۰۵», «1405-9-5» or «١٤٠٥/٠٩/٠٥» as a Gregorian date; ValueError when it is no real day."""
-    match = _JALALI.match(text.translate(_TO_LATIN))
+    match = _JALALI.match(text.translate(TO_LATIN))
     if not match:
         raise ValueError(text)
     year, month, day = (int(part) for part in match.groups())
@@ -165,7 +164,7 @@ class DuplicateForm(DecisionForm):
     def clean_original(self):
         from suggestions.models import Suggestion
 
-        text = self.cleaned_data["original"].translate(_TO_LATIN).strip().lstrip("#")
+        text = self.cleaned_data["original"].translate(TO_LATIN).strip().lstrip("#")
         found = None
         if text.isdigit() and len(text) < 12:
             found = Suggestion.objects.filter(pk=int(text)).first()
@@ -201,7 +200,7 @@ class IdListField(forms.Field):
     def to_python(self, value):
         numbers = []
         for item in value or []:
-            text = str(item).translate(_TO_LATIN).strip()
+            text = str(item).translate(TO_LATIN).strip()
             if not text.isdigit() or len(text) > 12:
                 raise forms.ValidationError("شمارهٔ ردیف‌های انتخاب‌شده درست نیست.")
             numbers.append(int(text))
@@ -271,7 +270,7 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = [("", "همهٔ کنش‌ها"), *actions]
 
     def clean_object_id(self):
-        text = self.cleaned_data["object_id"].translate(_TO_LATIN).strip()
+        text = self.cleaned_data["object_id"].translate(TO_LATIN).strip()
         if text and not text.isdigit():
             raise forms.ValidationError("شمارهٔ پیشنهاد فقط رقم است.")
         return text

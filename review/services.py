@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from common.persian import jalali_datetime
+from common.persian import TO_PERSIAN, jalali_datetime, persian_number
 from review import queries
 from review.audit import record_action
 from review.models import OPEN_STATUSES, Assignment, Recusal, RejectReason, Review, ReviewStatus
@@ -267,7 +267,7 @@ def clean_tags(text: str) -> list[str]:
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise ReviewError(f"حداکثر {MAX_TAGS} برچسب می‌توان گذاشت.".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+        raise ReviewError(f"حداکثر {MAX_TAGS} برچسب می‌توان گذاشت.".translate(TO_PERSIAN))
     return tags
 
 
@@ -302,7 +302,7 @@ class BulkResult:
 def _bulk_targets(suggestion_ids: list[int], *, reviewer) -> tuple[list[Review], list[int]]:
     ids = sorted(set(suggestion_ids))
     if len(ids) > settings.REVIEW_BULK_LIMIT:
-        limit = f"{settings.REVIEW_BULK_LIMIT:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        limit = persian_number(settings.REVIEW_BULK_LIMIT)
         raise ReviewError(f"یک کار گروهی حداکثر {limit} پیشنهاد را تغییر می‌دهد؛ فیلترها را محدودتر کنید.")
     if not ids:
         raise ReviewError("هیچ پیشنهادی انتخاب نشده است.")
@@ -451,7 +451,7 @@ def assign_suggestions(*, suggestion_ids: list[int], reviewer, editor) -> Assign
     _check_can_assign(editor=editor, reviewer=reviewer)
     ids = sorted(set(suggestion_ids))
     if len(ids) > settings.REVIEW_BULK_LIMIT:
-        limit = f"{settings.REVIEW_BULK_LIMIT:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        limit = persian_number(settings.REVIEW_BULK_LIMIT)
         raise ReviewError(f"در هر بار حداکثر {limit} پیشنهاد را می‌توان سپرد؛ فیلترها را محدودتر کنید.")
     if not ids:
         raise ReviewError("هیچ پیشنهادی برای سپردن انتخاب نشده است.")

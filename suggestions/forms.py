@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
+from common.persian import persian_number
 from suggestions.choices import Province, Role
 from suggestions.text import clean_user_text, normalize_mobile, says_something, visible_length
 from suggestions.topic_cache import active_topics, topic_by_pk
@@ -32,9 +33,7 @@ def browser_tag(browser: str) -> str:
 
 
 def _length_error(label: str, low: int, high: int) -> str:
-    return f"{label} باید دست‌کم {low:,} و حداکثر {high:,} نویسه باشد.".translate(
-        str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")
-    )
+    return f"{label} باید دست‌کم {persian_number(low)} و حداکثر {persian_number(high)} نویسه باشد."
 
 
 class CappedCharField(forms.CharField):

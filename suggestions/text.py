@@ -7,13 +7,14 @@ and the like take no room on screen, so a text made of them says nothing however
 import re
 import unicodedata
 
+from common.persian import TO_LATIN
+
 _BIDI_CONTROLS = dict.fromkeys(
     [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069], None
 )
 # Letters by their Unicode category, yet drawn as nothing: the Hangul fillers and the blank Braille cell.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Mn", "Me", "Zl", "Zp"})
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9\d{9})$")
 
 
@@ -44,6 +45,6 @@ def says_something(text: str) -> bool:
 
 def normalize_mobile(text: str) -> str | None:
     """An Iranian mobile number as 09xxxxxxxxx, or None when it is not one."""
-    compact = re.sub(r"[\s\-()]", "", (text or "").translate(_DIGITS))
+    compact = re.sub(r"[\s\-()]", "", (text or "").translate(TO_LATIN))
     match = _MOBILE.match(compact)
     return f"0{match.group(1)}" if match else None

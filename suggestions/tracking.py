@@ -3,9 +3,9 @@ in four groups, and accepted back in Latin, Persian or Arabic-Indic digits with 
 
 import secrets
 
+from common.persian import TO_LATIN, TO_PERSIAN
+
 CODE_DIGITS = 16
-_ALL_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def new_tracking_code() -> str:
@@ -14,7 +14,7 @@ def new_tracking_code() -> str:
 
 def parse_tracking_code(text: str) -> str | None:
     """The stored form of what a person typed, or None when it cannot be a code."""
-    digits = "".join(ch for ch in (text or "").translate(_ALL_DIGITS) if ch.isascii() and ch.isdigit())
+    digits = "".join(ch for ch in (text or "").translate(TO_LATIN) if ch.isascii() and ch.isdigit())
     if len(digits) != CODE_DIGITS:
         return None
     return digits
@@ -22,4 +22,4 @@ def parse_tracking_code(text: str) -> str | None:
 
 def display_tracking_code(code: str) -> str:
     groups = [code[i : i + 4] for i in range(0, len(code), 4)]
-    return "-".join(groups).translate(_TO_PERSIAN)
+    return "-".join(groups).translate(TO_PERSIAN)

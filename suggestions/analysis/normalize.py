@@ -13,6 +13,8 @@ import html
 import re
 import unicodedata
 
+from common.persian import TO_PERSIAN_NUMBER
+
 __all__ = ["display_form", "fingerprint", "fingerprint_of_match_form", "match_form"]
 
 ZWNJ = "\u200c"
@@ -86,9 +88,6 @@ def _clean_table() -> dict[int, str | None]:
     table |= _presentation_forms()
     table |= {code: None for code in range(0xE000, 0xF900)}  # reserved for our placeholders
     return table
-
-
-_TO_FA_DIGITS = str.maketrans(_DIGITS + _AR_DIGITS + ".,%", _FA_DIGITS * 2 + "٫٬٪")
 
 
 @functools.cache
@@ -294,7 +293,7 @@ def _clean(text: str) -> str:
 
 def _display_token(token: str) -> str:
     if token[0] in _DIGITS + _FA_DIGITS + _AR_DIGITS:
-        return token.translate(_TO_FA_DIGITS)
+        return token.translate(TO_PERSIAN_NUMBER)
     return token
 
 

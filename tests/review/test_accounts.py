@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common.persian import persian_digits
 from review.accounts import OTP_REQUIRED_KEY, SEEN_KEY, STARTED_KEY
 from review.models import AuditEntry
 
@@ -207,7 +208,7 @@ def test_the_code_may_be_typed_in_persian_digits(client, editor):
     client.post("/accounts/logout/")
     sign_in(client, "editor-persona")
     device.refresh_from_db()
-    persian = code_for(device, offset=1).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    persian = persian_digits(code_for(device, offset=1))
     assert client.post("/accounts/login/verify/", {"token": persian}).status_code == 302
 
 
