@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from common.htmx import is_htmx, render_htmx
 from common.persian import jalali_datetime, persian_number
 from review import queries, services
 from review.audit import describe_entries
@@ -39,18 +40,6 @@ from suggestions.models import Contact, Suggestion, Theme, Topic
 from suggestions.similar_lists import stored_similar
 
 AUDIT_PAGE_SIZE = 50
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def render_htmx(request, full_template: str, partial_template: str, context: dict, status: int = 200):
-    """The partial for htmx, the full page otherwise; the answer varies with HX-Request."""
-    template = partial_template if is_htmx(request) else full_template
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _filter_form(data, *, counts=None) -> QueueFilterForm:

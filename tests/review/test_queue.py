@@ -171,6 +171,14 @@ def test_htmx_gets_the_queue_partial_without_the_page_around_it(reviewer_client)
     assert "HX-Request" in response["Vary"]
 
 
+def test_a_history_restore_gets_the_whole_queue_page_though_htmx_sent_it(reviewer_client):
+    # htmx puts what a restore gets in place of the whole page: a partial there would leave no header or menu.
+    response = reviewer_client.get("/review/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 def test_a_count_that_runs_out_of_time_still_lets_the_reviewer_page_on(reviewer_client, settings, monkeypatch):
     from review import queries
 
