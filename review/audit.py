@@ -64,6 +64,11 @@ FIELDS = {
     "task_id": ("شناسهٔ کار", "text"),
     "assigned_to": ("سپرده به", "text"),
     "open": ("باز است", "bool"),
+    "idea": ("ایده", "idea"),
+    "source_idea": ("ایدهٔ مبدأ", "idea"),
+    "source_idea_label": ("عنوان ایدهٔ مبدأ", "text"),
+    "source_idea_size": ("اندازهٔ ایدهٔ مبدأ", "number"),
+    "source_idea_active": ("ایدهٔ مبدأ فعال است", "bool"),
 }
 
 
@@ -113,6 +118,8 @@ class _Names:
             return f"پیشنهاد {persian_digits(value)}"
         if kind == "group":
             return f"گروه {persian_digits(value)}"
+        if kind == "idea":
+            return f"ایده {persian_digits(value)}"
         if kind == "bool":
             return "بله" if value else "خیر"
         if kind == "list":
@@ -179,6 +186,8 @@ def _name_of(object_type: str, object_id: str, obj, model) -> tuple[str, str]:
         return f"خلاصهٔ محور {persian_digits(obj.theme_id)}", ""
     if object_type == "review.quote":
         return f"نقل‌قول از پیشنهاد {persian_digits(obj.suggestion_id)}", ""
+    if object_type == "suggestions.idea":
+        return f"ایدهٔ «{obj.label}»", ""
     if object_type == "suggestions.duplicategroup":
         return f"گروه تکراری {number}", ""
     if object_type == "auth.user":

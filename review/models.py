@@ -208,6 +208,9 @@ ACTION_LABELS = {
     "themes.move": "انتقال به محور",
     "themes.split": "جدا کردن محور تازه",
     "themes.recluster": "خوشه‌بندی دوباره",
+    "ideas.merge": "ادغام ایده‌ها",
+    "ideas.split": "جدا کردن ایدهٔ تازه",
+    "ideas.move": "انتقال ایده به محور",
 }
 
 

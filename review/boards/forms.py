@@ -2,10 +2,11 @@
 
 from django import forms
 
-from suggestions.models import GroupKind, Suggestion, Theme
+from suggestions.models import GroupKind, Idea, Suggestion, Theme
 
 NOT_FOUND = "این پیشنهاد پیدا نشد؛ شاید صفحه کهنه است. صفحه را تازه کنید."
 THEME_NOT_FOUND = "این محور پیدا نشد یا دیگر فعال نیست؛ صفحه را تازه کنید."
+IDEA_NOT_FOUND = "این ایده پیدا نشد یا دیگر فعال نیست؛ صفحه را تازه کنید."
 
 
 class GroupFilterForm(forms.Form):
@@ -64,6 +65,26 @@ class MoveForm(SelectionForm):
 
 class SplitThemeForm(SelectionForm):
     label = forms.CharField(label="عنوان محور تازه", required=False, strip=True)
+
+
+class MergeIdeaForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label="ادغام در ایده",
+        queryset=Idea.objects.filter(is_active=True),
+        error_messages={"required": "ایدهٔ مقصد را برگزینید.", "invalid_choice": IDEA_NOT_FOUND},
+    )
+
+
+class SplitIdeaForm(SelectionForm):
+    label = forms.CharField(label="عنوان ایدهٔ تازه", required=False, strip=True)
+
+
+class MoveIdeaForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label="انتقال به محور",
+        queryset=active_themes(),
+        error_messages={"required": "محور مقصد را برگزینید.", "invalid_choice": THEME_NOT_FOUND},
+    )
 
 
 def first_error(form: forms.Form) -> str:

@@ -4,7 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from review.boards.diff import changed_word_count, word_diff
-from suggestions.models import DuplicateGroup, GroupKind, Suggestion, Support, Theme, ThemeMembership
+from suggestions.models import DuplicateGroup, GroupKind, Idea, Suggestion, Support, Theme, ThemeMembership
 
 # Only what a reviewer needs to compare texts; the Contact row is never joined.
 MEMBER_FIELDS = ("pk", "title", "body", "normalized_text", "province", "role", "created_at", "duplicate_score")
@@ -127,4 +127,55 @@ def theme_members(theme: Theme):
         .select_related("theme_membership")
         .only(*MEMBER_FIELDS, "duplicate_group_id", "theme_membership__source", "theme_membership__theme_id")
         .order_by("-theme_membership__score", "pk")
+    )
+
+
+# Ideas --------------------------------------------------------------------------------------------------
+
+
+def theme_ideas(theme: Theme):
+    """A theme's ideas, largest first, each with its supporters and people (`Idea.objects.with_people`)."""
+    return Idea.objects.active().in_theme(theme).with_people().largest_first()
+
+
+def top_ideas_by_theme(theme_ids, *, per_theme: int = 3) -> dict[int, list[Idea]]:
+    """The largest few ideas of each theme, with their people, in one query."""
+    theme_ids = list(theme_ids)
+    if not theme_ids:
+        return {}
+    ranked = (
+        Idea.objects.active()
+        .filter(theme_id__in=theme_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("theme_id")], order_by=[F("size").desc(), F("pk")]))
+        .filter(rank__lte=per_theme)
+        .with_people()
+        .only("pk", "label", "size", "theme_id")
+        .order_by("theme_id", "rank")
+    )
+    found: dict[int, list[Idea]] = {pk: [] for pk in theme_ids}
+    for idea in ranked:
+        found[idea.theme_id].append(idea)
+    return found
+
+
+def idea_wordings(idea: Idea):
+    """An idea's texts once each: a suggestion alone, or the canonical text of a duplicate group (its copies
+    counted in `copies`), largest group first."""
+    return (
+        Suggestion.objects.filter(idea=idea)
+        .filter(Q(duplicate_group__isnull=True) | Q(duplicate_group__canonical_id=F("pk")))
+        .annotate(copies=Coalesce(F("duplicate_group__size"), 1))
+        .only(*MEMBER_FIELDS, "duplicate_group_id", "idea_by_reviewer")
+        .order_by("-copies", "created_at", "pk")
+    )
+
+
+def ideas_to_merge_with(idea: Idea, *, limit: int = 200):
+    """The other active ideas of the idea's theme, largest first: the ones it may be merged into."""
+    return (
+        Idea.objects.active()
+        .in_theme(idea.theme)
+        .exclude(pk=idea.pk)
+        .largest_first()
+        .only("pk", "label", "size")[:limit]
     )

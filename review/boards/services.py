@@ -1,4 +1,4 @@
-"""Reviewer edits of duplicate groups and themes.
+"""Reviewer edits of duplicate groups, ideas and themes.
 
 Every edit is keyword-only, typed and atomic, and writes its audit row in the same transaction. Bad input
 raises BoardError with a Persian message before anything is written, so nothing changes. Audit rows hold
@@ -16,7 +16,7 @@ from common.persian import persian_digits
 from review.audit import record_action
 from review.models import AuditEntry, Review
 from suggestions import analysis, grouping
-from suggestions.models import DuplicateGroup, Suggestion, Theme, ThemeMembership
+from suggestions.models import DuplicateGroup, Idea, Suggestion, Theme, ThemeMembership
 from suggestions.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -193,13 +193,13 @@ def split_theme(*, theme: Theme, suggestions: Iterable[Suggestion], label: str, 
     return new_theme
 
 
-def _clean_label(label: str) -> str:
+def _clean_label(label: str, *, of: str = "محور", limit: int = LABEL_MAX) -> str:
     # The same cleaning as citizens' text: bidi controls would reorder the label wherever it is shown.
     label = " ".join(clean_user_text(label).split())
     if not label:
-        raise BoardError("عنوان محور نمی‌تواند خالی باشد.")
-    if len(label) > LABEL_MAX:
-        raise BoardError(f"عنوان محور باید حداکثر {persian_digits(LABEL_MAX)} نویسه باشد.")
+        raise BoardError(f"عنوان {of} نمی‌تواند خالی باشد.")
+    if len(label) > limit:
+        raise BoardError(f"عنوان {of} باید حداکثر {persian_digits(limit)} نویسه باشد.")
     return label
 
 
@@ -218,6 +218,68 @@ def _split_keywords(members: set[int], chosen: set[int]) -> list[str]:
         return []
     _, keywords = analysis.label_themes(labels, list(texts.values()))
     return keywords[1]
+
+
+# Ideas --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_ideas(*, source: Idea, target: Idea, actor) -> Idea:
+    """Put every suggestion of `source` in `target` (same theme) and retire `source`; re-clustering keeps the
+    merged idea whole. Returns the target."""
+    with _refused_as_board_error():
+        source, target = grouping.locked_active_ideas(source.pk, target.pk)
+        before = {
+            "source_idea": source.pk,
+            "source_idea_label": source.label,
+            "source_idea_size": source.size,
+            "size": target.size,
+        }
+        target, moved = grouping.merge_ideas(source=source, target=target)
+    record_action(
+        actor=actor,
+        action="ideas.merge",
+        target=target,
+        before=before,
+        after={"source_idea": source.pk, "source_idea_active": False, "moved": moved, "size": target.size},
+    )
+    return target
+
+
+@transaction.atomic
+def split_idea(*, idea: Idea, suggestions: Iterable[Suggestion], label: str, actor) -> Idea:
+    """Put the chosen suggestions (each with its copies) in a new idea of the same theme, with a reviewer's
+    label; re-clustering keeps the two apart. Returns the new idea."""
+    label = _clean_label(label, of="ایده", limit=grouping.IDEA_LABEL_MAX)
+    ids = sorted({suggestion.pk for suggestion in suggestions})
+    with _refused_as_board_error():
+        (idea,) = grouping.locked_active_ideas(idea.pk)
+        size = idea.size
+        new_idea = grouping.split_idea(idea=idea, suggestion_ids=ids, label=label)
+    record_action(
+        actor=actor,
+        action="ideas.split",
+        target=new_idea,
+        before={"idea": idea.pk, "size": size},
+        after={"idea": new_idea.pk, "label": label, "moved": new_idea.size, "size": size - new_idea.size},
+    )
+    return new_idea
+
+
+@transaction.atomic
+def move_idea_to_theme(*, idea: Idea, theme: Theme, actor) -> Idea:
+    """Place every suggestion of an idea in another theme as a reviewer; a theme left empty is retired, and a
+    decision accepting one of them into a theme follows it."""
+    with _refused_as_board_error():
+        (theme,) = grouping.locked_active_themes(theme.pk)
+        (locked,) = grouping.locked_active_ideas(idea.pk)
+        before = {"theme": locked.theme_id, "size": locked.size}
+        idea = grouping.move_idea_to_theme(idea=locked, theme=theme)
+    _follow_in_reviews(list(Suggestion.objects.filter(idea=idea).values_list("pk", flat=True)), theme)
+    record_action(
+        actor=actor, action="ideas.move", target=idea, before=before, after={"theme": theme.pk, "size": idea.size}
+    )
+    return idea
 
 
 # Re-clustering ------------------------------------------------------------------------------------------

@@ -19,4 +19,8 @@ urlpatterns = [
     path("themes/<int:pk>/merge/", views.theme_merge, name="theme_merge"),
     path("themes/<int:pk>/move/", views.theme_move, name="theme_move"),
     path("themes/<int:pk>/split/", views.theme_split, name="theme_split"),
+    path("ideas/<int:pk>/", views.idea_detail, name="idea_detail"),
+    path("ideas/<int:pk>/merge/", views.idea_merge, name="idea_merge"),
+    path("ideas/<int:pk>/split/", views.idea_split, name="idea_split"),
+    path("ideas/<int:pk>/move/", views.idea_move, name="idea_move"),
 ]

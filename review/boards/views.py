@@ -14,9 +14,12 @@ from review.boards import queries, services
 from review.boards.forms import (
     GroupFilterForm,
     MemberForm,
+    MergeIdeaForm,
     MergeThemeForm,
     MoveForm,
+    MoveIdeaForm,
     RenameThemeForm,
+    SplitIdeaForm,
     SplitThemeForm,
     first_error,
 )
@@ -24,13 +27,15 @@ from review.boards.progress import recluster_progress as read_progress
 from review.boards.services import BoardError
 from review.roles import REVIEW_ROLES, role_required
 from suggestions.choices import Province
-from suggestions.models import DuplicateGroup, GroupKind, Theme
+from suggestions.models import DuplicateGroup, GroupKind, Idea, Theme
 
 review_staff = role_required(*REVIEW_ROLES)
 
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 20
 THEME_MEMBERS_PER_PAGE = 50
+IDEAS_PER_PAGE = 20
+WORDINGS_PER_PAGE = 30
 
 
 def wants_partial(request) -> bool:
@@ -168,9 +173,11 @@ def group_not_duplicate(request, pk: int):
 def with_samples(themes: list[Theme]) -> list[Theme]:
     samples = queries.theme_samples(themes)
     backers = queries.supporters_by_theme(theme.pk for theme in themes)
+    ideas = queries.top_ideas_by_theme(theme.pk for theme in themes)
     for theme in themes:
         theme.samples = samples.get(theme.pk, [])
         theme.supporters = backers.get(theme.pk, 0)
+        theme.top_ideas = ideas.get(theme.pk, [])
     return themes
 
 
@@ -189,6 +196,7 @@ def theme_context(request, theme: Theme, **extra) -> dict:
         "theme": theme,
         "theme_supporters": queries.supporters_by_theme([theme.pk]).get(theme.pk, 0),
         "members": members,
+        "ideas": Paginator(queries.theme_ideas(theme), IDEAS_PER_PAGE).get_page(request.GET.get("ideas_page")),
         "other_themes": queries.board_themes().exclude(pk=theme.pk).only("pk", "label", "size"),
         **extra,
     }
@@ -293,6 +301,105 @@ def theme_split(request, pk: int):
     theme.refresh_from_db()
     notice = f"{fa_number(new_theme.size)} پیشنهاد به محور تازهٔ «{new_theme.label}» رفت."
     return theme_response(request, theme, notice=notice, new_theme=new_theme)
+
+
+# Ideas --------------------------------------------------------------------------------------------------
+
+
+def get_active_idea_or_404(pk: int) -> Idea:
+    return get_object_or_404(Idea.objects.active().with_people().select_related("theme"), pk=pk)
+
+
+def idea_context(request, idea: Idea, **extra) -> dict:
+    wordings = Paginator(queries.idea_wordings(idea), WORDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "staff_section": "themes",
+        "idea": idea,
+        "wordings": wordings,
+        "merge_targets": queries.ideas_to_merge_with(idea),
+        "other_themes": queries.board_themes().exclude(pk=idea.theme_id).only("pk", "label", "size"),
+        **extra,
+    }
+
+
+@review_staff
+@require_GET
+def idea_detail(request, pk: int):
+    idea = get_active_idea_or_404(pk)
+    return respond(
+        request,
+        full="review/boards/idea_detail.html",
+        partial="review/boards/_idea_page.html",
+        context=idea_context(request, idea),
+    )
+
+
+def idea_refused(request, idea: Idea, error: str) -> HttpResponse:
+    return respond(
+        request,
+        full="review/boards/idea_detail.html",
+        partial="review/boards/_idea_page.html",
+        context=idea_context(request, get_active_idea_or_404(idea.pk), error=error),
+        status=400,
+    )
+
+
+def idea_changed(request, idea: Idea, notice: str) -> HttpResponse:
+    if not wants_partial(request):
+        messages.success(request, notice)
+        return redirect("boards:idea_detail", pk=idea.pk)
+    return render(
+        request, "review/boards/_idea_page.html", idea_context(request, get_active_idea_or_404(idea.pk), notice=notice)
+    )
+
+
+@review_staff
+@require_POST
+def idea_merge(request, pk: int):
+    source = get_active_idea_or_404(pk)
+    form = MergeIdeaForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        target = services.merge_ideas(source=source, target=form.cleaned_data["target"], actor=request.user)
+    except BoardError as error:
+        return idea_refused(request, source, str(error))
+    messages.success(request, f"ایدهٔ «{source.label}» در این ایده ادغام شد.")
+    return redirect_after_change(request, reverse("boards:idea_detail", args=[target.pk]))
+
+
+@review_staff
+@require_POST
+def idea_split(request, pk: int):
+    idea = get_active_idea_or_404(pk)
+    form = SplitIdeaForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        new_idea = services.split_idea(
+            idea=idea,
+            suggestions=form.cleaned_data["suggestions"],
+            label=form.cleaned_data["label"],
+            actor=request.user,
+        )
+    except BoardError as error:
+        return idea_refused(request, idea, str(error))
+    return idea_changed(request, idea, f"{fa_number(new_idea.size)} پیشنهاد به ایدهٔ تازهٔ «{new_idea.label}» رفت.")
+
+
+@review_staff
+@require_POST
+def idea_move(request, pk: int):
+    idea = get_active_idea_or_404(pk)
+    form = MoveIdeaForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BoardError(first_error(form))
+        target = form.cleaned_data["target"]
+        idea = services.move_idea_to_theme(idea=idea, theme=target, actor=request.user)
+    except BoardError as error:
+        return idea_refused(request, idea, str(error))
+    return idea_changed(request, idea, f"این ایده با {fa_number(idea.size)} پیشنهادش به محور «{target.label}» رفت.")
 
 
 # Re-clustering ------------------------------------------------------------------------------------------
