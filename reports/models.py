@@ -1,5 +1,5 @@
-"""Summaries per theme, their quotes, and reports with their versions. Loaded through review.models, so
-Django sees them as models of the review app.
+"""Summaries per theme, their quotes, and reports with their versions. The models were the review app's
+until reports became an app of its own; they keep review's tables (see migrations/0001_initial.py).
 
 A published report version is immutable: the services refuse to change one, and so do save(), delete()
 and QuerySet.update() below, for code that goes round the services. Everything a published page shows
@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from review.models import ACTION_LABELS
 from suggestions.models import Contact, Suggestion, Theme
 
 __all__ = [
@@ -25,23 +24,6 @@ __all__ = [
     "ReportVersion",
     "ThemeSummary",
 ]
-
-REPORT_ACTION_LABELS = {
-    "report_create": "ساخت پیش‌نویس گزارش",
-    "report_edit": "ویرایش پیش‌نویس گزارش",
-    "report_submit": "فرستادن گزارش برای تأیید",
-    "report_return": "برگرداندن گزارش به پیش‌نویس",
-    "report_approve": "تأیید گزارش",
-    "report_publish": "انتشار گزارش",
-    "report_correct": "آغاز اصلاحیهٔ گزارش",
-    "summary_edit": "ویرایش خلاصهٔ محور",
-    "quote_add": "افزودن نقل‌قول",
-    "quote_confirm": "تأیید پوشاندن اطلاعات شخصی نقل‌قول",
-    "quote_remove": "حذف نقل‌قول",
-}
-# The audit page lists and filters actions by this table, which the review app owns; report actions join it
-# here so that app needs no knowledge of reports.
-ACTION_LABELS.update(REPORT_ACTION_LABELS)
 
 
 class ImmutableReportError(Exception):
@@ -61,7 +43,7 @@ class ThemeSummary(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_themesummary"
         verbose_name = "خلاصهٔ محور"
         verbose_name_plural = "خلاصه‌های محورها"
 
@@ -98,7 +80,7 @@ class Quote(models.Model):
     objects = QuoteQuerySet.as_manager()
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_quote"
         ordering = ["position", "pk"]
         verbose_name = "نقل‌قول"
         verbose_name_plural = "نقل‌قول‌ها"
@@ -126,7 +108,7 @@ class Report(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_report"
         verbose_name = "گزارش"
         verbose_name_plural = "گزارش‌ها"
 
@@ -203,7 +185,7 @@ class ReportVersion(models.Model):
     objects = ReportVersionQuerySet.as_manager()
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_reportversion"
         ordering = ["-report_id", "-number"]
         verbose_name = "نسخهٔ گزارش"
         verbose_name_plural = "نسخه‌های گزارش"
@@ -269,7 +251,7 @@ class ReportCoverage(models.Model):
     theme_label = models.CharField(max_length=200)
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_reportcoverage"
         constraints = [models.UniqueConstraint(fields=["version", "suggestion"], name="coverage_once")]
         indexes = [models.Index(fields=["suggestion"], name="coverage_suggestion")]
 
@@ -288,7 +270,7 @@ class ReportNotice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        app_label = "review"  # until the reports app's migrations take the models over
+        db_table = "review_reportnotice"
         constraints = [models.UniqueConstraint(fields=["contact", "report"], name="notice_once_per_report")]
 
     def __str__(self):

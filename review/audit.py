@@ -1,16 +1,63 @@
 """The audit log: writing a row, and reading rows as a person would (Persian field names and values, Jalali
 Tehran times, objects by name instead of «app.model 12»)."""
 
-import contextlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.urls import reverse
 
 from common.persian import jalali_datetime, persian_digits, persian_number
-from review.models import AuditEntry, RejectReason, ReviewStatus
+from review.models import ACTION_LABELS, AuditEntry, RejectReason, ReviewStatus
+
+# What apps above review audit -----------------------------------------------------------------------------
+# Reports sit above review: their AppConfig.ready() names their actions, objects and statuses here, so the
+# audit page reads them without importing reports.
+
+_action_labels: dict[str, str] = dict(ACTION_LABELS)
+_names_by_type: dict[str, Callable[[models.Model], str]] = {}
+_former_types: dict[str, str] = {}  # an object type rows were written with → the model's label today
+_status_labels: dict[str, str] = {}
+
+
+def register_action_labels(labels: Mapping[str, str]) -> None:
+    """Name audited actions in Persian. An action already named otherwise is refused: two apps cannot share one."""
+    clashes = sorted(action for action, label in labels.items() if _action_labels.get(action, label) != label)
+    if clashes:
+        raise ImproperlyConfigured(f"audit actions already named otherwise: {', '.join(clashes)}")
+    _action_labels.update(labels)
+
+
+def register_audited_model(
+    model: type[models.Model], *, name: Callable[[models.Model], str], formerly: str = ""
+) -> None:
+    """How the audit page names an object of `model`. `formerly` is the object type rows were written with
+    while the model belonged to another app, so those rows still find their object and its history."""
+    _names_by_type[model._meta.label_lower] = name
+    if formerly:
+        _former_types[formerly] = model._meta.label_lower
+
+
+def register_status_labels(choices: Iterable[tuple[str, str]]) -> None:
+    """Persian names of statuses, beside review's own, for the `status` field of audited facts."""
+    _status_labels.update(choices)
+
+
+def action_labels() -> dict[str, str]:
+    return dict(_action_labels)
+
+
+def action_label(action: str) -> str:
+    return _action_labels.get(action, action)
+
+
+def object_types_of(model: type[models.Model]) -> list[str]:
+    """Every object type the audit rows of `model` may carry: today's label and the ones it had before."""
+    label = model._meta.label_lower
+    return [label, *(former for former, current in _former_types.items() if current == label)]
 
 
 def record_action(
@@ -79,12 +126,8 @@ class Change:
     after: str
 
 
-def _status_labels() -> dict:
-    labels = dict(ReviewStatus.choices)
-    # Reports sit above review: the app registry names their statuses without an import.
-    with contextlib.suppress(LookupError):
-        labels.update(apps.get_model("review", "reportversion")._meta.get_field("status").choices)
-    return labels
+def _statuses() -> dict:
+    return {**_status_labels, **dict(ReviewStatus.choices)}
 
 
 class _Names:
@@ -102,7 +145,7 @@ class _Names:
         if theme_ids:
             Theme = apps.get_model("suggestions", "theme")
             self.themes = dict(Theme.objects.filter(pk__in=theme_ids).values_list("pk", "label"))
-        self.statuses = _status_labels()
+        self.statuses = _statuses()
 
     def value(self, kind: str, value) -> str:
         if value is None or value == "" or value == []:
@@ -160,14 +203,15 @@ def _object_names(entries) -> dict:
         wanted.setdefault(entry.object_type, set()).add(entry.object_id)
     names = {}
     for object_type, ids in wanted.items():
+        current = _former_types.get(object_type, object_type)
         try:
-            model = apps.get_model(object_type)
+            model = apps.get_model(current)
         except (LookupError, ValueError):
             model = None
         found = model._default_manager.in_bulk(list(ids)) if model is not None else {}
         for object_id in ids:
             obj = found.get(int(object_id)) if object_id.isdigit() else None
-            names[(object_type, object_id)] = _name_of(object_type, object_id, obj, model)
+            names[(object_type, object_id)] = _name_of(current, object_id, obj, model)
     return names
 
 
@@ -178,14 +222,10 @@ def _name_of(object_type: str, object_id: str, obj, model) -> tuple[str, str]:
     if obj is None:
         kind = model._meta.verbose_name if model is not None else "مورد"
         return f"{kind} {number} (پاک‌شده)", ""
-    if object_type == "review.reportversion":
-        return f"گزارش «{obj.title}» نسخهٔ {persian_digits(obj.number)}", ""
+    if (name := _names_by_type.get(object_type)) is not None:
+        return name(obj), ""
     if object_type == "suggestions.theme":
         return f"محور «{obj.label}»", ""
-    if object_type == "review.themesummary":
-        return f"خلاصهٔ محور {persian_digits(obj.theme_id)}", ""
-    if object_type == "review.quote":
-        return f"نقل‌قول از پیشنهاد {persian_digits(obj.suggestion_id)}", ""
     if object_type == "suggestions.idea":
         return f"ایدهٔ «{obj.label}»", ""
     if object_type == "suggestions.duplicategroup":

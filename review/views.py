@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.htmx import is_htmx, render_htmx
 from common.persian import jalali_datetime, persian_number
 from review import queries, services
-from review.audit import describe_entries
+from review.audit import action_labels, describe_entries
 from review.forms import (
     AcceptForm,
     AuditFilterForm,
@@ -31,7 +31,7 @@ from review.forms import (
     QueueFilterForm,
     RejectForm,
 )
-from review.models import ACTION_LABELS, AuditEntry, RejectReason, ReviewStatus
+from review.models import AuditEntry, RejectReason, ReviewStatus
 from review.queries import OPEN, queue
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
 from review.spreadsheet import spreadsheet_row
@@ -422,7 +422,7 @@ def _audit_entries(form: AuditFilterForm, *, user=None):
 @require_GET
 def audit_log(request):
     """Editors read the whole log; reviewers what was done to suggestions, and their own actions."""
-    form = AuditFilterForm(request.GET, actions=list(ACTION_LABELS.items()))
+    form = AuditFilterForm(request.GET, actions=list(action_labels().items()))
     context = {
         "staff_section": "audit",
         "form": form,
@@ -459,7 +459,7 @@ class _Echo:
 @require_GET
 def audit_csv(request):
     """The filtered log as CSV: UTC times, usernames of staff, actions and review facts; no personal data."""
-    form = AuditFilterForm(request.GET, actions=list(ACTION_LABELS.items()))
+    form = AuditFilterForm(request.GET, actions=list(action_labels().items()))
     if not form.is_valid():
         return HttpResponse("فیلترهای گزارش ممیزی درست نیستند.", status=400, content_type="text/plain; charset=utf-8")
     writer = csv.writer(_Echo())
