@@ -335,8 +335,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Task modules autodiscovery does not find (it looks for <app>/tasks.py only).
-CELERY_IMPORTS = ["reports.tasks"]
 # The e5 vectors (tens of ms each, a backlog of hours when a collection is imported) have a queue of their own,
 # consumed by a worker of their own, so the analysis a citizen waits for never queues behind them.
 CELERY_TASK_ROUTES = {"suggestions.embed_suggestion": {"queue": "semantic"}}

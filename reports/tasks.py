@@ -5,6 +5,7 @@ from celery import shared_task
 from reports import notifications
 
 
+# Named while reports were part of review; messages already queued carry the name, so it stays.
 @shared_task(name="review.notify_report_published")
 def notify_report_published(version_id: int) -> int:
     return notifications.send_report_notices(version_id=version_id)
