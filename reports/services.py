@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.persian import TO_PERSIAN
+from common.queue import enqueue_on_commit
 from reports import figures
 from reports.markup import render_markdown, visible_text
 from reports.models import (
@@ -402,7 +403,7 @@ def publish_report(*, version: ReportVersion, editor) -> ReportVersion:
     version.published_at = timezone.now()
     version.save()
     record_action(actor=editor, action="report_publish", target=version, before=before, after=version.facts())
-    notify_report_published.delay_on_commit(version.pk)
+    enqueue_on_commit(notify_report_published, version.pk)
     return version
 
 

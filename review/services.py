@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.persian import TO_PERSIAN, jalali_datetime, persian_number
+from common.queue import enqueue_rollback_unsafe
 from review import queries
 from review.audit import record_action
 from review.models import OPEN_STATUSES, Assignment, Recusal, RejectReason, Review, ReviewStatus
@@ -92,10 +93,8 @@ def _recount_soon() -> None:
 
     if not cache.add("review:recount-asked", 1, timeout=RECOUNT_AFTER_SECONDS):
         return  # one is on its way
-    try:
-        refresh_counts.apply_async(countdown=RECOUNT_AFTER_SECONDS, retry=False)
-    except Exception as exc:  # the periodic recount comes all the same; a decision never fails for this
-        logger.warning("Broker unavailable; the filter counts wait for the periodic recount (%s)", exc)
+    # Already after the commit. A broker that is down is logged: the periodic recount comes all the same.
+    enqueue_rollback_unsafe(refresh_counts, countdown=RECOUNT_AFTER_SECONDS)
 
 
 def _close_assignments(suggestion_ids: list[int], *, at, reason: str, reviewer=None) -> int:

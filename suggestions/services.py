@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
+from common.queue import enqueue_on_commit, enqueue_rollback_unsafe
 from suggestions import pipeline, semantic
 from suggestions.choices import State
 from suggestions.models import Contact, Suggestion, SuggestionEmbedding, Support, Topic
@@ -17,22 +18,18 @@ from suggestions.tracking import new_tracking_code
 logger = logging.getLogger(__name__)
 
 
+def _analysis_refused(suggestion_id: int, exc: Exception) -> None:
+    # The broker is down: the sweeper sends these first once it is back.
+    Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(awaiting_enqueue=True)
+
+
 def enqueue_analysis(suggestion_id: int) -> bool:
-    """Queue the analysis; a broker that is down is logged and left to the sweeper, never raised."""
+    """Queue the analysis now, as the sweeper does; a broker that is down leaves it to the next sweep."""
     from suggestions.tasks import analyze_suggestion
 
-    try:
-        analyze_suggestion.apply_async(args=[suggestion_id], retry=False)
-    except Exception as exc:
-        logger.warning(
-            "Broker unavailable; suggestion %s waits for the sweeper (%s: %s)",
-            suggestion_id,
-            exc.__class__.__name__,
-            exc,
-        )
-        Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(awaiting_enqueue=True)
-        return False
-    return True
+    return enqueue_rollback_unsafe(
+        analyze_suggestion, suggestion_id, on_failure=partial(_analysis_refused, suggestion_id)
+    )
 
 
 class IdempotencyKeyReused(Exception):
@@ -97,7 +94,9 @@ def submit_suggestion(
             # Otherwise the tracking code was taken: 53 random bits make that so rare that asking the
             # database first would cost more than drawing a fresh code now and then.
             continue
-        transaction.on_commit(partial(enqueue_analysis, suggestion.pk))
+        from suggestions.tasks import analyze_suggestion  # the tasks module imports this one
+
+        enqueue_on_commit(analyze_suggestion, suggestion.pk, on_failure=partial(_analysis_refused, suggestion.pk))
         return suggestion
     raise RuntimeError("could not draw an unused tracking code")
 
@@ -251,16 +250,16 @@ def enqueue_embedding(suggestion_id: int) -> bool:
     ).update(state=SuggestionEmbedding.State.QUEUED, attempts=F("attempts") + 1, state_changed_at=timezone.now())
     if not marked:
         return False
-    try:
-        embed_suggestion.apply_async(args=[suggestion_id], retry=False)
-    except Exception as exc:
-        logger.warning("Broker unavailable; the vector of suggestion %s waits for the sweeper (%s)", suggestion_id, exc)
-        # No message left, so no attempt was made.
-        SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state=SuggestionEmbedding.State.QUEUED).update(
-            state=SuggestionEmbedding.State.PENDING, attempts=F("attempts") - 1
-        )
-        return False
-    return True
+    return enqueue_rollback_unsafe(
+        embed_suggestion, suggestion_id, on_failure=partial(_embedding_refused, suggestion_id)
+    )
+
+
+def _embedding_refused(suggestion_id: int, exc: Exception) -> None:
+    # No message left, so no attempt was made: the sweeper sends it once the broker is back.
+    SuggestionEmbedding.objects.filter(suggestion_id=suggestion_id, state=SuggestionEmbedding.State.QUEUED).update(
+        state=SuggestionEmbedding.State.PENDING, attempts=F("attempts") - 1
+    )
 
 
 def claim_for_embedding(*, suggestion_id: int) -> bool:

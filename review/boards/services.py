@@ -8,11 +8,13 @@ import logging
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
 
 from common.persian import persian_digits
+from common.queue import enqueue_on_commit
 from review.audit import record_action
 from review.models import AuditEntry, Review
 from suggestions import analysis, grouping
@@ -295,19 +297,15 @@ def start_reclustering(*, actor) -> str:
     the progress page needs. The audit row names the task, since no theme is its object yet."""
     task_id = str(uuid.uuid4())
     record_action(actor=actor, action=RECLUSTER_ACTION, target=actor, after={"task_id": task_id})
-    transaction.on_commit(lambda: _enqueue_reclustering(task_id))
+    from suggestions.tasks import recluster_themes
+
+    enqueue_on_commit(recluster_themes, task_id=task_id, on_failure=partial(_reclustering_refused, task_id))
     return task_id
 
 
-def _enqueue_reclustering(task_id: str) -> None:
-    from suggestions.tasks import recluster_themes
-
-    try:
-        recluster_themes.apply_async(task_id=task_id, retry=False)
-    except Exception as exc:
-        # The broker is down: say so on the progress page rather than leave it waiting forever.
-        cache.set(recluster_failed_key(task_id), True, timeout=24 * 3600)
-        logger.warning("Could not queue re-clustering %s (%s: %s)", task_id, exc.__class__.__name__, exc)
+def _reclustering_refused(task_id: str, exc: Exception) -> None:
+    # The broker is down: say so on the progress page rather than leave it waiting forever.
+    cache.set(recluster_failed_key(task_id), True, timeout=24 * 3600)
 
 
 def was_started(task_id: str) -> bool:

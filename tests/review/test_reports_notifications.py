@@ -129,3 +129,14 @@ def test_mail_is_printed_to_the_console_by_default_and_sent_over_smtp_by_setting
     assert smtp["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert smtp["OPTIONS"]["host"] == "mail.example.ir" and smtp["OPTIONS"]["port"] == 587
     assert smtp["OPTIONS"]["use_tls"] is True
+
+
+def test_publishing_while_the_broker_is_down_still_publishes_and_says_nothing_went_wrong(
+    django_capture_on_commit_callbacks, dead_broker, covered, reviewer, editor, caplog
+):
+    theme, _ = covered
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    version.refresh_from_db()
+    assert version.status == "published"
+    assert "review.notify_report_published" in caplog.text
