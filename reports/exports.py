@@ -1,4 +1,4 @@
-"""Open data of a published version: the aggregates only, as CSV and JSON. No text a citizen wrote, no
+"""Open data of a published version: the aggregates only, as CSV and JSON. No text a citizen wrote beyond the
 quotes, nothing about any one person."""
 
 import csv
@@ -18,6 +18,9 @@ def _theme_rows(section: dict):
     for measure in ("suggestions", "distinct_ideas", "merged", "supporters"):
         if measure in figures:  # versions frozen before supports were counted have no such figure
             yield ["theme", label, measure, "", figures[measure], ""]
+    for idea in figures.get("ideas", []):  # versions frozen before ideas were counted list none
+        for measure in ("people", "suggestions", "supporters"):
+            yield ["theme", label, f"idea_{measure}", idea["label"], idea[measure], ""]
     for campaign in figures["campaigns"]:
         yield ["theme", label, "campaign_size", campaign["label"], campaign["size"], ""]
     for dimension in ("by_role", "by_province"):
@@ -77,6 +80,9 @@ def report_json(version: ReportVersion) -> dict:
             "distinct_ideas": "counted suggestions, each duplicate group or campaign counted once",
             "supporters": "supports received in the period for an idea counted here, one per idea per browser; "
             "never counted as suggestions",
+            "ideas": "per theme, the ideas with the most people behind them: people are the idea's counted "
+            "suggestions in the theme plus the supports received in the period for any of them; ideas of fewer than "
+            f"{content['method']['min_cell']} people are not listed",
             "shares": f"over counted suggestions; categories under {content['method']['min_cell']} folded into others",
         },
         "method": content["method"],

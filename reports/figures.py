@@ -8,7 +8,10 @@ Counting rules, stated once here and in the method section of every report:
 - shares by role and province are over counted suggestions (the people who wrote in), and a category
   with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out;
 - supporters: supports received in the period for an idea counted here (one per idea per browser); a support
-  is never a suggestion and counts in none of the figures above.
+  is never a suggestion and counts in none of the figures above;
+- people per idea: an idea's counted suggestions in the theme plus the supports received in the period for any
+  of its suggestions; an idea is listed when at least MIN_CELL people are behind it, the largest IDEAS_LISTED
+  of a theme, its label redacted as quotes are.
 """
 
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -18,9 +21,11 @@ from reports.redaction import redact
 from review.models import OPEN_STATUSES, RejectReason, ReviewStatus
 from suggestions.analysis import display_form, main_clauses
 from suggestions.choices import Province, Role
-from suggestions.models import GroupKind, Suggestion, Support
+from suggestions.models import Contact, GroupKind, Idea, Suggestion, Support
 
 MIN_CELL = 3
+IDEAS_LISTED = 10
+IDEA_LABEL_CHARS = 160
 OTHERS = "others"
 OTHERS_LABEL = f"سایر (گروه‌های کمتر از {MIN_CELL} نفر)".translate(TO_PERSIAN)
 UNKNOWN_PROVINCE_LABEL = "نامشخص"
@@ -142,6 +147,46 @@ def shares(suggestions: QuerySet, field: str) -> list[dict]:
     return kept
 
 
+def ideas_by_people(suggestions: QuerySet, *, start, end, limit: int = IDEAS_LISTED) -> list[dict]:
+    """The ideas of these suggestions with the most people behind them, most first: ``people`` is ``suggestions``
+    (how many of these are in the idea) plus ``supporters`` (supports received in the period for any suggestion
+    of the idea). Ideas of fewer than MIN_CELL people are left out, so no one person's words are singled out."""
+    counts = dict(suggestions.filter(idea__isnull=False).values_list("idea_id").annotate(n=Count("pk")).order_by())
+    if not counts:
+        return []
+    backers = dict(
+        Support.objects.filter(created_at__gte=start, created_at__lt=end, idea__idea_id__in=list(counts))
+        .values_list("idea__idea_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    people = {idea_id: n + backers.get(idea_id, 0) for idea_id, n in counts.items()}
+    shown = sorted((i for i, n in people.items() if n >= MIN_CELL), key=lambda i: (-people[i], i))[:limit]
+    labels = dict(Idea.objects.filter(pk__in=shown).values_list("pk", "label"))
+    return [
+        {
+            "number": idea_id,
+            "label": _public_label(idea_id, labels.get(idea_id, "")),
+            "people": people[idea_id],
+            "suggestions": counts[idea_id],
+            "supporters": backers.get(idea_id, 0),
+        }
+        for idea_id in shown
+    ]
+
+
+def _public_label(idea_id: int, label: str) -> str:
+    """An idea's label as a report may print it: its words come from a citizen's text, so personal data in it is
+    hidden as in quotes, the names its members gave included."""
+    names = (
+        Contact.objects.filter(suggestion__idea_id=idea_id)
+        .exclude(name="")
+        .values_list("name", flat=True)
+        .distinct()[:500]
+    )
+    return shorten(redact(label, extra_terms=[name.strip() for name in names if name.strip()]).text, IDEA_LABEL_CHARS)
+
+
 def theme_figures(theme_id: int, *, start, end) -> dict:
     members = counted(in_theme(received_between(start, end), theme_id))
     total = members.count()
@@ -151,6 +196,7 @@ def theme_figures(theme_id: int, *, start, end) -> dict:
         "distinct_ideas": ideas,
         "merged": total - ideas,
         "supporters": supporters(members, start=start, end=end),
+        "ideas": ideas_by_people(members, start=start, end=end),
         "campaigns": campaigns(members),
         "by_role": shares(members, "role"),
         "by_province": shares(members, "province"),

@@ -57,5 +57,7 @@ def present(version: ReportVersion, content: dict) -> dict:
         "method": method,
         "reasons_chart": _chart("data-method-reasons", "پیشنهادهای ردشده به تفکیک دلیل", method["rejected_by_reason"]),
         "sections": sections,
+        # Versions frozen before ideas were counted say nothing of how people per idea are counted.
+        "ideas_counted": any("ideas" in section["figures"] for section in content["sections"]),
         "others_label": OTHERS_LABEL,
     }
