@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import Refused
 from common.persian import TO_PERSIAN
 from common.queue import enqueue_on_commit
 from reports import figures
@@ -31,7 +32,7 @@ MAX_EXTRA_TERMS = 20
 _SPACES = re.compile(r"\s+")
 
 
-class ReportError(ValueError):
+class ReportError(Refused):
     """A request that cannot be carried out; the message is Persian and shown as it is."""
 
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import Refused
 from common.persian import TO_PERSIAN, jalali_datetime, persian_number
 from common.queue import enqueue_rollback_unsafe
 from review import queries
@@ -26,7 +27,7 @@ MAX_TAGS = 10
 logger = logging.getLogger(__name__)
 
 
-class ReviewError(ValueError):
+class ReviewError(Refused):
     """A request that cannot be carried out; the message is Persian and shown as it is."""
 
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from common.errors import Refused
 from suggestions import analysis
 from suggestions.analysis.ideas import carry_ids
 from suggestions.models import (
@@ -36,7 +37,7 @@ from suggestions.models import (
 SNAPSHOTS_KEPT = 3
 
 
-class GroupingError(ValueError):
+class GroupingError(Refused):
     """A change to groups or themes that cannot be made; the message is Persian and safe to show."""
 
 

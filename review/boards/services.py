@@ -13,6 +13,7 @@ from functools import partial
 from django.core.cache import cache
 from django.db import transaction
 
+from common.errors import Refused
 from common.persian import persian_digits
 from common.queue import enqueue_on_commit
 from review.audit import record_action
@@ -28,7 +29,7 @@ KEYWORD_POOL = 2000  # members read to find a split theme's keywords
 RECLUSTER_ACTION = "themes.recluster"
 
 
-class BoardError(Exception):
+class BoardError(Refused):
     """A reviewer asked for something that cannot be done. The message is Persian and safe to show."""
 
 
