@@ -344,13 +344,12 @@ def idea_refused(request, idea: Idea, error: str) -> HttpResponse:
     )
 
 
-def idea_changed(request, idea: Idea, notice: str) -> HttpResponse:
+def idea_changed(request, idea: Idea, notice: str, **extra) -> HttpResponse:
     if not wants_partial(request):
         messages.success(request, notice)
         return redirect("boards:idea_detail", pk=idea.pk)
-    return render(
-        request, "review/boards/_idea_page.html", idea_context(request, get_active_idea_or_404(idea.pk), notice=notice)
-    )
+    context = idea_context(request, get_active_idea_or_404(idea.pk), notice=notice, **extra)
+    return render(request, "review/boards/_idea_page.html", context)
 
 
 @review_staff
@@ -384,7 +383,8 @@ def idea_split(request, pk: int):
         )
     except BoardError as error:
         return idea_refused(request, idea, str(error))
-    return idea_changed(request, idea, f"{fa_number(new_idea.size)} پیشنهاد به ایدهٔ تازهٔ «{new_idea.label}» رفت.")
+    notice = f"{fa_number(new_idea.size)} پیشنهاد به ایدهٔ تازهٔ «{new_idea.label}» رفت."
+    return idea_changed(request, idea, notice, new_idea=new_idea)
 
 
 @review_staff
