@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
 from django.db.models import Case, Count, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
@@ -335,7 +336,11 @@ def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, befor
     return queryset.filter(key).select_related(None).order_by("created_at", "id").only("pk").first()
 
 
-def get_suggestion_for_review_or_404(pk: int) -> Suggestion:
+def get_suggestion_for_reviewer_or_404(user, pk: int) -> Suggestion:
+    """The suggestion with everything its review page shows, for a person who holds a review role; anyone else
+    is refused (403), whichever view asks."""
+    if not has_role(user, *REVIEW_ROLES):
+        raise PermissionDenied
     return get_object_or_404(
         Suggestion.objects.select_related(
             "topic",

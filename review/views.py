@@ -165,7 +165,7 @@ def _review_context(request, suggestion: Suggestion, **extra) -> dict:
 @role_required(*REVIEW_ROLES)
 @require_GET
 def suggestion_page(request, pk: int):
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     filters = _filters_from_query(_carried_query(request)) or queries.QueueFilters()
     queued = filters.apply(queue())
     context = _review_context(
@@ -193,7 +193,7 @@ def _group_members(suggestion: Suggestion) -> list:
 @require_GET
 def suggestion_text(request, pk: int):
     """The text as sent, or in its normalised form: the toggle above the text."""
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     if not is_htmx(request):
         query = request.GET.copy()
         return redirect(f"{reverse('review:suggestion', args=[pk])}?{query.urlencode()}")
@@ -231,7 +231,7 @@ def _carry_out(decision: str, *, suggestion, reviewer, data: dict):
 @role_required(*REVIEW_ROLES)
 @require_POST
 def decide(request, pk: int, decision: str):
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     form_class, done = DECISIONS[decision]
     form = form_class(request.POST)
     query = request.POST.get("filters", "")
@@ -250,7 +250,7 @@ def decide(request, pk: int, decision: str):
 @role_required(*REVIEW_ROLES)
 @require_POST
 def recuse(request, pk: int):
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     services.recuse_from_suggestion(suggestion=suggestion, reviewer=request.user)
     done = "کناره‌گیری شما ثبت شد؛ این پیشنهاد دیگر به شما داده نمی‌شود."
     return _decision_response(request, suggestion, query=request.POST.get("filters", ""), success=done)
@@ -259,7 +259,7 @@ def recuse(request, pk: int):
 @role_required(*REVIEW_ROLES)
 @require_POST
 def release(request, pk: int):
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     services.release_claim(suggestion=suggestion, reviewer=request.user)
     return _decision_response(
         request, suggestion, query=request.POST.get("filters", ""), success="پیشنهاد را برای دیگران آزاد کردید."
@@ -270,7 +270,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
     if not error and not is_htmx(request):
         messages.success(request, success)
         return redirect(f"{reverse('review:suggestion', args=[suggestion.pk])}?{query}")
-    suggestion = queries.get_suggestion_for_review_or_404(suggestion.pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, suggestion.pk)
     context = _review_context(request, suggestion, query=query, success=success, error=error, oob=is_htmx(request))
     if is_htmx(request):
         context["group_members"] = _group_members(suggestion)
@@ -288,7 +288,7 @@ def _decision_response(request, suggestion, *, query: str, success: str = "", er
 @role_required(*REVIEW_ROLES)
 @require_POST
 def notes(request, pk: int):
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     form = NotesForm(request.POST)
     error = ""
     if form.is_valid():
@@ -306,7 +306,7 @@ def notes(request, pk: int):
     if not is_htmx(request) and not error:
         messages.success(request, "یادداشت و برچسب‌ها ذخیره شد.")
         return redirect(f"{reverse('review:suggestion', args=[pk])}?{query}")
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     context = _review_context(
         request, suggestion, query=query, notes_error=error, notes_saved=not error, oob=is_htmx(request)
     )
@@ -321,7 +321,7 @@ def contact(request, pk: int):
     """Contact details, only with the separate permission; every look is written to the audit log."""
     if not request.user.has_perm("review.view_contact"):
         return render(request, "403.html", status=403)
-    suggestion = queries.get_suggestion_for_review_or_404(pk)
+    suggestion = queries.get_suggestion_for_reviewer_or_404(request.user, pk)
     services.record_contact_view(suggestion=suggestion, viewer=request.user)
     details = Contact.objects.filter(suggestion=suggestion).first()
     if is_htmx(request):

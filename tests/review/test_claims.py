@@ -4,14 +4,15 @@ suggestion away from that reviewer; two reviewers racing never get the same one.
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.utils import timezone
 
 from review.models import Review, ReviewStatus
-from review.queries import queue
+from review.queries import get_suggestion_for_reviewer_or_404, queue
 from review.services import claim_next_suggestion, recuse_from_suggestion
 from suggestions.choices import Province
-from tests.factories import UserFactory
+from tests.factories import SuggestionFactory, UserFactory
 from tests.review.conftest import analysed
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,10 @@ def test_a_claim_race_between_two_connections_never_gives_one_suggestion_twice(s
     everything = claimed[0] + claimed[1]
     assert len(everything) == len(set(everything)) == 12
     assert Review.objects.filter(claimed_by__isnull=False).count() == 12
+
+
+def test_the_review_page_fetch_refuses_a_signed_in_person_without_a_review_role(outsider, reviewer):
+    suggestion = SuggestionFactory()
+    assert get_suggestion_for_reviewer_or_404(reviewer, suggestion.pk) == suggestion
+    with pytest.raises(PermissionDenied):
+        get_suggestion_for_reviewer_or_404(outsider, suggestion.pk)
