@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from common.errors import Refused
+from common.persian import persian_digits
 from suggestions import analysis
 from suggestions.analysis.ideas import carry_ids
 from suggestions.models import (
@@ -686,4 +687,4 @@ def _recount_ideas(idea_ids: Iterable[int]) -> None:
 
 
 def _fa(number: int) -> str:
-    return str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    return persian_digits(number)
