@@ -253,8 +253,6 @@ REVIEW_BULK_LIMIT = env.int("REVIEW_BULK_LIMIT", default=1000)  # most suggestio
 # Reports.
 # The address people reach the portal at, for links in e-mails, e.g. https://hamandishi.example.ir
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# /track/ asks this function (suggestion -> fate) what became of a suggestion; suggestions never imports review.
-SUGGESTION_FATE_PROVIDER = env("SUGGESTION_FATE_PROVIDER", default="reports.fate.fate_of")
 REPORT_PDF_CACHE_SECONDS = env.int("REPORT_PDF_CACHE_SECONDS", default=24 * 3600)
 
 # E-mail: printed to the console in development, SMTP through the EMAIL_* server below in production (or

@@ -22,7 +22,7 @@ urlpatterns = [
     path("review/reports/", include("reports.urls")),
     path("review/", include("review.urls")),
     path("review/", include("review.boards.urls")),
-    path("reports/", include("reports.public_urls")),
+    path("", include("reports.public_urls")),  # /reports/… and /track/
     # What the public may read of similar suggestions needs reviews and reports: those views live in review.
     path(
         "suggest/",

@@ -23,7 +23,7 @@ def _message(version: ReportVersion, contact: Contact, theme_id: int | None) -> 
     report_url = settings.SITE_URL + reverse("reports:version", args=[version.report_id, version.number])
     if theme_id:
         report_url += f"#theme-{theme_id}"
-    track_url = settings.SITE_URL + reverse("suggestions:track") + f"?code={contact.suggestion.tracking_code}"
+    track_url = settings.SITE_URL + reverse("reports:track") + f"?code={contact.suggestion.tracking_code}"
     subject = f"گزارش «{version.title}» منتشر شد"
     body = (
         "سلام،\n\n"

@@ -8,5 +8,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("suggest/", views.suggest, name="suggest"),
     path("suggest/receipt/<str:code>/", views.receipt, name="receipt"),
-    path("track/", views.track, name="track"),
 ]

@@ -4,13 +4,12 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.ratelimit import check_rate, client_ip, hash_ip
 from suggestions.caches import process_caches
-from suggestions.forms import KEY_REUSED, SuggestionForm, TrackForm
-from suggestions.models import Suggestion, Support, Topic
+from suggestions.forms import KEY_REUSED, SuggestionForm
+from suggestions.models import Suggestion, Topic
 from suggestions.services import IdempotencyKeyReused, submit_suggestion
 from suggestions.topic_cache import active_topics
 from suggestions.tracking import parse_tracking_code
@@ -117,35 +116,3 @@ def receipt(request, code: str):
     # The ideas like it that the public may read are fetched afterwards (htmx; reports.hints decides what
     # may be shown), so the receipt never waits for them.
     return render(request, "suggestions/receipt.html", {"suggestion": suggestion})
-
-
-@require_safe
-def track(request):
-    if "code" not in request.GET:
-        return render(request, "suggestions/track.html", {"form": TrackForm()})
-    if refused := lookups_exhausted(request):
-        return refused
-    form = TrackForm(request.GET)
-    if not form.is_valid():
-        return render(request, "suggestions/track.html", {"form": form}, status=400)
-    suggestion = (
-        Suggestion.objects.select_related("topic", "duplicate_group", "theme_membership__theme")
-        .filter(tracking_code=form.cleaned_data["code"])
-        .first()
-    )
-    if suggestion is None:
-        # A support has a code of its own, in the same format: the page says it is a support, and of what.
-        support = Support.objects.filter(tracking_code=form.cleaned_data["code"]).first()
-        if support is not None:
-            return render(request, "suggestions/track.html", {"form": form, "support": support})
-        return render(request, "suggestions/track.html", {"form": form, "not_found": True}, status=404)
-    return render(
-        request, "suggestions/track.html", {"form": form, "suggestion": suggestion, "fate": fate_of(suggestion)}
-    )
-
-
-def fate_of(suggestion: Suggestion):
-    """What became of the suggestion, from the function SUGGESTION_FATE_PROVIDER names (the review app
-    provides it; this app never imports review). None when no provider is set."""
-    provider = getattr(settings, "SUGGESTION_FATE_PROVIDER", "")
-    return import_string(provider)(suggestion) if provider else None

@@ -17,8 +17,8 @@ def public_pages():
     return [
         reverse("suggestions:home"),
         reverse("suggestions:suggest"),
-        reverse("suggestions:track"),
-        reverse("suggestions:track") + f"?code={suggestion.tracking_code}",
+        reverse("reports:track"),
+        reverse("reports:track") + f"?code={suggestion.tracking_code}",
         reverse("suggestions:receipt", args=[suggestion.tracking_code]),
     ]
 

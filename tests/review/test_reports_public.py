@@ -157,7 +157,7 @@ def test_no_planted_personal_data_reaches_any_public_output(client, published, t
         "pdf": pdf_text(client.get(reverse("reports:pdf", args=args)).content, tmp_path),
     }
     other = make_suggestion()
-    outputs["track"] = client.get(reverse("suggestions:track"), {"code": other.tracking_code}).content.decode()
+    outputs["track"] = client.get(reverse("reports:track"), {"code": other.tracking_code}).content.decode()
     for name, text in outputs.items():
         assert leaked(text) == [], name
 

@@ -71,7 +71,7 @@ def test_raw_posts_never_fail_with_a_server_error(open_limits, body, content_typ
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(code=text)
 def test_tracking_look_ups_never_fail_with_a_server_error(open_limits, code):
-    assert Client().get(reverse("suggestions:track"), {"code": code}).status_code in (200, 400, 404)
+    assert Client().get(reverse("reports:track"), {"code": code}).status_code in (200, 400, 404)
 
 
 def test_an_oversized_body_is_refused_cleanly(open_limits):

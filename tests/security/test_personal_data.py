@@ -65,7 +65,7 @@ def test_public_pages_of_the_suggestion_never_show_the_canary(citizen):
     code = Suggestion.objects.get().tracking_code
     pages = [
         citizen.get(response["Location"]),
-        citizen.get(reverse("suggestions:track"), {"code": code}),
+        citizen.get(reverse("reports:track"), {"code": code}),
         citizen.get("/"),
     ]
     assert all(page.status_code == 200 and not leaks(page.content.decode()) for page in pages)

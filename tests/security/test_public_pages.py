@@ -30,7 +30,7 @@ def test_receipt_lookups_are_rate_limited_like_tracking(tight_lookups, suggestio
 def test_the_receipts_similar_list_counts_towards_the_same_limit(tight_lookups, suggestion):
     client = Client()
     for _ in range(2):
-        client.get(reverse("suggestions:track"), {"code": "0000000000000000"})
+        client.get(reverse("reports:track"), {"code": "0000000000000000"})
     assert client.get(reverse("hints:receipt_similar", args=[suggestion.tracking_code])).status_code == 200
     assert client.get(reverse("hints:receipt_similar", args=[suggestion.tracking_code])).status_code == 429
     assert client.get(reverse("suggestions:receipt", args=["0000000000000000"])).status_code == 429
@@ -65,7 +65,7 @@ def test_every_public_page_answers_head_as_it_answers_get(published_report):
     paths = [
         "/",
         reverse("suggestions:suggest"),
-        reverse("suggestions:track"),
+        reverse("reports:track"),
         reverse("reports:list"),
         reverse("reports:latest", args=[report]),
         reverse("reports:version", args=[report, number]),

@@ -93,7 +93,7 @@ def test_two_browsers_each_count_once(accepted_idea):
 def test_another_browsers_page_is_refused_with_a_persian_error_and_nothing_stored(accepted_idea):
     clock = clock_of(support_page(Client(), accepted_idea))
     other = Client()
-    other.get(reverse("suggestions:track"))  # the other browser has a secret of its own
+    other.get(reverse("reports:track"))  # the other browser has a secret of its own
     other.cookies["csrftoken"] = "x" * 32
     response = other.post(reverse("hints:support", args=[accepted_idea.pk]), {"form_clock": clock})
     assert response.status_code == 400
@@ -168,7 +168,7 @@ def test_supports_share_the_forms_allowance_per_address(accepted_idea, settings)
 def test_track_finds_a_support_and_says_what_it_is(accepted_idea):
     back(Client(), accepted_idea)
     support = Support.objects.get()
-    page = Client().get(reverse("suggestions:track"), {"code": support.display_code}).content.decode()
+    page = Client().get(reverse("reports:track"), {"code": support.display_code}).content.decode()
     assert "کد رهگیری یک حمایت است، نه یک پیشنهاد" in page
     assert "نوبت‌دهی اینترنتی برای شعبه‌ها" in page
 

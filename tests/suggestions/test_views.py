@@ -3,7 +3,6 @@ from django.urls import reverse
 
 from suggestions.choices import State
 from suggestions.models import Contact, Suggestion
-from tests.factories import SuggestionFactory
 from tests.suggestions.helpers import form_data
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +55,7 @@ def test_contact_details_are_stored_but_never_shown_on_the_receipt(citizen):
     suggestion = Suggestion.objects.get()
     assert Contact.objects.get(suggestion=suggestion).phone == "09127731000"
     page = citizen.get(reverse("suggestions:receipt", args=[suggestion.tracking_code])).content.decode()
-    track = citizen.get(reverse("suggestions:track"), {"code": suggestion.tracking_code}).content.decode()
+    track = citizen.get(reverse("reports:track"), {"code": suggestion.tracking_code}).content.decode()
     for shown in (page, track):
         assert "canary-7731" not in shown and "7731000" not in shown
 
@@ -95,41 +94,6 @@ def test_a_broker_that_is_down_still_leads_to_a_receipt(citizen, dead_broker):
     response = citizen.post(reverse("suggestions:suggest"), form_data())
     assert response.status_code == 302
     assert Suggestion.objects.get().state == State.RECEIVED
-
-
-def test_tracking_accepts_the_code_in_persian_digits(citizen, suggestion):
-    response = citizen.get(reverse("suggestions:track"), {"code": suggestion.display_code})
-    assert response.status_code == 200
-    assert suggestion.title in response.content.decode()
-
-
-def test_tracking_shows_an_analysed_suggestion_no_one_decided_as_under_review_in_persian():
-    suggestion = SuggestionFactory(state=State.ANALYSED)
-    from django.test import Client
-
-    page = Client().get(reverse("suggestions:track"), {"code": suggestion.tracking_code}).content.decode()
-    # The badge is the suggestion's fate, not the machine's progress: analysed is not yet reviewed.
-    assert "در دست بررسی" in page and "تحلیل شد" not in page
-
-
-def test_an_unknown_code_gets_a_persian_404(citizen):
-    response = citizen.get(reverse("suggestions:track"), {"code": "1234-5678-9012-3456"})
-    assert response.status_code == 404
-    assert "پیدا نشد" in response.content.decode()
-
-
-def test_a_malformed_code_is_explained_in_persian(citizen):
-    response = citizen.get(reverse("suggestions:track"), {"code": "abc"})
-    assert response.status_code == 400
-    assert "۱۶ رقم" in response.content.decode()
-
-
-def test_tracking_lookups_are_rate_limited_against_enumeration(citizen, settings):
-    settings.TRACK_RATE_LIMIT = "3/600"
-    for _ in range(3):
-        citizen.get(reverse("suggestions:track"), {"code": "1234567890123456"})
-    response = citizen.get(reverse("suggestions:track"), {"code": "1234567890123456"})
-    assert response.status_code == 429
 
 
 def test_the_receipt_of_an_unknown_code_is_a_404(citizen):

@@ -1,4 +1,4 @@
-"""/track/ tells a submitter what became of their suggestion, through the fate provider review hands it."""
+"""/track/ tells a submitter what became of their suggestion: the fate reports.fate.fate_of finds."""
 
 import re
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def track(client, suggestion) -> str:
-    response = client.get(reverse("suggestions:track"), {"code": suggestion.tracking_code})
+    response = client.get(reverse("reports:track"), {"code": suggestion.tracking_code})
     assert response.status_code == 200
     return response.content.decode()
 
@@ -72,12 +72,6 @@ def test_a_draft_report_is_not_a_fate_yet(client, reviewer):
     draft_report(author=reviewer, themes=[theme])
     page = track(client, accepted[0])
     assert "/v/1/" not in page and "گزارشی که آن را بشمارد هنوز منتشر نشده است" in page
-
-
-def test_track_works_without_a_fate_provider(client, settings):
-    settings.SUGGESTION_FATE_PROVIDER = ""
-    page = track(client, make_suggestion())
-    assert "سرنوشت پیشنهاد شما" not in page
 
 
 def badge(page: str) -> str:
