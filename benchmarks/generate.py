@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from common.persian import latin_digits
+
 OPENINGS = ["", "با سلام،", "با سلام و احترام،", "لطفا", "پیشنهاد می‌کنم", "به نظر من", "خواهشمندم"]
 SUBJECTS = [
     "ساعت رای‌گیری",
@@ -117,7 +119,6 @@ def _idea(rng: random.Random) -> str:
 
 
 _ARABIC = str.maketrans({"ی": "ي", "ک": "ك"})
-_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
 def noise(text: str, rng: random.Random) -> str:
@@ -126,7 +127,7 @@ def noise(text: str, rng: random.Random) -> str:
         if change == "arabic":
             text = text.translate(_ARABIC)
         elif change == "digits":
-            text = text.translate(_LATIN_DIGITS)
+            text = latin_digits(text)
         elif change == "zwnj_space":
             text = text.replace("\u200c", " ")
         elif change == "no_zwnj":

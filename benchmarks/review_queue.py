@@ -293,9 +293,10 @@ def scenarios():
     import jdatetime
     from django.utils import timezone
 
+    from common.persian import TO_PERSIAN as fa
+
     today = jdatetime.date.fromgregorian(date=timezone.localdate())
     month_ago = today - jdatetime.timedelta(days=30)
-    fa = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
     return {
         "default queue": {},
         "page 2": {"page": 2},
