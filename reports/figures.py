@@ -149,15 +149,17 @@ def shares(suggestions: QuerySet, field: str) -> list[dict]:
 
 def ideas_by_people(suggestions: QuerySet, *, start, end, limit: int = IDEAS_LISTED) -> list[dict]:
     """The ideas of these suggestions with the most people behind them, most first: ``people`` is ``suggestions``
-    (how many of these are in the idea) plus ``supporters`` (supports received in the period for any suggestion
-    of the idea). Ideas of fewer than MIN_CELL people are left out, so no one person's words are singled out."""
+    (how many of these are in the idea) plus ``supporters`` (browsers that backed any suggestion of the idea in
+    the period, each once). Ideas of fewer than MIN_CELL people are left out, so no one person's words are singled
+    out."""
     counts = dict(suggestions.filter(idea__isnull=False).values_list("idea_id").annotate(n=Count("pk")).order_by())
     if not counts:
         return []
     backers = dict(
         Support.objects.filter(created_at__gte=start, created_at__lt=end, idea__idea_id__in=list(counts))
         .values_list("idea__idea_id")
-        .annotate(n=Count("pk"))
+        # One browser that backed two texts of the idea, before they were found to be one, is one supporter.
+        .annotate(n=Count("browser", distinct=True))
         .order_by()
     )
     people = {idea_id: n + backers.get(idea_id, 0) for idea_id, n in counts.items()}

@@ -174,13 +174,13 @@ class IdeaQuerySet(models.QuerySet):
         return self.filter(theme=theme)
 
     def with_people(self):
-        """`people`: everyone who proposed or backed the idea: its suggestions, and the supports given to any of
-        them (a support never is a suggestion, so nobody is counted twice through one act)."""
+        """`people`: everyone who proposed or backed the idea: its suggestions, and the browsers that backed any of
+        them, each once (one browser may have backed two texts of the idea before they were found to be one)."""
         backers = (
             Support.objects.filter(idea__idea_id=models.OuterRef("pk"))
             .order_by()
             .values("idea__idea_id")
-            .annotate(n=models.Count("pk"))
+            .annotate(n=models.Count("browser", distinct=True))
             .values("n")
         )
         supporters = Coalesce(models.Subquery(backers), 0)

@@ -108,3 +108,14 @@ def test_a_version_frozen_before_ideas_were_counted_still_renders_and_exports(pu
     body = render_to_string("reports/_report_body.html", present(version, content))
     assert "نفر</strong>" not in body
     assert "idea_people" not in report_csv(version)
+
+
+def test_a_browser_that_backed_two_texts_of_one_idea_counts_once_in_the_report(reviewer, editor, theme):
+    members = [make_suggestion(theme=theme) for _ in range(3)]
+    IdeaFactory(theme=theme, label=LABEL, members=members)
+    for n, member in enumerate(members[:2]):
+        Support.objects.create(idea=member, tracking_code=f"D{n}IDEA", idea_text="متن", browser="one-browser")
+    write_summary(theme, by=reviewer)
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    (idea,) = version.content["sections"][0]["figures"]["ideas"]
+    assert (idea["suggestions"], idea["supporters"], idea["people"]) == (3, 1, 4)

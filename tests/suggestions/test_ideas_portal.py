@@ -257,3 +257,14 @@ def test_the_people_of_an_idea_are_its_suggestions_and_the_supporters_of_any_of_
 
     assert counted[idea.pk] == (3, 3, 6)
     assert counted[lonely.pk] == (1, 0, 1)
+
+
+def test_a_browser_that_backed_two_texts_of_one_idea_is_one_of_its_people():
+    first, second = _suggestions(2)
+    idea = IdeaFactory(members=[first, second])
+    Support.objects.create(idea=first, tracking_code="T1AAAA", idea_text="متن", browser="same-browser")
+    Support.objects.create(idea=second, tracking_code="T2AAAA", idea_text="متن", browser="same-browser")
+
+    counted = Idea.objects.with_people().get(pk=idea.pk)
+
+    assert (counted.supporters, counted.people) == (1, 3)
