@@ -9,6 +9,7 @@ of the two cosines.  Semantic: multilingual-e5-small from the optional
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable
 
@@ -20,6 +21,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from .normalize import match_form
 
 __all__ = [
+    "CHAR_NGRAMS_LIMIT",
     "CharNgramsByWord",
     "LexicalVectorizer",
     "content_words",
@@ -31,6 +33,11 @@ __all__ = [
     "surface_phrases",
 ]
 
+logger = logging.getLogger(__name__)
+
+# Above this many texts a collection's vectors hold words alone: character n-grams give each text some 570
+# stored values, and a million texts would hold 4.6 GB of them (the words: about 20 a text).
+CHAR_NGRAMS_LIMIT = 200_000
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u200c)*")
 SEMANTIC_WEIGHT = 0.5
 
@@ -283,14 +290,20 @@ class CharNgramsByWord:
 class LexicalVectorizer:
     """Fit once on a collection, then turn any display-form text into a sparse unit vector."""
 
-    def __init__(self, *, max_features: int | None = 200_000, chars: bool = True) -> None:
+    def __init__(
+        self, *, max_features: int | None = 200_000, chars: bool = True, chars_limit: int = CHAR_NGRAMS_LIMIT
+    ) -> None:
         # chars=False: words only, about 5x faster, for re-clustering very large collections.
         self.use_chars = chars
+        self.chars_limit = chars_limit
         self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features)
         # Old pickled vectorizers hold a TfidfVectorizer here: both take the same texts in transform.
         self.chars = CharNgramsByWord(ngram_range=(2, 5), max_features=max_features)
 
     def fit_transform(self, displays: list[str]) -> sparse.csr_matrix:
+        if self.use_chars and len(displays) > getattr(self, "chars_limit", CHAR_NGRAMS_LIMIT):
+            logger.info("%s texts: vectors of words alone, without character n-grams", len(displays))
+            self.use_chars = False
         words = self.words.fit_transform([content_words(d) for d in displays])
         if not self.use_chars:
             return l2_normalize(words).astype(np.float32).tocsr()

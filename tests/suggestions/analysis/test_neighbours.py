@@ -72,3 +72,13 @@ def test_a_text_whose_words_give_zeros_is_no_ones_candidate_and_one_with_a_nan_e
 def test_an_index_of_nothing_but_zeros_answers_with_no_candidates():
     index = CandidateIndex(sparse.csr_matrix((50, 20), dtype=np.float32), exact_limit=0)
     assert all(len(f) == 0 for f in index.candidates(np.arange(50), 5))
+
+
+def test_a_collection_above_the_character_limit_is_vectorised_on_its_words_alone_and_stays_so():
+    texts = [display_form(text) for text in _texts(60)]
+    vectorizer = LexicalVectorizer(chars_limit=50)
+    fitted = vectorizer.fit_transform(texts)
+    assert fitted.shape[1] == len(vectorizer.words.vocabulary_)
+    assert vectorizer.transform(texts[:3]).shape[1] == fitted.shape[1]
+    with_chars = LexicalVectorizer(chars_limit=100).fit_transform(texts)
+    assert with_chars.shape[1] > fitted.shape[1]
