@@ -1,5 +1,5 @@
-"""What became of one suggestion, told to the person who sent it. /track/ gets `fate_of` through the
-SUGGESTION_FATE_PROVIDER setting, so the suggestions app never imports review."""
+"""What became of one suggestion, told to the person who sent it on /track/ (reports/track.py): `fate_of`
+is the contract, and tests/reports/test_fate.py holds its tests."""
 
 from dataclasses import dataclass, field
 
