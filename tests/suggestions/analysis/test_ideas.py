@@ -1,4 +1,4 @@
-from suggestions.analysis.ideas import carry_ids, group_ideas, idea_labels
+from suggestions.analysis.ideas import carry_ids, group_ideas, idea_labels, idea_similar
 
 
 def test_copies_share_an_idea_keyed_by_the_first_item():
@@ -65,3 +65,16 @@ def test_an_earlier_idea_id_is_carried_by_one_idea_only():
     previous = {10: {"a", "b", "c", "d"}}
     current = {"a": {"a", "b", "c"}, "d": {"d"}}
     assert carry_ids(previous, current) == {"a": 10, "d": None}
+
+
+def test_idea_similarity_ranks_a_paraphrase_above_a_text_that_only_shares_the_subject():
+    import numpy as np
+    from scipy import sparse
+
+    lexical = sparse.csr_matrix(np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], dtype=np.float32))
+    # e5: every text is close to the others (raw cosines near 0.9), the second a little closer in meaning.
+    dense = np.array([[1.0, 0.3, 0.0], [1.0, 0.35, 0.05], [1.0, 0.0, 0.3]], dtype=np.float32)
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    rescored = idea_similar([[["c", 0.9], ["b", 0.89]], [], []], ["a", "b", "c"], lexical, dense)
+    assert [other for other, _ in rescored[0]] == ["b", "c"]
+    assert rescored[0][0][1] > 0.8 > rescored[0][1][1]
