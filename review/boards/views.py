@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from common.htmx import is_htmx, redirect_htmx, render_htmx
 from common.persian import persian_number as fa_number
 from review.boards import queries, services
 from review.boards.forms import (
@@ -38,25 +38,6 @@ IDEAS_PER_PAGE = 20
 WORDINGS_PER_PAGE = 30
 
 
-def wants_partial(request) -> bool:
-    # A history restore asks for the whole page even though htmx sends it.
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
-
-
-def respond(request, *, full: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, partial if wants_partial(request) else full, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def redirect_after_change(request, url: str) -> HttpResponse:
-    if request.headers.get("HX-Request") == "true":
-        response = HttpResponse()
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
-
 # Duplicate groups ---------------------------------------------------------------------------------------
 
 
@@ -72,7 +53,7 @@ def group_list(request):
         "filters": filters,
         "kinds": [(value, label, counts[value]) for value, label in [("", "همه"), *GroupKind.choices]],
     }
-    return respond(
+    return render_htmx(
         request, full="review/boards/group_list.html", partial="review/boards/_group_list.html", context=context
     )
 
@@ -97,7 +78,7 @@ def get_group_or_404(pk: int) -> DuplicateGroup:
 @require_GET
 def group_detail(request, pk: int):
     group = get_group_or_404(pk)
-    return respond(
+    return render_htmx(
         request,
         full="review/boards/group_detail.html",
         partial="review/boards/_group_board.html",
@@ -127,7 +108,7 @@ def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
             raise BoardError(first_error(form))
         kept = service(group=group, suggestion=form.cleaned_data["suggestion"], actor=request.user)
     except BoardError as error:
-        return respond(
+        return render_htmx(
             request,
             full="review/boards/group_detail.html",
             partial="review/boards/_group_board.html",
@@ -136,8 +117,8 @@ def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
         )
     if kept is None:
         messages.success(request, f"{done} گروه با یک عضو باقی‌مانده برچیده شد.")
-        return redirect_after_change(request, reverse("boards:group_list"))
-    if not wants_partial(request):
+        return redirect_htmx(request, reverse("boards:group_list"))
+    if not is_htmx(request):
         messages.success(request, done)
         return redirect("boards:group_detail", pk=kept.pk)
     kept = get_group_or_404(kept.pk)
@@ -206,7 +187,7 @@ def theme_context(request, theme: Theme, **extra) -> dict:
 @require_GET
 def theme_detail(request, pk: int):
     theme = get_object_or_404(Theme, pk=pk, is_active=True)
-    return respond(
+    return render_htmx(
         request,
         full="review/boards/theme_detail.html",
         partial="review/boards/_theme_page.html",
@@ -216,14 +197,14 @@ def theme_detail(request, pk: int):
 
 def theme_response(request, theme: Theme, *, notice: str = "", error: str = "", **extra) -> HttpResponse:
     status = 400 if error else 200
-    if not error and not wants_partial(request):
+    if not error and not is_htmx(request):
         messages.success(request, notice)
         return redirect("boards:theme_detail", pk=theme.pk)
-    if request.POST.get("part") == "card" and wants_partial(request):
+    if request.POST.get("part") == "card" and is_htmx(request):
         # The rename form on a board card answers with that card alone.
         context = {"theme": with_samples([theme])[0], "notice": notice, "error": error}
         return render(request, "review/boards/_theme_card.html", context, status=status)
-    return respond(
+    return render_htmx(
         request,
         full="review/boards/theme_detail.html",
         partial="review/boards/_theme_page.html",
@@ -257,7 +238,7 @@ def theme_merge(request, pk: int):
     except BoardError as error:
         return theme_response(request, source, error=str(error))
     messages.success(request, f"محور «{source.label}» در این محور ادغام شد.")
-    return redirect_after_change(request, reverse("boards:theme_detail", args=[target.pk]))
+    return redirect_htmx(request, reverse("boards:theme_detail", args=[target.pk]))
 
 
 @review_staff
@@ -278,7 +259,7 @@ def theme_move(request, pk: int):
     theme.refresh_from_db()
     if not theme.is_active:
         messages.success(request, f"{notice} این محور خالی شد و کنار رفت.")
-        return redirect_after_change(request, reverse("boards:theme_detail", args=[target.pk]))
+        return redirect_htmx(request, reverse("boards:theme_detail", args=[target.pk]))
     return theme_response(request, theme, notice=notice)
 
 
@@ -326,7 +307,7 @@ def idea_context(request, idea: Idea, **extra) -> dict:
 @require_GET
 def idea_detail(request, pk: int):
     idea = get_active_idea_or_404(pk)
-    return respond(
+    return render_htmx(
         request,
         full="review/boards/idea_detail.html",
         partial="review/boards/_idea_page.html",
@@ -335,7 +316,7 @@ def idea_detail(request, pk: int):
 
 
 def idea_refused(request, idea: Idea, error: str) -> HttpResponse:
-    return respond(
+    return render_htmx(
         request,
         full="review/boards/idea_detail.html",
         partial="review/boards/_idea_page.html",
@@ -345,7 +326,7 @@ def idea_refused(request, idea: Idea, error: str) -> HttpResponse:
 
 
 def idea_changed(request, idea: Idea, notice: str, **extra) -> HttpResponse:
-    if not wants_partial(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect("boards:idea_detail", pk=idea.pk)
     context = idea_context(request, get_active_idea_or_404(idea.pk), notice=notice, **extra)
@@ -364,7 +345,7 @@ def idea_merge(request, pk: int):
     except BoardError as error:
         return idea_refused(request, source, str(error))
     messages.success(request, f"ایدهٔ «{source.label}» در این ایده ادغام شد.")
-    return redirect_after_change(request, reverse("boards:idea_detail", args=[target.pk]))
+    return redirect_htmx(request, reverse("boards:idea_detail", args=[target.pk]))
 
 
 @review_staff
@@ -409,7 +390,7 @@ def idea_move(request, pk: int):
 @require_POST
 def recluster_start(request):
     task_id = services.start_reclustering(actor=request.user)
-    if wants_partial(request):
+    if is_htmx(request):
         context = {"task_id": task_id, "progress": read_progress(task_id)}
         return render(request, "review/boards/_recluster_progress.html", context)
     return redirect("boards:recluster_progress", task_id=task_id)
@@ -422,6 +403,6 @@ def recluster_progress(request, task_id):
     if not services.was_started(task_id):
         raise Http404("no re-clustering was started with this id")
     context = {"staff_section": "themes", "task_id": task_id, "progress": read_progress(task_id)}
-    return respond(
+    return render_htmx(
         request, full="review/boards/recluster.html", partial="review/boards/_recluster_progress.html", context=context
     )
