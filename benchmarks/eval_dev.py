@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from suggestions.analysis import analyze_corpus  # noqa: E402
-from suggestions.analysis import corpus as _corpus  # noqa: E402
+from suggestions.analysis import engine as _engine  # noqa: E402
 
 
 def _cache_embeddings() -> None:
     """Embed each text once across subsamples: e5 gives a text the same vector whatever its company."""
-    embed = _corpus.semantic_vectors
+    embed = _engine.semantic_vectors
     cache: dict[str, object] = {}
 
     def cached(displays):
@@ -39,7 +39,7 @@ def _cache_embeddings() -> None:
             cache.update(zip(missing, embed(missing), strict=True))
         return np.vstack([cache[d] for d in displays])
 
-    _corpus.semantic_vectors = cached
+    _engine.semantic_vectors = cached
 
 
 def _score(rows: list[dict], result: list[dict], scorer: Path, out: Path) -> dict:

@@ -4,7 +4,7 @@
         --out var/portal_out.jsonl [--no-semantic] [--beat-every N] [--database-url postgres://…/hamandishi_eval]
 
 Each line ``{"id", "text", ...}`` is submitted in the file's order through ``services.submit_suggestion`` (title
-from the first words, a topic, role and province), so the ``analyze_suggestion`` task analyses it and the
+the first words, body the rest, a topic, role and province), so the ``analyze_suggestion`` task analyses it and the
 ``embed_suggestion`` task embeds it and re-ranks its similar list as it arrives. Then ``recluster_themes`` groups
 the collection with the number of themes chosen automatically. What the database then holds (duplicate groups,
 theme memberships, similar rows) is written in ``analyze_file``'s format and scored by the shared scorer, beside
@@ -109,10 +109,12 @@ class TaskClock:
         }
 
 
-def title_of(text: str) -> str:
+def title_and_body(text: str) -> tuple[str, str]:
+    """The text's first words as the title and the rest as the body: the portal analyses «title\\nbody», so it
+    reads the same words as analyze_file does, not the first words twice."""
     words = text.split()
-    title = " ".join(words[:TITLE_WORDS])
-    return title[:150]
+    cut = min(TITLE_WORDS, max(1, len(words) // 2))  # a short text is split in two halves
+    return " ".join(words[:cut])[:150], " ".join(words[cut:])
 
 
 def submit_all(rows: list[dict], *, beat_every: int) -> dict[int, str]:
@@ -128,12 +130,13 @@ def submit_all(rows: list[dict], *, beat_every: int) -> dict[int, str]:
     provinces = list(Province.values)
     dataset_id = {}
     for number, row in enumerate(rows, start=1):
+        title, body = title_and_body(row["text"])
         suggestion = submit_suggestion(
             role=Role.CITIZEN,
             province=provinces[number % len(provinces)],
             topic=topic,
-            title=title_of(row["text"]),
-            body=row["text"],
+            title=title,
+            body=body,
         )
         dataset_id[suggestion.pk] = row["id"]
         if beat_every and number % beat_every == 0:

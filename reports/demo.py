@@ -50,7 +50,7 @@ def _analyse_waiting() -> int:
     done = 0
     for pk in Suggestion.objects.unprocessed().oldest_first().values_list("pk", flat=True):
         if intake.claim_for_analysis(suggestion_id=pk):
-            intake.do_analyse(suggestion_id=pk)
+            intake.do_analyze(suggestion_id=pk)
             done += 1
     if not Theme.objects.filter(is_active=True, size__gt=0).exists():
         pipeline.recluster()

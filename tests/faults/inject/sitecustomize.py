@@ -15,7 +15,7 @@ if faults:
 
         from suggestions import pipeline
 
-        original = pipeline.analyse_suggestion_text
+        original = pipeline.analyze_suggestion_text
 
         def faulty(suggestion):
             if "slow" in faults:
@@ -24,4 +24,4 @@ if faults:
                 raise RuntimeError("injected fault: the analysis always fails")
             return original(suggestion)
 
-        pipeline.analyse_suggestion_text = faulty
+        pipeline.analyze_suggestion_text = faulty

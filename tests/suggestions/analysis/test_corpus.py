@@ -27,7 +27,7 @@ def test_every_output_row_has_the_analyze_file_fields(dev_result):
     rows, result = dev_result
     assert [r["id"] for r in result] == [r["id"] for r in rows]
     for item in result:
-        assert set(item) == {"id", "duplicate_of", "cluster", "cluster_label", "similar"}
+        assert set(item) == {"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}
         assert isinstance(item["cluster"], str) and item["cluster_label"]
         assert len(item["similar"]) <= 5
         scores = [score for _, score in item["similar"]]

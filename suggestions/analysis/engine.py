@@ -1,0 +1,483 @@
+"""One analysis engine for the portal and the file: the same decisions, whether texts come one by one or all at once.
+
+The engine decides; it stores nothing and imports nothing from Django. What it needs to know about the texts
+analysed before is asked of an ``Index`` (the portal implements it over Redis and the database; a test or a
+script over a dict), and what it decided comes back as an ``Analysis`` for the caller to write.
+
+- ``Engine.analyze_one(text, index=...)``: one text against what the index holds: its forms, the duplicate
+  group it joins, its similar list, its nearest theme. This is what the Celery task runs.
+- ``Engine.analyze_many(records)``: a whole collection at once (``analyze_file``): the same rules, computed in
+  batches (signatures once per distinct form, near-duplicates through one band index, similar texts from an
+  approximate index re-scored exactly), and the themes clustered by ``Engine.cluster``.
+- ``Engine.cluster(...)``: the themes of a collection from its duplicate groups and each text's best similar
+  text, the one function both the portal's re-clustering and the file's analysis call.
+
+The rules both paths share, so they give the same answers:
+
+- a text joins the group of the earliest text with its match form, else of its best near-duplicate that is
+  also close to that group's canonical text (``best_group_for``); a text with nothing left once normalised
+  joins nothing and is listed nowhere;
+- a similar list holds the k texts with the highest score outside the text's own group, where the score is
+  the lexical cosine (in the vocabulary of the latest clustering; with e5 vectors, their mean with the e5
+  cosine) raised to the estimated shingle overlap of a near-copy, ties going to the earlier text;
+- two duplicate groups form one idea when each is the other's most similar (``idea_units``), and an idea
+  always stays in one theme.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+
+from .corpus import (
+    SEMANTIC_AUTO_LIMIT,
+    SIMILAR_K,
+    UNCLUSTERED_LABEL,
+    ThemeSpace,
+    duplicate_groups,
+    idea_units,
+    similar_lists,
+)
+from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
+from .lsh import MemoryBandIndex
+from .minhash import estimated_jaccard, signature_of_match_form
+from .normalize import display_form, fingerprint, match_form
+from .themes import UNCLUSTERED, ThemeModel, cluster_themes
+from .vectors import LexicalVectorizer, semantic_available, semantic_vectors
+
+__all__ = [
+    "Analysis",
+    "Clustering",
+    "Collection",
+    "Engine",
+    "Index",
+    "MemoryIndex",
+    "Neighbour",
+    "lexical_cosines",
+    "offered_lists",
+    "rank_similar",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A text the index proposes for a similar list, with its lexical cosine in the engine's vocabulary."""
+
+    id: Hashable
+    score: float
+
+
+class Index(Protocol):
+    """What the engine asks about the texts analysed before. Ids grow with arrival (the earlier text wins ties)."""
+
+    def earliest_with_fingerprint(self, fingerprint: str) -> Hashable | None:
+        """The earliest analysed text with this fingerprint (the hash of its match form), or None."""
+
+    def near_duplicates(self, signature: np.ndarray) -> list[NearDuplicate]:
+        """Analysed texts whose estimated shingle overlap reaches the merge threshold, best first."""
+
+    def groups_of(self, ids: Iterable[Hashable]) -> Mapping[Hashable, Hashable]:
+        """The canonical id of the duplicate group of each of these texts that is in one."""
+
+    def signatures_of(self, ids: Iterable[Hashable]) -> Mapping[Hashable, np.ndarray]:
+        """The stored MinHash signature of each of these texts."""
+
+    def members_of(self, group: Hashable) -> set[Hashable]:
+        """Every text of a duplicate group (named by its canonical id)."""
+
+    def lexical_neighbours(self, vector, *, theme: Hashable | None, limit: int) -> list[Neighbour]:
+        """The analysed texts most like ``vector`` (a row of ``Engine.vectorize``), among the members of
+        ``theme`` (all texts: None), best first; their cosine in the engine's vocabulary."""
+
+    def recent_texts(self, limit: int) -> Mapping[Hashable, str]:
+        """The display forms of the most recent analysed texts, for a collection not clustered yet."""
+
+    def active_themes(self, theme_ids: Iterable[Hashable]) -> set[Hashable]:
+        """Those of these themes that are still active (reviewers merge and retire themes)."""
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """What a clustering leaves to place later texts: the vocabulary of whole texts, the theme space, the model."""
+
+    vectorizer: LexicalVectorizer
+    space: ThemeSpace
+    model: ThemeModel
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What ``Engine.analyze_collection`` found: per text its similar list, theme number and idea."""
+
+    similar: list[list[list]]
+    themes: np.ndarray
+    ideas: list[Hashable]
+    clustering: Clustering
+
+
+@dataclass
+class Analysis:
+    """What the engine decided for one text; ``refused`` says why a text was not analysed (empty, invisible)."""
+
+    display: str
+    match: str
+    fingerprint: str = ""
+    signature: np.ndarray | None = None
+    group: Hashable | None = None  # canonical id of the group it joins; None: it starts none
+    near: list[NearDuplicate] = field(default_factory=list)
+    similar: list[tuple[Hashable, float]] = field(default_factory=list)
+    theme: Hashable | None = None
+    theme_score: float = 0.0
+    idea: Hashable | None = None
+    refused: str = ""
+
+
+def rank_similar(
+    scores: Mapping[Hashable, float], *, excluded: Iterable[Hashable] = (), k: int = SIMILAR_K
+) -> list[tuple[Hashable, float]]:
+    """The k best-scored ids outside ``excluded``, best first, the earlier (smaller) id first on a tie."""
+    left_out = set(excluded)
+    ranked = sorted(
+        ((i, s) for i, s in scores.items() if i not in left_out and s > 0), key=lambda i_s: (-i_s[1], i_s[0])
+    )
+    return [(i, round(float(s), 4)) for i, s in ranked[:k]]
+
+
+def offered_lists(
+    item_id: Hashable,
+    similar: Sequence[tuple[Hashable, float]],
+    listed: Mapping[Hashable, Mapping[Hashable, float]],
+    *,
+    k: int = SIMILAR_K,
+) -> dict[Hashable, list[tuple[Hashable, float]]]:
+    """The lists that change when a text is offered to those it names: it enters the list of each where it ranks
+    among the k best, in place of the weakest. A list then looks both ways in time, as the batch path's lists do.
+    ``listed`` holds each named text's current list as {other: score}; only changed lists are returned."""
+    changed = {}
+    for owner, score in similar:
+        scores = dict(listed.get(owner, {}))
+        if scores.get(item_id, -1.0) >= score:
+            continue
+        scores[item_id] = score
+        ranked = rank_similar(scores, k=k)
+        if item_id in dict(ranked):
+            changed[owner] = ranked
+    return changed
+
+
+class Engine:
+    """The analysis of Persian suggestions, given the latest clustering (None before the first one)."""
+
+    # Before the first clustering, a text is compared with this many of the most recent texts, in a vocabulary
+    # fitted on them alone (about 5 ms for 30).
+    UNCLUSTERED_POOL = 30
+    # Above this many texts in the latest clustering, a text is compared with the members of its nearest theme.
+    WHOLE_POOL = 1000
+    # Candidates asked of the index per place in the list: copies of one text take one place.
+    CANDIDATES_PER_PLACE = 4
+
+    def __init__(self, clustering: Clustering | None = None, *, k: int = SIMILAR_K) -> None:
+        self.clustering = clustering
+        self.k = k
+
+    # One text ------------------------------------------------------------------------------------------------
+
+    def forms(self, text: str) -> Analysis:
+        """The display and match forms, fingerprint and signature; ``refused`` set when nothing is left."""
+        display = display_form(text or "")
+        match = match_form(display)
+        if not match:
+            return Analysis(display=display, match=match, refused="nothing is left of the text once normalised")
+        return Analysis(
+            display=display, match=match, fingerprint=fingerprint(display), signature=signature_of_match_form(match)
+        )
+
+    def analyze_one(self, text: str, *, index: Index) -> Analysis:
+        """The duplicate group, similar list and theme of one text, from what ``index`` holds.
+
+        A text with nothing left once normalised is refused (``refused`` says why, one log line): it joins no
+        group, is listed nowhere and gets no theme; the engine goes on with the next text.
+        """
+        result = self.forms(text)
+        if result.refused:
+            logger.warning("A text was not analysed: %s", result.refused)
+            return result
+        result.group, result.near = self.duplicate_group(result, index=index)
+        result.theme, result.theme_score = self.nearest_theme(result.display, index=index)
+        result.similar = self.similar(result, index=index)
+        result.idea = result.group
+        return result
+
+    def duplicate_group(self, result: Analysis, *, index: Index) -> tuple[Hashable | None, list[NearDuplicate]]:
+        """The group a text joins (canonical id), as ``duplicate_groups`` decides in a batch, and its near-copies."""
+        near = index.near_duplicates(result.signature)
+        earliest = index.earliest_with_fingerprint(result.fingerprint)
+        if earliest is not None:
+            return index.groups_of([earliest]).get(earliest, earliest), near
+        if not near:
+            return None, near
+        group_of = index.groups_of([d.id for d in near])
+        canonicals = {group_of.get(d.id, d.id) for d in near}
+        stored = index.signatures_of(canonicals)
+
+        def canonical_signature(group):
+            return stored.get(group, np.zeros_like(result.signature))
+
+        return best_group_for(near, group_of, canonical_signature, result.signature), near
+
+    def vectorize(self, displays: Sequence[str]) -> sparse.csr_matrix:
+        """Texts in the vocabulary of the latest clustering (the rows the index's neighbours are scored with)."""
+        if self.clustering is None:
+            raise ValueError("no clustering yet: nothing to vectorise with")
+        return self.clustering.vectorizer.transform(list(displays))
+
+    def similar(self, result: Analysis, *, index: Index) -> list[tuple[Hashable, float]]:
+        """The text's k most similar texts outside its own group, scored as ``similar_lists`` scores them."""
+        scores: dict[Hashable, float] = {}
+        for dup in result.near:
+            scores[dup.id] = max(scores.get(dup.id, 0.0), float(dup.score))
+        limit = self.k * self.CANDIDATES_PER_PLACE
+        if self.clustering is None:
+            recent = index.recent_texts(self.UNCLUSTERED_POOL)
+            cosines = lexical_cosines(result.display, recent)
+            neighbours = [Neighbour(i, s) for i, s in sorted(cosines.items(), key=lambda i_s: -i_s[1])[:limit]]
+        else:
+            theme = None
+            if sum(self.clustering.model.sizes) > self.WHOLE_POOL:
+                theme = result.theme
+                if theme is None:
+                    neighbours = []
+            if sum(self.clustering.model.sizes) <= self.WHOLE_POOL or theme is not None:
+                vector = self.vectorize([result.display])
+                neighbours = index.lexical_neighbours(vector, theme=theme, limit=limit)
+        for neighbour in neighbours:
+            scores[neighbour.id] = max(scores.get(neighbour.id, 0.0), float(neighbour.score))
+        # A near-copy below the merge threshold still ranks by its overlap, as in the batch path.
+        stored = index.signatures_of([i for i in scores if i not in {d.id for d in result.near}])
+        for other, other_signature in stored.items():
+            scores[other] = max(scores[other], float(estimated_jaccard(result.signature, other_signature)))
+        own = index.members_of(result.group) | {result.group} if result.group is not None else set()
+        return rank_similar(scores, excluded=own, k=self.k)
+
+    def nearest_theme(self, display: str, dense: np.ndarray | None = None, *, index: Index) -> tuple:
+        """The active theme nearest to a text (and its e5 vector) in the latest clustering's space, and its cosine;
+        (None, 0.0) before the first clustering, or for a text with nothing to place it by."""
+        if self.clustering is None or not len(self.clustering.model.centroids):
+            return None, 0.0
+        model = self.clustering.model
+        all_scores, placeable = model.scores(self.clustering.space.transform([display], dense))
+        if not placeable[0]:
+            return None, 0.0
+        theme_ids = model.theme_ids or list(range(len(model.centroids)))
+        active = index.active_themes([t for t in theme_ids if t is not None])
+        for position in np.argsort(-all_scores[0]).tolist():
+            if theme_ids[position] in active:
+                return theme_ids[position], float(all_scores[0][position])
+        return None, 0.0
+
+    # Themes ---------------------------------------------------------------------------------------------------
+
+    def cluster(
+        self,
+        ids: Sequence[Hashable],
+        displays: Sequence[str],
+        groups: Sequence[Hashable],
+        best_similar: Sequence[Hashable | None],
+        dense: np.ndarray | None = None,
+        *,
+        n_themes: int | None = None,
+        chars: bool = True,
+        vectorizer: LexicalVectorizer | None = None,
+    ) -> tuple[np.ndarray, list[Hashable], Clustering]:
+        """Themes of a collection: each text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its
+        idea (``idea_units`` of its group and its best similar text's), and the clustering that places later texts
+        (``vectorizer``, the vocabulary of whole texts, is fitted here unless given). The engine then places texts
+        in this clustering."""
+        similar = [[[other, 1.0]] if other is not None else [] for other in best_similar]
+        ideas = idea_units(list(ids), list(groups), similar)
+        if vectorizer is None:
+            vectorizer = LexicalVectorizer(chars=chars)
+            vectorizer.fit_transform(list(displays))
+        space = ThemeSpace(chars=chars)
+        vectors = space.fit_transform(list(displays), dense)
+        labels, model = cluster_themes(vectors, ideas, list(displays), n_themes=n_themes, copies=list(groups))
+        self.clustering = Clustering(vectorizer=vectorizer, space=space, model=model)
+        return labels, ideas, self.clustering
+
+    def analyze_collection(
+        self,
+        ids: Sequence[Hashable],
+        displays: Sequence[str],
+        groups: Sequence[Hashable],
+        signatures: np.ndarray,
+        dense: np.ndarray | None = None,
+        *,
+        n_themes: int | None = None,
+        chars: bool = True,
+    ) -> Collection:
+        """Similar lists, ideas and themes of a collection whose duplicate groups are known: the step the file's
+        analysis and the portal's re-clustering share. The lists are searched in one vocabulary fitted on the whole
+        collection (an approximate index proposes, the exact score decides); ``dense`` (e5 vectors, one per text)
+        is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says."""
+        matches = [match_form(d) for d in displays]
+        vectorizer = LexicalVectorizer(chars=chars)
+        vectors = vectorizer.fit_transform(list(displays))
+        complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
+        similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
+        best = [sims[0][0] if sims else None for sims in similar]
+        themes, ideas, clustering = self.cluster(
+            ids, displays, groups, best, dense, n_themes=n_themes, chars=chars, vectorizer=vectorizer
+        )
+        return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
+
+    # Many texts -----------------------------------------------------------------------------------------------
+
+    def analyze_many(
+        self,
+        records: Iterable[tuple[Hashable, str]],
+        *,
+        n_themes: int | None = None,
+        semantic: bool | None = None,
+    ) -> list[dict]:
+        """Duplicates, similar texts, ideas and themes of a whole collection of (id, text), in the file's format:
+        ``{"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}``.
+
+        ``semantic=None`` uses the optional e5 tier when installed and the collection has at most
+        SEMANTIC_AUTO_LIMIT texts. A text with nothing left once normalised gets no group, no similar texts and
+        the theme ``UNCLUSTERED_LABEL``, with one log line naming them; the rest are analysed as usual.
+        """
+        records = list(records)
+        ids = [item_id for item_id, _ in records]
+        if len(set(ids)) != len(ids):
+            raise ValueError("ids must be unique")
+        if not records:
+            return []
+        displays = [display_form(text or "") for _, text in records]
+        matches = [match_form(d) for d in displays]
+        canonical, signatures = duplicate_groups(ids, matches)
+        if not any(matches):
+            logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
+            return [_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids)]
+
+        if semantic is None:
+            semantic = semantic_available() and len(records) <= SEMANTIC_AUTO_LIMIT
+        dense = semantic_vectors(displays) if semantic else None
+        collection = self.analyze_collection(ids, displays, canonical, signatures, dense, n_themes=n_themes)
+        themes, ideas, similar = collection.themes, collection.ideas, collection.similar
+        skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]
+        if skipped:
+            logger.warning(
+                "No theme for %s of %s texts, with nothing to cluster once normalised: %s",
+                len(skipped),
+                len(ids),
+                ", ".join(map(str, skipped[:20])) + (" ..." if len(skipped) > 20 else ""),
+            )
+        labels = collection.clustering.model.labels
+        return [
+            _result(item_id, canonical[n], ideas[n], *_theme_of(themes[n], labels), similar[n])
+            for n, item_id in enumerate(ids)
+        ]
+
+
+class MemoryIndex:
+    """An ``Index`` held in this process: what a script or a test feeds the engine one text at a time.
+
+    ``add`` records what the engine decided for a text; ``themes`` maps a text to its theme, which
+    ``Engine.cluster`` results or placements fill in. Ids must grow with arrival, as database keys do.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.displays: dict[Hashable, str] = {}
+        self.fingerprints: dict[str, Hashable] = {}
+        self.signatures: dict[Hashable, np.ndarray] = {}
+        self.group: dict[Hashable, Hashable] = {}
+        self.themes: dict[Hashable, Hashable] = {}
+        self.bands = MemoryBandIndex()
+        self._pool: tuple[object, list[Hashable], sparse.csr_matrix | None] = (None, [], None)
+
+    def add(self, item_id: Hashable, result: Analysis) -> None:
+        self.displays[item_id] = result.display
+        if result.refused:
+            return
+        self.fingerprints.setdefault(result.fingerprint, item_id)
+        self.signatures[item_id] = result.signature
+        self.bands.add(item_id, result.signature)
+        if result.group is not None:
+            self.group[item_id] = result.group
+            self.group.setdefault(result.group, result.group)
+        if result.theme is not None:
+            self.themes[item_id] = result.theme
+
+    def earliest_with_fingerprint(self, fingerprint: str) -> Hashable | None:
+        return self.fingerprints.get(fingerprint)
+
+    def near_duplicates(self, signature: np.ndarray, threshold: float = NEAR_DUPLICATE_THRESHOLD):
+        return find_near_duplicates(signature, self.bands, threshold=threshold)
+
+    def groups_of(self, ids: Iterable[Hashable]) -> dict[Hashable, Hashable]:
+        return {i: self.group[i] for i in ids if i in self.group}
+
+    def signatures_of(self, ids: Iterable[Hashable]) -> dict[Hashable, np.ndarray]:
+        return {i: self.signatures[i] for i in ids if i in self.signatures}
+
+    def members_of(self, group: Hashable) -> set[Hashable]:
+        return {i for i, g in self.group.items() if g == group}
+
+    def lexical_neighbours(self, vector, *, theme: Hashable | None, limit: int) -> list[Neighbour]:
+        ids = [i for i in self.signatures if theme is None or self.themes.get(i) == theme]
+        if not ids:
+            return []
+        clustering, held, matrix = self._pool
+        if clustering is not self.engine.clustering or held != ids[: len(held)]:
+            held, matrix = [], None
+        if len(held) < len(ids):
+            added = self.engine.vectorize([self.displays[i] for i in ids[len(held) :]])
+            matrix = added if matrix is None else sparse.vstack([matrix, added], format="csr")
+            self._pool = (self.engine.clustering, ids, matrix)
+        values = (matrix @ vector.T).toarray().ravel()
+        best = np.argsort(-values, kind="stable")[:limit]
+        return [Neighbour(ids[i], float(values[i])) for i in best.tolist() if values[i] > 0]
+
+    def recent_texts(self, limit: int) -> dict[Hashable, str]:
+        recent = list(self.signatures)[-limit:][::-1]
+        return {i: self.displays[i] for i in recent}
+
+    def active_themes(self, theme_ids: Iterable[Hashable]) -> set[Hashable]:
+        return set(theme_ids)
+
+
+def lexical_cosines(display: str, texts: Mapping[Hashable, str]) -> dict[Hashable, float]:
+    """Cosines of the character and word TF-IDF weighed across these texts and this one alone: the score of a
+    collection too small to have been clustered yet."""
+    if not texts:
+        return {}
+    keys = list(texts)
+    vectorizer = LexicalVectorizer()
+    matrix = vectorizer.fit_transform([*(texts[key] for key in keys), display])
+    cosines = (matrix[:-1] @ matrix[-1].T).toarray().ravel()
+    return {key: float(cosine) for key, cosine in zip(keys, cosines, strict=True)}
+
+
+def _theme_of(theme: int, labels: list[str]) -> tuple[str | None, str]:
+    if theme == UNCLUSTERED:
+        return None, UNCLUSTERED_LABEL
+    return f"t{theme:02d}", labels[theme]
+
+
+def _result(item_id, canonical, idea, cluster: str | None, label: str, similar: list) -> dict:
+    return {
+        "id": item_id,
+        "duplicate_of": None if canonical == item_id else canonical,
+        "idea": idea,
+        "cluster": cluster,
+        "cluster_label": label,
+        "similar": similar,
+    }

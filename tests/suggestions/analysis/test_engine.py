@@ -1,0 +1,96 @@
+"""The engine on its own, without Django: one text at a time through a MemoryIndex, or a collection at once."""
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from suggestions.analysis import analyze_corpus
+from suggestions.analysis.engine import Engine, MemoryIndex, offered_lists, rank_similar
+from tests.shared_data import DEV_SET
+from tests.suggestions.ideas import HOURS, IDEAS
+
+
+def feed(texts: list[str], *, recluster_every: int = 0) -> tuple[Engine, MemoryIndex, dict[int, list]]:
+    """Each text through ``analyze_one`` in turn, its list offered to those it names, and the collection
+    re-clustered every ``recluster_every`` texts (the lists then searched again), as the portal does."""
+    engine = Engine()
+    index = MemoryIndex(engine)
+    lists: dict[int, list] = {}
+    for number, text in enumerate(texts):
+        result = engine.analyze_one(text, index=index)
+        index.add(number, result)
+        lists[number] = result.similar
+        listed = {owner: dict(lists[owner]) for owner, _ in result.similar}
+        lists.update(offered_lists(number, result.similar, listed))
+        if recluster_every and (number + 1) % recluster_every == 0:
+            recluster(engine, index, lists)
+    return engine, index, lists
+
+
+def recluster(engine: Engine, index: MemoryIndex, lists: dict[int, list]) -> None:
+    ids = list(index.signatures)
+    groups = [index.group.get(i, i) for i in ids]
+    signatures = np.vstack([index.signatures[i] for i in ids])
+    collection = engine.analyze_collection(ids, [index.displays[i] for i in ids], groups, signatures)
+    lists.update({i: [tuple(pair) for pair in similar] for i, similar in zip(ids, collection.similar, strict=True)})
+    index.themes = {i: theme for i, theme in zip(ids, collection.themes.tolist(), strict=True) if theme >= 0}
+
+
+def test_a_respelled_copy_joins_the_group_of_the_first_text():
+    variant = HOURS.replace("۲۴", "24").replace("می‌کنم", "میکنم")
+    _, index, _ = feed([HOURS, IDEAS["masks"][0], variant])
+    assert index.group[2] == 0
+
+
+def test_a_different_idea_starts_no_group_and_is_listed_as_similar_only():
+    _, index, lists = feed([HOURS, IDEAS["hours"][1], IDEAS["masks"][0]])
+    assert 1 not in index.group
+    assert lists[1][0][0] == 0
+
+
+def test_an_earlier_text_lists_the_later_texts_offered_to_it():
+    _, _, lists = feed([HOURS, IDEAS["masks"][0], IDEAS["hours"][1]])
+    assert [other for other, _ in lists[0]][0] == 2
+
+
+def test_an_invisible_text_is_refused_with_a_log_line_and_the_next_one_is_analysed(caplog):
+    engine = Engine()
+    index = MemoryIndex(engine)
+    index.add(0, engine.analyze_one(HOURS, index=index))
+    with caplog.at_level(logging.WARNING, logger="suggestions.analysis.engine"):
+        refused = engine.analyze_one("\u200c\u200f  \u200b", index=index)
+    assert refused.refused and refused.group is None and refused.similar == []
+    assert "not analysed" in caplog.text
+    index.add(1, refused)
+    copy = engine.analyze_one(HOURS, index=index)
+    assert copy.group == 0
+
+
+def test_a_ranking_puts_the_earlier_text_first_on_a_tie_and_leaves_out_its_own_group():
+    assert rank_similar({5: 0.4, 3: 0.4, 9: 0.9, 1: 0.0}, excluded={9}) == [(3, 0.4), (5, 0.4)]
+
+
+def test_a_text_is_not_offered_to_a_list_whose_five_are_all_closer():
+    listed = {7: {1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6, 5: 0.5}}
+    assert offered_lists(8, [(7, 0.4)], listed) == {}
+    assert offered_lists(8, [(7, 0.65)], listed)[7][3] == (8, 0.65)
+
+
+@pytest.fixture(scope="module")
+def dev_rows():
+    if not DEV_SET.exists():
+        pytest.skip(f"the development set is not at {DEV_SET}")
+    return [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+
+
+def test_the_dev_set_one_text_at_a_time_gives_the_groups_and_lists_of_the_whole_file(dev_rows):
+    texts = [row["text"] for row in dev_rows]
+    batch = analyze_corpus(list(enumerate(texts)), semantic=False)
+    engine, index, lists = feed(texts, recluster_every=10)
+    recluster(engine, index, lists)  # as the portal's last re-clustering
+    assert [index.group.get(i, i) for i in range(len(texts))] == [
+        r["id"] if r["duplicate_of"] is None else r["duplicate_of"] for r in batch
+    ]
+    assert [[list(pair) for pair in lists[i]] for i in range(len(texts))] == [r["similar"] for r in batch]
