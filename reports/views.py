@@ -14,15 +14,17 @@ from reports.forms import QuoteForm, ReportForm, ReturnForm, SummaryForm, jalali
 from reports.models import Quote, ReportCoverage, ReportStatus, ReportVersion, ThemeSummary
 from reports.presentation import present
 from review.models import AuditEntry
-from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, role_required
+from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, require_role, role_required
 from suggestions.models import Contact, Suggestion, Theme
 
 
-def get_version_or_404(pk: int) -> ReportVersion:
+def get_version_for_staff_or_404(user, pk: int) -> ReportVersion:
+    require_role(user, *REVIEW_ROLES)
     return get_object_or_404(ReportVersion.objects.select_related("report", "author"), pk=pk)
 
 
-def get_quote_or_404(pk: int) -> Quote:
+def get_quote_for_staff_or_404(user, pk: int) -> Quote:
+    require_role(user, *REVIEW_ROLES)
     return get_object_or_404(Quote.objects.select_related("summary__theme", "suggestion"), pk=pk)
 
 
@@ -91,7 +93,7 @@ def create(request):
 @role_required(*REVIEW_ROLES)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
-    version = get_version_or_404(pk)
+    version = get_version_for_staff_or_404(request.user, pk)
     chosen = list(version.themes.all())
     is_correction = version.number > 1
     if not version.is_editable:
@@ -133,7 +135,7 @@ def edit(request, pk: int):
 @role_required(*REVIEW_ROLES)
 @require_http_methods(["GET"])
 def version_page(request, pk: int):
-    version = get_version_or_404(pk)
+    version = get_version_for_staff_or_404(request.user, pk)
     live = version.content is None
     content = services.build_content(version) if live else version.content
     user = request.user
@@ -155,7 +157,7 @@ def version_page(request, pk: int):
 
 
 def _transition(request, pk: int, action, done: str, **kwargs):
-    version = get_version_or_404(pk)
+    version = get_version_for_staff_or_404(request.user, pk)
     back = reverse("review_reports:version", args=[pk])
     try:
         result = action(version=version, **kwargs)
@@ -206,7 +208,7 @@ def publish(request, pk: int):
     form = PublishConfirmationForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         return _transition(request, pk, services.publish_report, "گزارش منتشر شد.", editor=request.user)
-    version = get_version_or_404(pk)
+    version = get_version_for_staff_or_404(request.user, pk)
     if version.status != ReportStatus.APPROVED:
         refusal = "این نسخه پیش‌تر منتشر شده است." if version.status == ReportStatus.PUBLISHED else ""
         error = services.ReportError(refusal or "فقط گزارش تأییدشده را می‌توان منتشر کرد.")
@@ -289,7 +291,7 @@ def add_quote(request, theme_id: int):
 @role_required(*REVIEW_ROLES)
 @require_POST
 def confirm_quote(request, pk: int):
-    quote = get_quote_or_404(pk)
+    quote = get_quote_for_staff_or_404(request.user, pk)
     try:
         services.confirm_quote(quote=quote, reviewer=request.user)
     except services.ReportError as error:
@@ -302,7 +304,7 @@ def confirm_quote(request, pk: int):
 @role_required(*REVIEW_ROLES)
 @require_POST
 def remove_quote(request, pk: int):
-    quote = get_quote_or_404(pk)
+    quote = get_quote_for_staff_or_404(request.user, pk)
     theme_id = quote.summary.theme_id
     services.remove_quote(quote=quote, reviewer=request.user)
     messages.success(request, "نقل‌قول حذف شد.")

@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
 from django.db.models import Case, Count, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
@@ -19,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from review.models import OPEN_STATUSES, Assignment, AuditEntry, Review, ReviewStatus
-from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role
+from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, require_role
 from suggestions import analysis
 from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet, Support
 from suggestions.tracking import parse_tracking_code
@@ -339,8 +338,7 @@ def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, befor
 def get_suggestion_for_reviewer_or_404(user, pk: int) -> Suggestion:
     """The suggestion with everything its review page shows, for a person who holds a review role; anyone else
     is refused (403), whichever view asks."""
-    if not has_role(user, *REVIEW_ROLES):
-        raise PermissionDenied
+    require_role(user, *REVIEW_ROLES)
     return get_object_or_404(
         Suggestion.objects.select_related(
             "topic",

@@ -25,7 +25,7 @@ from review.boards.forms import (
 )
 from review.boards.progress import recluster_progress as read_progress
 from review.boards.services import BoardError
-from review.roles import REVIEW_ROLES, role_required
+from review.roles import REVIEW_ROLES, require_role, role_required
 from suggestions.choices import Province
 from suggestions.models import DuplicateGroup, GroupKind, Idea, Theme
 
@@ -70,14 +70,15 @@ def group_context(request, group: DuplicateGroup, **extra) -> dict:
     }
 
 
-def get_group_or_404(pk: int) -> DuplicateGroup:
+def get_group_for_reviewer_or_404(user, pk: int) -> DuplicateGroup:
+    require_role(user, *REVIEW_ROLES)
     return get_object_or_404(DuplicateGroup.objects.select_related("canonical"), pk=pk)
 
 
 @review_staff
 @require_GET
 def group_detail(request, pk: int):
-    group = get_group_or_404(pk)
+    group = get_group_for_reviewer_or_404(request.user, pk)
     return render_htmx(
         request,
         full="review/boards/group_detail.html",
@@ -89,7 +90,7 @@ def group_detail(request, pk: int):
 @review_staff
 @require_GET
 def campaign(request, pk: int):
-    group = get_group_or_404(pk)
+    group = get_group_for_reviewer_or_404(request.user, pk)
     provinces = dict(Province.choices)
     context = {
         "staff_section": "duplicates",
@@ -101,7 +102,7 @@ def campaign(request, pk: int):
 
 
 def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
-    group = get_group_or_404(pk)
+    group = get_group_for_reviewer_or_404(request.user, pk)
     form = MemberForm(request.POST)
     try:
         if not form.is_valid():
@@ -121,7 +122,7 @@ def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
     if not is_htmx(request):
         messages.success(request, done)
         return redirect("boards:group_detail", pk=kept.pk)
-    kept = get_group_or_404(kept.pk)
+    kept = get_group_for_reviewer_or_404(request.user, kept.pk)
     return render(request, "review/boards/_group_board.html", group_context(request, kept, notice=done))
 
 
@@ -287,7 +288,8 @@ def theme_split(request, pk: int):
 # Ideas --------------------------------------------------------------------------------------------------
 
 
-def get_active_idea_or_404(pk: int) -> Idea:
+def get_active_idea_for_reviewer_or_404(user, pk: int) -> Idea:
+    require_role(user, *REVIEW_ROLES)
     return get_object_or_404(Idea.objects.active().with_people().select_related("theme"), pk=pk)
 
 
@@ -306,7 +308,7 @@ def idea_context(request, idea: Idea, **extra) -> dict:
 @review_staff
 @require_GET
 def idea_detail(request, pk: int):
-    idea = get_active_idea_or_404(pk)
+    idea = get_active_idea_for_reviewer_or_404(request.user, pk)
     return render_htmx(
         request,
         full="review/boards/idea_detail.html",
@@ -320,7 +322,7 @@ def idea_refused(request, idea: Idea, error: str) -> HttpResponse:
         request,
         full="review/boards/idea_detail.html",
         partial="review/boards/_idea_page.html",
-        context=idea_context(request, get_active_idea_or_404(idea.pk), error=error),
+        context=idea_context(request, get_active_idea_for_reviewer_or_404(request.user, idea.pk), error=error),
         status=400,
     )
 
@@ -329,14 +331,14 @@ def idea_changed(request, idea: Idea, notice: str, **extra) -> HttpResponse:
     if not is_htmx(request):
         messages.success(request, notice)
         return redirect("boards:idea_detail", pk=idea.pk)
-    context = idea_context(request, get_active_idea_or_404(idea.pk), notice=notice, **extra)
+    context = idea_context(request, get_active_idea_for_reviewer_or_404(request.user, idea.pk), notice=notice, **extra)
     return render(request, "review/boards/_idea_page.html", context)
 
 
 @review_staff
 @require_POST
 def idea_merge(request, pk: int):
-    source = get_active_idea_or_404(pk)
+    source = get_active_idea_for_reviewer_or_404(request.user, pk)
     form = MergeIdeaForm(request.POST)
     try:
         if not form.is_valid():
@@ -351,7 +353,7 @@ def idea_merge(request, pk: int):
 @review_staff
 @require_POST
 def idea_split(request, pk: int):
-    idea = get_active_idea_or_404(pk)
+    idea = get_active_idea_for_reviewer_or_404(request.user, pk)
     form = SplitIdeaForm(request.POST)
     try:
         if not form.is_valid():
@@ -371,7 +373,7 @@ def idea_split(request, pk: int):
 @review_staff
 @require_POST
 def idea_move(request, pk: int):
-    idea = get_active_idea_or_404(pk)
+    idea = get_active_idea_for_reviewer_or_404(request.user, pk)
     form = MoveIdeaForm(request.POST)
     try:
         if not form.is_valid():
