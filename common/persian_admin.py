@@ -19,11 +19,8 @@ from common.persian import MONTHS, jalali_datetime, persian_digits, persian_numb
 
 
 def jalali_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return jalali_datetime(value)
-    return jalali_datetime(datetime.datetime.combine(value, datetime.time()), with_time=False)
+    """A date or a moment, Jalali with Persian digits; a date alone without a time."""
+    return jalali_datetime(value)
 
 
 def _date_field(model, name):
