@@ -21,6 +21,7 @@ One such vector used to make every distance to it NaN and stop the whole cluster
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .vectors import surface_phrases
+from .normalize import match_form
+from .vectors import _stem, _verb_stems, is_finite_verb, main_clauses, surface_phrases
 
 __all__ = [
     "THEME_OUTLIER_Z",
@@ -62,6 +64,13 @@ _PHRASE_TEXTS = 2
 # The longest phrase a label shows, in words.
 _PHRASE_WORDS = 4
 _LABEL_SAMPLE = 1_000
+# A theme's label is a phrase of this many words, as its texts write it.
+_LABEL_WORDS = (2, 5)
+# Courtesies a label never holds: a phrase breaks at them as at punctuation, a number or a conjugated verb.
+_COURTESIES = frozenset(
+    match_form(w) for w in ["خواهشمندم", "خواهشمندیم", "سپاس", "سپاسگزارم", "ممنونم", "ممنونیم", "امیدوارم"]
+)
+_PHRASE_BREAK = re.compile(r"[،,.!?؟؛;:«»()\[\]\"'/\\|\-–—…]+")
 # The theme number of an item that cannot be clustered (its vector is zeros, NaN or infinite).
 UNCLUSTERED = -1
 
@@ -409,8 +418,100 @@ def label_themes(
             # Overlapping pairs: the first as written, then the second word of each after it.
             words.append(" ".join([written[0], *(pair.split()[1] for pair in written[1:])]))
         keywords.append(words)
-        labels.append("، ".join(words) or "متفرقه")
+    labels = _phrase_labels(order, bounds, displays, copies, keywords)
     return labels, keywords
+
+
+def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
+    """(key, as written) of each run of 2 to 5 words of a text's main clauses that a person could use as a title.
+
+    A run stands between punctuation, numbers and conjugated verbs, starts and ends with a content word and
+    does not end right before a verb, whose object or first half its last word then is («تمدید» in «تمدید
+    شود»).  Its key is its words' stems (stop words folded), so spellings of one phrase count together.
+    """
+    phrases = []
+    for piece in _PHRASE_BREAK.split(main_clauses(display)):
+        run: list[tuple[str, str, bool]] = []  # (written, key word, is a content word), then a verb or the end
+        for written in piece.split():
+            verb = is_finite_verb(written) or _participle(written) or any(ch.isdigit() for ch in written)
+            verb = verb or match_form(written) in _COURTESIES
+            if verb:
+                run.append(("", "", False))
+                continue
+            stem = _stem(written)[0]
+            run.append((written, stem or match_form(written), bool(stem)))
+        run.append(("", "", False))
+        for start in range(len(run)):
+            if not run[start][2]:
+                continue
+            for stop in range(start + _LABEL_WORDS[0], min(start + _LABEL_WORDS[1], len(run) - 1) + 1):
+                words = run[start:stop]
+                if not words[-1][0] or any(not written for written, _, _ in words):
+                    break
+                if not words[-1][2] or (not run[stop][0] and stop < len(run) - 1):
+                    continue
+                if sum(content for _, _, content in words) < 2:
+                    continue
+                phrases.append((tuple(key for _, key, _ in words), " ".join(written for written, _, _ in words)))
+    return phrases
+
+
+def _participle(word: str) -> bool:
+    """«داشته», «شده», «گرفته»: a past stem and «ه», the verb of a clause as much as a conjugated one."""
+    word = word.replace("\u200c", "")
+    return len(word) > 3 and word.endswith("ه") and word[:-1].removeprefix("ن") in _verb_stems()[1]
+
+
+def _phrase_labels(order, bounds, displays, copies, keywords) -> list[str]:
+    """Each theme's label: the phrase of 2 to 5 words that most sets it apart, as its texts write it.
+
+    A phrase counts the texts that are not copies of one another using it (``copies``), and weighs as a
+    keyword does (the share of the theme's texts, times how few themes use it).  The best phrase then grows
+    into the longest phrase holding it that at least ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» ->
+    «آموزش عوامل اجرایی»).  A theme with no phrase met twice takes its best phrase met once; one with none
+    at all shows its keywords.
+    """
+    n_themes = len(bounds) - 1
+    support: list[dict[tuple, set]] = []
+    written: dict[tuple, Counter] = defaultdict(Counter)
+    sizes = []
+    for label in range(n_themes):
+        members = order[bounds[label] : bounds[label + 1]]
+        if len(members) > _LABEL_SAMPLE:
+            members = members[np.linspace(0, len(members) - 1, _LABEL_SAMPLE).astype(int)]
+        holders: dict[tuple, set] = defaultdict(set)
+        for i in members.tolist():
+            for key, as_written in _phrases_of(displays[i]):
+                holders[key].add(i if copies is None else copies[i])
+                written[key][as_written] += 1
+        support.append(holders)
+        sizes.append(len({i if copies is None else copies[i] for i in members.tolist()}) or 1)
+    themes_with = Counter(key for holders in support for key in holders)
+    labels = []
+    for theme, holders in enumerate(support):
+        if not holders:
+            labels.append("، ".join(keywords[theme]) or "متفرقه")
+            continue
+        least = 2 if any(len(h) >= 2 for h in holders.values()) else 1
+
+        def weight(key, holders=holders, size=sizes[theme]) -> float:
+            return len(holders[key]) / size * math.log(1 + n_themes / themes_with[key])
+
+        candidates = [key for key, h in holders.items() if len(h) >= least]
+        best = min(candidates, key=lambda key: (-weight(key), len(key), key))
+        longer = [
+            key
+            for key in candidates
+            if len(key) > len(best) and _contains(key, best) and len(holders[key]) >= _PHRASE_SHARE * len(holders[best])
+        ]
+        if longer:
+            best = min(longer, key=lambda key: (-len(key), -len(holders[key]), key))
+        labels.append(written[best].most_common(1)[0][0])
+    return labels
+
+
+def _contains(longer: tuple, shorter: tuple) -> bool:
+    return any(longer[i : i + len(shorter)] == shorter for i in range(len(longer) - len(shorter) + 1))
 
 
 def _label_keys(counts: Counter, phrases: set[str], weight, n_keywords: int) -> list[list[str]]:

@@ -1,0 +1,90 @@
+"""Ideas and labels on the development set: what a reviewer reads on the themes board."""
+
+import json
+from collections import defaultdict
+from itertools import combinations
+
+import pytest
+
+from suggestions.analysis import cluster_themes, display_form, duplicate_groups, match_form, theme_vectors, themes
+from suggestions.analysis.corpus import similar_lists
+from suggestions.analysis.ideas import group_ideas, idea_labels, idea_similar
+from suggestions.analysis.vectors import LexicalVectorizer, semantic_available, semantic_vectors
+from tests.shared_data import DEV_SET
+
+
+@pytest.fixture(scope="module")
+def dev_analysis():
+    if not DEV_SET.exists():
+        pytest.skip(f"the development set is not at {DEV_SET}")
+    rows = [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+    ids = [r["id"] for r in rows]
+    displays = [display_form(r["text"]) for r in rows]
+    matches = [match_form(d) for d in displays]
+    canonical, signatures = duplicate_groups(ids, matches)
+    lexical = LexicalVectorizer().fit_transform(displays)
+    # Ideas are told apart by meaning: without the e5 tier, paraphrases are left apart and so are ideas.
+    dense = semantic_vectors(displays) if semantic_available() else None
+    similar = similar_lists(ids, canonical, matches, signatures, lexical, dense)
+    ideas = group_ideas(ids=ids, canonical=canonical, similar=idea_similar(similar, ids, lexical, dense))
+    labels, model = cluster_themes(theme_vectors(displays, dense), ideas, displays, copies=canonical)
+    return rows, displays, ideas, labels, model
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_theme_label_is_a_phrase_of_two_to_five_words_written_in_one_of_its_texts(dev_analysis):
+    _, displays, _, labels, model = dev_analysis
+    for theme, label in enumerate(model.labels):
+        texts = [_spaced(displays[i]) for i in range(len(displays)) if labels[i] == theme]
+        assert 2 <= len(label.split()) <= 5, label
+        assert any(_spaced(label) in text for text in texts), label
+
+
+def test_no_theme_label_is_a_list_of_words_from_different_sentences(dev_analysis):
+    _, _, _, _, model = dev_analysis
+    assert not [label for label in model.labels if "،" in label or "," in label]
+
+
+def test_a_label_holds_no_conjugated_verb_and_no_courtesy():
+    displays = [
+        "با سلام، آموزش عوامل اجرایی به صورت مجازی برگزار شود. خواهشمندم",
+        "خواهشمندم آموزش عوامل اجرایی آنلاین باشد",
+        "فیلم آموزش عوامل اجرایی ساخته شود",
+        "ماسک رایگان در شعبه توزیع شود",
+        "ماسک رایگان در ورودی بدهید",
+        "ماسک برای همه",
+    ]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
+    assert labels == ["آموزش عوامل اجرایی", "ماسک رایگان"]
+
+
+def test_ideas_on_the_dev_set_join_few_different_ideas_and_most_paraphrases(dev_analysis):
+    rows, _, ideas, _, _ = dev_analysis
+    said = {(a, b) for a, b in combinations(range(len(rows)), 2) if ideas[a] == ideas[b]}
+    true = {(a, b) for a, b in combinations(range(len(rows)), 2) if rows[a]["dup_group"] == rows[b]["dup_group"]}
+    assert len(said & true) / len(said) >= 0.95
+    if semantic_available():
+        assert len(said & true) / len(true) >= 0.8
+
+
+def test_an_idea_never_straddles_two_themes_on_the_dev_set(dev_analysis):
+    _, _, ideas, labels, _ = dev_analysis
+    themes_of = defaultdict(set)
+    for idea, theme in zip(ideas, labels.tolist(), strict=True):
+        themes_of[idea].add(theme)
+    assert all(len(found) == 1 for found in themes_of.values())
+
+
+def test_an_idea_label_is_a_clause_written_in_one_of_its_members(dev_analysis):
+    rows, displays, ideas, _, _ = dev_analysis
+    members = defaultdict(list)
+    for row, idea in zip(rows, ideas, strict=True):
+        members[idea].append(row["id"])
+    texts = {row["id"]: row["text"] for row in rows}
+    shown = {row["id"]: _spaced(display) for row, display in zip(rows, displays, strict=True)}
+    for idea, label in idea_labels(members, texts).items():
+        assert label
+        assert any(_spaced(label.removesuffix(" …")) in shown[m] for m in members[idea]), label
