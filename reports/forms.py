@@ -4,8 +4,7 @@ import jdatetime
 from django import forms
 from django.utils import timezone
 
-from common.persian import persian_digits
-from reports.redaction import to_latin_digits
+from common.persian import latin_digits, persian_digits
 from suggestions.models import Theme
 
 DATE_HELP = "به تقویم خورشیدی، مانند ۱۴۰۰/۰۱/۱۵؛ رقم فارسی یا انگلیسی."
@@ -30,7 +29,7 @@ class JalaliDateField(forms.CharField):
         self.widget.attrs.update({"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴۰۰/۰۱/۱۵", "maxlength": "12"})
 
     def to_python(self, value):
-        text = to_latin_digits(super().to_python(value) or "").strip().replace("-", "/")
+        text = latin_digits(super().to_python(value) or "").strip().replace("-", "/")
         if not text:
             return None
         if len(text) > 12:

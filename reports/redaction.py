@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from common.persian import TO_LATIN
+from common.persian import TO_LATIN, latin_digits
 
 PHONE = "phone"
 EMAIL = "email"
@@ -92,14 +92,10 @@ class Redacted:
         return bool(self.findings)
 
 
-def to_latin_digits(text: str) -> str:
-    return text.translate(TO_LATIN)
-
-
 def is_valid_national_id(digits: str) -> bool:
     """An Iranian national ID (کد ملی): ten digits, the last a check digit over the first nine weighted
     10…2, modulo 11; a remainder under 2 is the check digit itself, otherwise 11 minus it."""
-    digits = to_latin_digits(digits)
+    digits = latin_digits(digits)
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit() or len(set(digits)) == 1:
         return False
     remainder = sum(int(digit) * (10 - position) for position, digit in enumerate(digits[:9])) % 11
@@ -110,7 +106,7 @@ def is_valid_national_id(digits: str) -> bool:
 def is_postal_code(digits: str) -> bool:
     """An Iranian postal code: ten digits, the first five without 0 or 2, the fifth not 5, the last five
     without 2, and no digit four times at the start."""
-    return bool(_POSTAL.fullmatch(to_latin_digits(digits)))
+    return bool(_POSTAL.fullmatch(latin_digits(digits)))
 
 
 def _phone_kind(digits: str) -> bool:
@@ -124,7 +120,7 @@ def _phone_kind(digits: str) -> bool:
 
 def classify_digits(run: str) -> str | None:
     """The kind of personal data a run of digits (separators allowed) is, or None for an ordinary number."""
-    latin = to_latin_digits(run)
+    latin = latin_digits(run)
     digits = _NON_DIGIT.sub("", latin)
     groups = [len(group) for group in _NON_DIGIT.split(latin.strip(_TRAILING)) if group]
     if latin.lstrip().startswith("+") or _phone_kind(digits):
