@@ -1,7 +1,6 @@
 """Writes of the review workspace. Each is keyword-only, typed and atomic, and writes its audit row in the
 same transaction, so the log never claims what did not happen."""
 
-import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,8 +22,6 @@ from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
 
 MAX_TAGS = 10
-
-logger = logging.getLogger(__name__)
 
 
 class ReviewError(Refused):

@@ -4,7 +4,6 @@ Every edit is keyword-only, typed and atomic, and writes its audit row in the sa
 raises BoardError with a Persian message before anything is written, so nothing changes. Audit rows hold
 ids, sizes and theme labels only: never a suggestion's text or anything about who sent it."""
 
-import logging
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -21,8 +20,6 @@ from review.models import AuditEntry, Review
 from suggestions import analysis, grouping
 from suggestions.models import DuplicateGroup, Idea, Suggestion, Theme, ThemeMembership
 from suggestions.text import clean_user_text
-
-logger = logging.getLogger(__name__)
 
 LABEL_MAX = Theme._meta.get_field("label").max_length
 KEYWORD_POOL = 2000  # members read to find a split theme's keywords
