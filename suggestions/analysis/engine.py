@@ -20,7 +20,8 @@ The rules both paths share, so they give the same answers:
 - a similar list holds the k texts with the highest score outside the text's own group, where the score is
   the lexical cosine (in the vocabulary of the latest clustering; with e5 vectors, their mean with the e5
   cosine) raised to the estimated shingle overlap of a near-copy, ties going to the earlier text;
-- two duplicate groups form one idea when each is the other's most similar (``idea_units``), and an idea
+- two duplicate groups form one idea when each is among the other's closest and close in meaning
+  (``ideas.group_ideas``; from a best similar text alone, when each is the other's: ``idea_units``), and an idea
   always stays in one theme.
 """
 
@@ -44,6 +45,7 @@ from .corpus import (
     similar_lists,
 )
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
+from .ideas import group_ideas, idea_similar
 from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
 from .normalize import display_form, fingerprint, match_form
@@ -295,13 +297,17 @@ class Engine:
         n_themes: int | None = None,
         chars: bool = True,
         vectorizer: LexicalVectorizer | None = None,
+        ideas: Sequence[Hashable] | None = None,
     ) -> tuple[np.ndarray, list[Hashable], Clustering]:
         """Themes of a collection: each text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its
-        idea (``idea_units`` of its group and its best similar text's), and the clustering that places later texts
-        (``vectorizer``, the vocabulary of whole texts, is fitted here unless given). The engine then places texts
+        idea (``ideas`` when given, as ``group_ideas`` finds them; else ``idea_units`` of its group and its best
+        similar text's), and the clustering that places later texts (``vectorizer``, the vocabulary of whole
+        texts, is fitted here unless given). An idea always stays in one theme. The engine then places texts
         in this clustering."""
-        similar = [[[other, 1.0]] if other is not None else [] for other in best_similar]
-        ideas = idea_units(list(ids), list(groups), similar)
+        if ideas is None:
+            similar = [[[other, 1.0]] if other is not None else [] for other in best_similar]
+            ideas = idea_units(list(ids), list(groups), similar)
+        ideas = list(ideas)
         if vectorizer is None:
             vectorizer = LexicalVectorizer(chars=chars)
             vectorizer.fit_transform(list(displays))
@@ -332,8 +338,11 @@ class Engine:
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
         similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
         best = [sims[0][0] if sims else None for sims in similar]
+        ideas = group_ideas(
+            ids=list(ids), canonical=list(groups), similar=idea_similar(similar, list(ids), vectors, complete)
+        )
         themes, ideas, clustering = self.cluster(
-            ids, displays, groups, best, dense, n_themes=n_themes, chars=chars, vectorizer=vectorizer
+            ids, displays, groups, best, dense, n_themes=n_themes, chars=chars, vectorizer=vectorizer, ideas=ideas
         )
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
 

@@ -3,7 +3,7 @@ from itertools import combinations
 
 import pytest
 
-from suggestions.analysis import analyze_corpus, idea_units
+from suggestions.analysis import analyze_corpus
 from tests.shared_data import DEV_SET
 
 
@@ -70,10 +70,21 @@ def test_analyze_corpus_of_nothing_is_empty():
     assert analyze_corpus([], semantic=False) == []
 
 
-def test_members_of_one_idea_unit_share_a_cluster(dev_result):
+def test_members_of_one_idea_share_a_cluster(dev_result):
     _, result = dev_result
-    ids = [r["id"] for r in result]
-    units = idea_units(ids, [_root({r["id"]: r for r in result}, i) for i in ids], [r["similar"] for r in result])
-    cluster_of_unit = {}
-    for unit, item in zip(units, result, strict=True):
-        assert cluster_of_unit.setdefault(unit, item["cluster"]) == item["cluster"]
+    cluster_of_idea = {}
+    for item in result:
+        assert cluster_of_idea.setdefault(item["idea"], item["cluster"]) == item["cluster"]
+
+
+def test_each_line_names_its_idea_by_the_first_text_of_the_idea(dev_result):
+    _, result = dev_result
+    position = {item["id"]: n for n, item in enumerate(result)}
+    members = {}
+    for item in result:
+        members.setdefault(item["idea"], []).append(item["id"])
+    assert all(idea == min(ids, key=position.get) for idea, ids in members.items())
+    assert all(
+        item["idea"] == next(r for r in result if r["id"] == (item["duplicate_of"] or item["id"]))["idea"]
+        for item in result
+    )
