@@ -3,7 +3,8 @@ does; shared by the analysis, board and view tests."""
 
 from django.test import TestCase
 
-from suggestions.models import Suggestion
+from suggestions import pipeline
+from suggestions.models import DuplicateGroup, Suggestion, Theme
 from suggestions.tasks import analyze_suggestion
 from tests.factories import SuggestionFactory
 
@@ -39,3 +40,25 @@ def analysed(body: str, title: str = "پیشنهاد برای انتخابات",
         analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
     return suggestion
+
+
+def clustered_corpus() -> list[Theme]:
+    """The twelve suggestions of IDEAS analysed by the worker and clustered into themes by a real re-clustering;
+    the active themes, largest first."""
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)
+    pipeline.recluster()
+    themes = list(Theme.objects.filter(is_active=True, size__gt=0).order_by("-size", "pk"))
+    assert len(themes) >= 2, "the corpus should make at least two themes"
+    return themes
+
+
+def near_copies(size: int = 3) -> DuplicateGroup:
+    """HOURS and lightly edited copies of it, analysed by the worker: the near-duplicate group it forms."""
+    cities = ["تهران", "اصفهان", "شیراز", "تبریز", "مشهد", "کرج"]
+    bodies = [HOURS.replace("به شعبه‌ها بروند", f"به شعبه‌های {city} بروند") for city in cities[:size]]
+    members = [analysed(body) for body in bodies]
+    group = members[-1].duplicate_group
+    assert group is not None and group.size == size, "the copies should have formed one group"
+    return group

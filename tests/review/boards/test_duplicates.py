@@ -9,11 +9,9 @@ from review.boards.diff import Segment, word_diff
 from review.boards.queries import campaign_sample
 from review.boards.services import BoardError
 from review.models import AuditEntry
-from suggestions.choices import State
 from suggestions.models import DuplicateGroup, GroupKind, SeparatePair, Suggestion
-from suggestions.tasks import analyze_suggestion
 from tests.factories import ContactFactory
-from tests.review.boards_data import HOURS, IDEAS, analysed, near_group
+from tests.review.boards_data import IDEAS, exact_group, lone_suggestion, near_group
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +93,7 @@ def test_changes_to_a_group_refuse_get(client, reviewer, group):
 
 def test_the_list_shows_the_largest_groups_first_in_persian_digits(client, reviewer):
     small = near_group(2)
-    copies = [analysed(IDEAS["masks"][0]) for _ in range(4)]
-    large = copies[-1].duplicate_group
+    large = exact_group(IDEAS["masks"][0], 4)
     page = login(client, reviewer).get(reverse("boards:group_list")).content.decode()
     first, second = (reverse("boards:group_detail", args=[g.pk]) for g in (large, small))
     assert page.index(first) < page.index(second)
@@ -105,13 +102,11 @@ def test_the_list_shows_the_largest_groups_first_in_persian_digits(client, revie
 
 def test_the_list_filters_by_kind_and_counts_each_kind(client, reviewer):
     near = near_group(2)
-    exact = analysed(IDEAS["masks"][0])
-    analysed(IDEAS["masks"][0])
-    exact.refresh_from_db()
+    exact = exact_group(IDEAS["masks"][0], 2)
     login(client, reviewer)
     page = client.get(reverse("boards:group_list"), {"kind": GroupKind.NEAR}).content.decode()
     assert reverse("boards:group_detail", args=[near.pk]) in page
-    assert reverse("boards:group_detail", args=[exact.duplicate_group_id]) not in page
+    assert reverse("boards:group_detail", args=[exact.pk]) not in page
     assert re.search(r"همه <span[^>]*>۲</span>", page)
 
 
@@ -204,7 +199,7 @@ def test_a_reviewer_chooses_the_canonical_member_and_it_is_audited(reviewer, gro
 
 
 def test_choosing_a_canonical_outside_the_group_is_refused_and_changes_nothing(reviewer, group):
-    stranger = analysed(IDEAS["masks"][0])
+    stranger = lone_suggestion(IDEAS["masks"][0])
     canonical = group.canonical_id
     with pytest.raises(BoardError, match="عضو این گروه نیست"):
         services.choose_canonical(group=group, suggestion=stranger, actor=reviewer)
@@ -239,7 +234,7 @@ def test_without_htmx_a_change_redirects_back_to_the_group_with_a_message(client
 
 
 def test_a_suggestion_from_another_group_is_refused_in_persian_with_400(client, reviewer, group):
-    stranger = analysed(IDEAS["masks"][0])
+    stranger = lone_suggestion(IDEAS["masks"][0])
     login(client, reviewer)
     for headers in ({}, HTMX):
         response = client.post(reverse("boards:group_split", args=[group.pk]), {"suggestion": stranger.pk}, **headers)
@@ -310,34 +305,6 @@ def test_not_a_duplicate_separates_the_member_from_every_other_member(reviewer, 
     assert entry.after == {"group": None, "group_kept": True, "separated_pairs": 2}
 
 
-def test_a_pair_marked_not_duplicate_is_not_merged_when_analysed_again(client, reviewer):
-    original = analysed(HOURS)
-    copy = analysed(HOURS)
-    group = copy.duplicate_group
-    login(client, reviewer).post(reverse("boards:group_not_duplicate", args=[group.pk]), {"suggestion": copy.pk})
-    assert not DuplicateGroup.objects.exists()
-
-    Suggestion.objects.filter(pk=copy.pk).update(state=State.RECEIVED)
-    analyze_suggestion(copy.pk)
-    copy.refresh_from_db()
-    assert copy.state == State.ANALYSED and copy.duplicate_group is None
-
-    Suggestion.objects.filter(pk=original.pk).update(state=State.RECEIVED)
-    analyze_suggestion(original.pk)
-    original.refresh_from_db()
-    assert original.duplicate_group is None
-
-
-def test_a_member_marked_not_duplicate_stays_apart_while_the_rest_stay_grouped(reviewer, group):
-    first, second, third = ordered_members(group)
-    services.mark_not_duplicate(group=group, suggestion=third, actor=reviewer)
-    Suggestion.objects.filter(pk=third.pk).update(state=State.RECEIVED)
-    analyze_suggestion(third.pk)
-    third.refresh_from_db()
-    assert third.duplicate_group is None
-    assert DuplicateGroup.objects.get().size == 2
-
-
 def test_marking_twice_keeps_one_pair_per_couple(reviewer):
     group = near_group(3)
     first, second, third = ordered_members(group)
@@ -347,7 +314,7 @@ def test_marking_twice_keeps_one_pair_per_couple(reviewer):
 
 
 def test_not_a_duplicate_outside_the_group_is_refused_and_records_nothing(reviewer, group):
-    stranger = analysed(IDEAS["ballots"][0])
+    stranger = lone_suggestion(IDEAS["ballots"][0])
     with pytest.raises(BoardError):
         services.mark_not_duplicate(group=group, suggestion=stranger, actor=reviewer)
     assert not SeparatePair.objects.exists() and not AuditEntry.objects.exists()

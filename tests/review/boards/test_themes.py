@@ -5,16 +5,13 @@ import pytest
 from django.urls import reverse
 
 from common.persian import persian_digits
-from portal.celery import app as celery_app
 from review.audit import record_action
 from review.boards import services
 from review.boards.services import BoardError
 from review.models import AuditEntry, Review, ReviewStatus
-from suggestions import pipeline
-from suggestions.choices import State
 from suggestions.models import Suggestion, Theme, ThemeMembership
-from suggestions.tasks import analyze_suggestion, recluster_themes
-from tests.review.boards_data import analysed, members, themed_corpus
+from suggestions.tasks import recluster_themes
+from tests.review.boards_data import lone_suggestion, members, themed_corpus
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +59,8 @@ def stored_results(reviewer):
 
 
 def board_urls(themes, task_id: str) -> list[tuple]:
-    # Clustering decides the sizes; only the largest theme is sure to have two members. So one suggestion
-    # moves from it to the second theme, is split from there into a new theme, then the second is merged in.
+    # One suggestion moves from the first theme to the second, is split from there into a new theme, then the
+    # second is merged into the first.
     first, second = themes[0], themes[1]
     moving = pick(first)[0]
     return [
@@ -159,12 +156,11 @@ def test_a_retired_theme_page_is_not_found(client, reviewer, themes):
 # Rename --------------------------------------------------------------------------------------------------
 
 
-def test_a_renamed_theme_keeps_its_reviewer_label_through_reclustering(reviewer, themes):
+def test_a_renamed_theme_takes_the_reviewer_label_tidied_and_audited(reviewer, themes):
     theme = services.rename_theme(theme=themes[0], label="  تمدید   ساعت رأی‌گیری ", actor=reviewer)
     assert theme.label == "تمدید ساعت رأی‌گیری" and theme.label_edited
-    pipeline.recluster()
     theme.refresh_from_db()
-    assert theme.is_active and theme.label == "تمدید ساعت رأی‌گیری"
+    assert theme.is_active and theme.label == "تمدید ساعت رأی‌گیری" and theme.label_edited
     entry = AuditEntry.objects.get(action="themes.rename")
     assert entry.after == {"label": "تمدید ساعت رأی‌گیری", "label_edited": True}
 
@@ -228,17 +224,6 @@ def test_merging_moves_every_member_and_retires_the_merged_theme(reviewer, theme
     assert entry.object_id == str(target.pk) and entry.after["moved"] == len(moving)
 
 
-def test_a_merge_survives_reclustering(reviewer, themes):
-    source, target = themes[1], themes[0]
-    everyone = members(source) | members(target)
-    services.merge_themes(source=source, target=target, actor=reviewer)
-    pipeline.recluster()
-    source.refresh_from_db()
-    target.refresh_from_db()
-    assert not source.is_active
-    assert target.is_active and members(target) == everyone
-
-
 def test_merging_a_theme_into_itself_is_refused(reviewer, themes):
     with pytest.raises(BoardError, match="با خودش"):
         services.merge_themes(source=themes[0], target=themes[0], actor=reviewer)
@@ -287,7 +272,7 @@ def test_a_decision_accepting_into_the_merged_theme_follows_to_the_target(review
 # Move ----------------------------------------------------------------------------------------------------
 
 
-def test_moved_suggestions_are_reviewer_placements_that_survive_reclustering(reviewer, themes):
+def test_moved_suggestions_become_reviewer_placements_and_both_themes_are_recounted(reviewer, themes):
     source, target = themes[0], themes[1]
     moving = pick(source, 2)
     moved = services.move_to_theme(suggestions=moving, from_theme=source, to_theme=target, actor=reviewer)
@@ -299,17 +284,6 @@ def test_moved_suggestions_are_reviewer_placements_that_survive_reclustering(rev
     target.refresh_from_db()
     assert target.size == len(members(target)) and source.size == len(members(source))
     assert AuditEntry.objects.filter(action="themes.move").count() == 2
-
-    pipeline.recluster()
-    assert all(ThemeMembership.objects.get(suggestion=s).theme_id == target.pk for s in moving)
-
-
-def test_a_moved_suggestion_keeps_its_theme_when_analysed_again(reviewer, themes):
-    moving = pick(themes[0])[0]
-    services.move_to_theme(suggestions=[moving], from_theme=themes[0], to_theme=themes[1], actor=reviewer)
-    Suggestion.objects.filter(pk=moving.pk).update(state=State.RECEIVED)
-    analyze_suggestion(moving.pk)
-    assert ThemeMembership.objects.get(suggestion=moving).theme_id == themes[1].pk
 
 
 def test_a_decision_accepting_a_moved_suggestion_follows_it(reviewer, themes):
@@ -323,8 +297,7 @@ def test_a_decision_accepting_a_moved_suggestion_follows_it(reviewer, themes):
 
 
 def test_a_suggestion_without_a_theme_can_be_placed_in_one(reviewer, themes):
-    newcomer = analysed("یک پیشنهاد تازه دربارهٔ رأی‌گیری پستی برای سالمندان و بیماران.")
-    ThemeMembership.objects.filter(suggestion=newcomer).delete()
+    newcomer = lone_suggestion("یک پیشنهاد تازه دربارهٔ رأی‌گیری پستی برای سالمندان و بیماران.")
     services.move_to_theme(suggestions=[newcomer], to_theme=themes[0], actor=reviewer)
     assert ThemeMembership.objects.get(suggestion=newcomer).theme_id == themes[0].pk
 
@@ -374,8 +347,8 @@ def test_moving_with_nothing_selected_answers_400_in_persian(client, reviewer, t
 # Split ---------------------------------------------------------------------------------------------------
 
 
-def test_splitting_makes_a_new_theme_with_the_reviewer_label_that_survives_reclustering(reviewer, themes):
-    theme = themes[0]  # the largest, so at least two members
+def test_splitting_makes_a_new_theme_of_reviewer_placements_with_the_reviewer_label(reviewer, themes):
+    theme = themes[0]
     chosen = pick(theme, theme.size - 1)
     rest = members(theme) - {s.pk for s in chosen}
     new_theme = services.split_theme(theme=theme, suggestions=chosen, label="رأی‌گیری دو روزه", actor=reviewer)
@@ -384,11 +357,7 @@ def test_splitting_makes_a_new_theme_with_the_reviewer_label_that_survives_reclu
     assert new_theme.keywords, "the new theme should get the words that set it apart"
     entry = AuditEntry.objects.get(action="themes.split")
     assert entry.before == {"theme": theme.pk, "size": theme.size}
-
-    pipeline.recluster()
-    new_theme.refresh_from_db()
-    assert new_theme.is_active and new_theme.label == "رأی‌گیری دو روزه"
-    assert members(new_theme) >= {s.pk for s in chosen}  # re-clustering may add to it, never take them away
+    assert set(ThemeMembership.objects.filter(theme=new_theme).values_list("source", flat=True)) == {REVIEWER}
 
 
 def test_splitting_every_member_or_none_or_without_a_label_is_refused(reviewer, themes):
@@ -428,27 +397,6 @@ def test_splitting_without_htmx_redirects_with_a_message(client, reviewer, theme
 
 
 # Re-clustering -------------------------------------------------------------------------------------------
-
-
-def test_starting_a_reclustering_queues_it_after_commit_and_shows_its_progress_page(
-    client, reviewer, themes, eager_tasks, django_capture_on_commit_callbacks, monkeypatch, request
-):
-    # Store the eager result, as a worker would, so the progress page can read it.
-    monkeypatch.setattr(recluster_themes, "store_eager_result", True)
-    celery_app.conf.task_store_eager_result = True
-    request.addfinalizer(lambda: setattr(celery_app.conf, "task_store_eager_result", False))
-    Theme.objects.filter(pk=themes[0].pk).update(label="کهنه")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = login(client, reviewer).post(reverse("boards:recluster_start"))
-    assert len(callbacks) == 1
-    task_id = AuditEntry.objects.get(action="themes.recluster").after["task_id"]
-    assert response["Location"] == reverse("boards:recluster_progress", args=[task_id])
-    themes[0].refresh_from_db()
-    assert themes[0].label != "کهنه", "the eager task re-labelled the theme"
-
-    page = client.get(response["Location"]).content.decode()
-    recluster_themes.backend.forget(task_id)
-    assert "بازخوشه‌بندی تمام شد" in page and 'value="100"' in page and "every 1s" not in page
 
 
 def test_starting_over_htmx_answers_with_a_progress_bar_that_polls(
