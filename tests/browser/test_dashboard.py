@@ -13,8 +13,7 @@ from review.models import Review, ReviewStatus
 from suggestions.choices import Role
 from suggestions.models import Theme
 from tests.browser.test_report_flow import sign_in
-from tests.factories import UserFactory
-from tests.review.conftest import analysed, place
+from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
 from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,12 +30,12 @@ def busy_workspace(seeded_topics):
     now = timezone.now()
     made = []
     for n in range(24):
-        suggestion = analysed(
+        suggestion = AnalysedSuggestionFactory(
             title=f"پیشنهاد شمارهٔ {n}",
             role=list(Role.values)[n % len(Role.values)],
             created_at=now - timezone.timedelta(days=n * 3),
         )
-        place(suggestion, theme)
+        ThemeMembershipFactory(suggestion=suggestion, theme=theme)
         made.append(suggestion)
     for n, suggestion in enumerate(made[:10]):
         Review.objects.create(

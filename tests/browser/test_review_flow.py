@@ -3,8 +3,7 @@ from django.utils import timezone
 
 from review.models import Review, ReviewStatus
 from suggestions.models import Theme
-from tests.factories import UserFactory
-from tests.review.conftest import analysed, place
+from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +19,13 @@ def test_a_reviewer_triages_three_suggestions_with_the_keyboard(live_server, pag
     theme = Theme.objects.create(label="ساعت و روزهای رأی‌گیری", keywords=["ساعت", "رأی‌گیری"], size=3)
     made = []
     for minutes, (title, body) in zip((50, 40, 30), IDEAS, strict=True):
-        suggestion = analysed(title=title, body=body, created_at=timezone.now() - timezone.timedelta(minutes=minutes))
-        place(suggestion, theme)
+        suggestion = AnalysedSuggestionFactory(
+            title=title, body=body, created_at=timezone.now() - timezone.timedelta(minutes=minutes)
+        )
+        ThemeMembershipFactory(suggestion=suggestion, theme=theme)
         made.append(suggestion)
     for n in range(4):
-        analysed(title=f"پیشنهاد دیگری دربارهٔ شعبه‌ها {n}", province="fars", role="lawyer")
+        AnalysedSuggestionFactory(title=f"پیشنهاد دیگری دربارهٔ شعبه‌ها {n}", province="fars", role="lawyer")
 
     page.goto(f"{live_server.url}/accounts/login/?next=/review/")
     page.fill("#id_username", "sara")
@@ -76,11 +77,13 @@ def test_an_editor_assigns_a_theme_and_the_reviewers_next_serves_it(live_server,
     UserFactory(username="maryam", groups=["editor"])
     sara = UserFactory(username="sara", groups=["reviewer"])
     voting = Theme.objects.create(label="ساعت و روزهای رأی‌گیری", keywords=["ساعت"], size=2)
-    older = analysed(title="پیشنهاد قدیمی بی‌محور", created_at=timezone.now() - timezone.timedelta(days=3))
+    older = AnalysedSuggestionFactory(
+        title="پیشنهاد قدیمی بی‌محور", created_at=timezone.now() - timezone.timedelta(days=3)
+    )
     in_theme = []
     for n in range(2):
-        suggestion = analysed(title=f"پیشنهاد محور ساعت {n}")
-        place(suggestion, voting)
+        suggestion = AnalysedSuggestionFactory(title=f"پیشنهاد محور ساعت {n}")
+        ThemeMembershipFactory(suggestion=suggestion, theme=voting)
         in_theme.append(suggestion)
 
     page.goto(f"{live_server.url}/accounts/login/?next=/review/%3Ftheme%3D{voting.pk}")

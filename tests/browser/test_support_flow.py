@@ -35,13 +35,17 @@ def back_the_idea(page, size: str, step: str) -> str:
 
 @pytest.mark.parametrize("size", WIDTHS)
 def test_a_citizen_backs_an_idea_from_the_hint_instead_of_writing_it_again(live_server, browser, size, seeded_topics):
+    from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory
     from tests.security.test_public_hint import decide
-    from tests.suggestions.ideas import IDEAS, analysed
+    from tests.suggestions.ideas import IDEAS
 
-    for name, bodies in IDEAS.items():
-        for number, body in enumerate(bodies):
-            analysed(body, title=f"{name} {number}")
-    idea = decide(analysed(IDEAS["masks"][0], title="ماسک و دستکش رایگان در شعبه"))
+    made = {
+        (name, number): AnalysedSuggestionFactory(title=f"{name} {number}", body=body)
+        for name, bodies in IDEAS.items()
+        for number, body in enumerate(bodies)
+    }
+    idea = decide(AnalysedSuggestionFactory(title="ماسک و دستکش رایگان در شعبه", body=IDEAS["masks"][0]))
+    DuplicateGroupFactory(members=[made["masks", 0], idea])  # the same text sent twice: one group
     suggestions_before = Suggestion.objects.count()
 
     context = browser.new_context(locale="fa-IR", viewport=WIDTHS[size])
@@ -130,14 +134,13 @@ def test_staff_read_suggestions_and_supporters_side_by_side(live_server, browser
     from review.queries import dashboard_figures
     from suggestions.services import do_support_idea
     from tests.browser.test_report_flow import sign_in
-    from tests.factories import UserFactory
-    from tests.review.conftest import place
+    from tests.factories import ThemeMembershipFactory, UserFactory
     from tests.review.reports_data import make_group, make_suggestion, theme_with_accepted
 
     theme, accepted = theme_with_accepted(label="صندوق سیار", count=1, title="صندوق سیار برای سالمندان")
     group = make_group(accepted[0])
     for _ in range(2):
-        place(make_suggestion(group=group, title="صندوق سیار برای سالمندان"), theme)
+        ThemeMembershipFactory(suggestion=make_suggestion(group=group, title="صندوق سیار برای سالمندان"), theme=theme)
     group.size = 3
     group.save()
     theme.size = 3

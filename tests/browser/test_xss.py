@@ -3,8 +3,7 @@
 import pytest
 
 from suggestions.models import DuplicateGroup, Suggestion, Theme
-from tests.factories import UserFactory
-from tests.review.conftest import analysed, place
+from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,10 +49,11 @@ def test_payloads_submitted_through_the_form_run_nowhere(live_server, watched, s
 
     theme = Theme.objects.create(label="<b>محور</b> <script>alert(9)</script>", keywords=["<i>ماسک</i>"], size=5)
     made = [
-        analysed(title=f"عنوان {n} <img src=x onerror=alert({n})>", body=payload) for n, payload in enumerate(PAYLOADS)
+        AnalysedSuggestionFactory(title=f"عنوان {n} <img src=x onerror=alert({n})>", body=payload)
+        for n, payload in enumerate(PAYLOADS)
     ]
     for suggestion in made:
-        place(suggestion, theme)
+        ThemeMembershipFactory(suggestion=suggestion, theme=theme)
     group = DuplicateGroup.objects.create(canonical=made[0], size=2)
     Suggestion.objects.filter(pk__in=[made[0].pk, made[1].pk]).update(duplicate_group=group)
 

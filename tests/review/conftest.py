@@ -1,12 +1,10 @@
-"""Personas and data of the reviewer workspace tests (queue, decisions, accounts)."""
+"""Personas and data of the reviewer workspace tests (queue, decisions, accounts); their suggestions, groups
+and placements come from tests/factories.py."""
 
 import pytest
-from django.utils import timezone
 
-from suggestions import analysis
-from suggestions.choices import State
-from suggestions.models import Theme, ThemeMembership
-from tests.factories import SuggestionFactory, UserFactory
+from suggestions.models import Theme
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -17,21 +15,6 @@ def administrator(db):
 @pytest.fixture
 def second_reviewer(db):
     return UserFactory(username="second-reviewer", groups=["reviewer"])
-
-
-def analysed(**fields):
-    """A suggestion as the worker leaves it: analysed, with its display and match forms."""
-    suggestion = SuggestionFactory(state=State.ANALYSED, **fields)
-    display = analysis.display_form(f"{suggestion.title}\n{suggestion.body}")
-    suggestion.normalized_text = display
-    suggestion.match_text = analysis.match_form(display)
-    suggestion.analysed_at = timezone.now()
-    suggestion.save()
-    return suggestion
-
-
-def place(suggestion, theme):
-    ThemeMembership.objects.update_or_create(suggestion=suggestion, defaults={"theme": theme})
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ import pytest
 from review.models import AuditEntry, Review, ReviewStatus
 from suggestions.choices import Province
 from suggestions.models import ThemeMembership
-from tests.review.conftest import analysed, place
+from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_rejecting_ticked_rows_as_spam_writes_one_audit_row_each(reviewer_client):
-    ticked = [analysed(), analysed()]
-    untouched = analysed()
+    ticked = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
+    untouched = AnalysedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "reject_spam", "scope": "selected", "ids": [s.pk for s in ticked]}
     )
@@ -26,16 +26,16 @@ def test_rejecting_ticked_rows_as_spam_writes_one_audit_row_each(reviewer_client
 
 
 def test_a_bulk_action_can_cover_everything_the_filters_match(reviewer_client):
-    fars = [analysed(province=Province.FARS) for _ in range(3)]
-    analysed(province=Province.TEHRAN)
+    fars = [AnalysedSuggestionFactory(province=Province.FARS) for _ in range(3)]
+    AnalysedSuggestionFactory(province=Province.TEHRAN)
     reviewer_client.post("/review/bulk/", {"action": "reject_spam", "scope": "all", "filters": "province=fars"})
     assert set(Review.objects.values_list("pk", flat=True)) == {s.pk for s in fars}
 
 
 def test_bulk_rejection_leaves_decided_suggestions_alone(reviewer_client, theme):
-    decided = analysed()
+    decided = AnalysedSuggestionFactory()
     Review.objects.create(suggestion=decided, status=ReviewStatus.ACCEPTED, theme=theme, version=1)
-    waiting = analysed()
+    waiting = AnalysedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "reject_spam", "scope": "selected", "ids": [decided.pk, waiting.pk]}, follow=True
     )
@@ -45,9 +45,9 @@ def test_bulk_rejection_leaves_decided_suggestions_alone(reviewer_client, theme)
 
 
 def test_moving_to_a_theme_pins_each_suggestion_there(reviewer_client, theme, other_theme):
-    moved = [analysed(), analysed()]
+    moved = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
     for suggestion in moved:
-        place(suggestion, other_theme)
+        ThemeMembershipFactory(suggestion=suggestion, theme=other_theme)
     reviewer_client.post(
         "/review/bulk/", {"action": "move_theme", "theme": theme.pk, "scope": "selected", "ids": [s.pk for s in moved]}
     )
@@ -59,7 +59,7 @@ def test_moving_to_a_theme_pins_each_suggestion_there(reviewer_client, theme, ot
 
 
 def test_moving_needs_a_theme(reviewer_client):
-    suggestion = analysed()
+    suggestion = AnalysedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "move_theme", "scope": "selected", "ids": [suggestion.pk]}, follow=True
     )
@@ -68,8 +68,8 @@ def test_moving_needs_a_theme(reviewer_client):
 
 
 def test_marking_reviewed_accepts_each_into_its_current_theme(reviewer_client, theme):
-    suggestion = analysed()
-    place(suggestion, theme)
+    suggestion = AnalysedSuggestionFactory()
+    ThemeMembershipFactory(suggestion=suggestion, theme=theme)
     reviewer_client.post("/review/bulk/", {"action": "mark_reviewed", "scope": "selected", "ids": [suggestion.pk]})
     review = Review.objects.get(pk=suggestion.pk)
     assert (review.status, review.theme) == (ReviewStatus.ACCEPTED, theme)
@@ -79,7 +79,7 @@ def test_marking_reviewed_accepts_each_into_its_current_theme(reviewer_client, t
 def test_a_selection_over_the_limit_changes_nothing(reviewer_client, settings):
     settings.REVIEW_BULK_LIMIT = 2
     for _ in range(3):
-        analysed()
+        AnalysedSuggestionFactory()
     response = reviewer_client.post("/review/bulk/", {"action": "reject_spam", "scope": "all"}, follow=True)
     assert "حداکثر ۲ پیشنهاد" in response.content.decode()
     assert not Review.objects.exists() and not AuditEntry.objects.exists()
@@ -88,7 +88,7 @@ def test_a_selection_over_the_limit_changes_nothing(reviewer_client, settings):
 def test_a_bulk_action_is_all_or_nothing(reviewer, monkeypatch):
     from review import services
 
-    suggestions = [analysed(), analysed()]
+    suggestions = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
     calls = []
 
     def failing_record(**kwargs):

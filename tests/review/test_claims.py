@@ -12,8 +12,7 @@ from review.models import Review, ReviewStatus
 from review.queries import get_suggestion_for_reviewer_or_404, queue
 from review.services import claim_next_suggestion, recuse_from_suggestion
 from suggestions.choices import Province
-from tests.factories import SuggestionFactory, UserFactory
-from tests.review.conftest import analysed
+from tests.factories import AnalysedSuggestionFactory, SuggestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +22,8 @@ def minutes_ago(n):
 
 
 def test_next_claims_the_oldest_unclaimed_suggestion_and_opens_it(reviewer_client, reviewer):
-    oldest = analysed(created_at=minutes_ago(30))
-    analysed(created_at=minutes_ago(10))
+    oldest = AnalysedSuggestionFactory(created_at=minutes_ago(30))
+    AnalysedSuggestionFactory(created_at=minutes_ago(10))
     response = reviewer_client.post("/review/next/", {"filters": ""})
     assert response.status_code == 302
     assert response["Location"].startswith(f"/review/{oldest.pk}/")
@@ -33,28 +32,31 @@ def test_next_claims_the_oldest_unclaimed_suggestion_and_opens_it(reviewer_clien
 
 
 def test_two_reviewers_pressing_next_get_different_suggestions(reviewer, second_reviewer):
-    first, second = analysed(created_at=minutes_ago(30)), analysed(created_at=minutes_ago(10))
+    first, second = (
+        AnalysedSuggestionFactory(created_at=minutes_ago(30)),
+        AnalysedSuggestionFactory(created_at=minutes_ago(10)),
+    )
     assert claim_next_suggestion(reviewer=reviewer, queue=queue()) == first
     assert claim_next_suggestion(reviewer=second_reviewer, queue=queue()) == second
     assert claim_next_suggestion(reviewer=UserFactory(groups=["reviewer"]), queue=queue()) is None
 
 
 def test_next_respects_the_queue_filters(reviewer_client):
-    analysed(province=Province.TEHRAN, created_at=minutes_ago(30))
-    fars = analysed(province=Province.FARS, created_at=minutes_ago(10))
+    AnalysedSuggestionFactory(province=Province.TEHRAN, created_at=minutes_ago(30))
+    fars = AnalysedSuggestionFactory(province=Province.FARS, created_at=minutes_ago(10))
     response = reviewer_client.post("/review/next/", {"filters": "province=fars"})
     assert response["Location"] == f"/review/{fars.pk}/?province=fars"
 
 
 def test_next_skips_decided_suggestions(reviewer):
-    decided = analysed(created_at=minutes_ago(30))
+    decided = AnalysedSuggestionFactory(created_at=minutes_ago(30))
     Review.objects.create(suggestion=decided, status=ReviewStatus.ACCEPTED)
-    waiting = analysed(created_at=minutes_ago(10))
+    waiting = AnalysedSuggestionFactory(created_at=minutes_ago(10))
     assert claim_next_suggestion(reviewer=reviewer, queue=queue()) == waiting
 
 
 def test_an_expired_claim_returns_the_suggestion_to_the_queue(reviewer, second_reviewer, settings):
-    suggestion = analysed()
+    suggestion = AnalysedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     assert claim_next_suggestion(reviewer=second_reviewer, queue=queue()) is None
     Review.objects.filter(pk=suggestion.pk).update(claim_expires_at=minutes_ago(1))
@@ -64,14 +66,14 @@ def test_an_expired_claim_returns_the_suggestion_to_the_queue(reviewer, second_r
 
 def test_claims_last_as_long_as_the_setting_says(reviewer, settings):
     settings.REVIEW_CLAIM_MINUTES = 5
-    suggestion = analysed()
+    suggestion = AnalysedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     remaining = Review.objects.get(pk=suggestion.pk).claim_expires_at - timezone.now()
     assert timezone.timedelta(minutes=4) < remaining <= timezone.timedelta(minutes=5)
 
 
 def test_a_recused_reviewer_never_gets_that_suggestion_again(reviewer, second_reviewer):
-    suggestion = analysed()
+    suggestion = AnalysedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     recuse_from_suggestion(suggestion=suggestion, reviewer=reviewer)
     review = Review.objects.get(pk=suggestion.pk)
@@ -88,7 +90,7 @@ def test_an_empty_queue_says_so_in_persian(reviewer_client):
 def test_a_claim_is_written_to_the_audit_log(reviewer):
     from review.models import AuditEntry
 
-    suggestion = analysed()
+    suggestion = AnalysedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     assert AuditEntry.objects.for_object(suggestion).get().action == "claim"
 
@@ -99,7 +101,7 @@ def test_a_claim_race_between_two_connections_never_gives_one_suggestion_twice(s
         pytest.skip("SQLite takes the write lock at BEGIN, so claims never overlap; the race needs PostgreSQL")
     reviewers = [UserFactory(username=f"racer-{n}", groups=["reviewer"]) for n in range(2)]
     for n in range(12):
-        analysed(created_at=minutes_ago(60 - n))
+        AnalysedSuggestionFactory(created_at=minutes_ago(60 - n))
     claimed = {0: [], 1: []}
     barrier = threading.Barrier(2)
 

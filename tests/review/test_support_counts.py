@@ -15,7 +15,7 @@ from review.models import ReviewStatus
 from review.queries import dashboard_figures
 from suggestions.models import Support
 from suggestions.services import do_support_idea
-from tests.review.conftest import place
+from tests.factories import ThemeMembershipFactory
 from tests.review.reports_data import (
     draft_report,
     make_group,
@@ -144,7 +144,7 @@ def test_a_support_counts_for_its_idea_in_the_theme_of_a_copy(reviewer, editor, 
     """A support points at the canonical suggestion; a copy counted in a report counts its idea's supporters."""
     canonical = make_suggestion(status=ReviewStatus.ACCEPTED)
     copy = make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED, group=make_group(canonical))
-    place(canonical, other_theme)
+    ThemeMembershipFactory(suggestion=canonical, theme=other_theme)
     backed(canonical, 1)
     write_summary(theme, by=reviewer)
     version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
