@@ -29,17 +29,14 @@ analysed; and how long after Redis returned the submissions made during the outa
 Exit status 1 when an accepted submission is not stored, when a drained run left one unanalysed, when (faults) a
 submission was answered with anything but a receipt, or when the portal could not be started. In knee mode, which runs
 no beat, a backlog still left at --drain-timeout is reported, not failed. Missing a latency target is not a failure.
-Shared machinery (browser, stack of processes, database helpers, CPU accounting, percentiles) comes from
-`benchmarks/intake.py`.
+Every figure is also printed as a table at the end; `--json PATH` writes them as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import http.client
-import json
 import math
 import multiprocessing
 import os
@@ -47,7 +44,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -56,24 +52,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, benchmarks/ is on the path but the project root is not
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake import (  # noqa: E402
-    HOST,
-    Browser,
-    Stack,
-    Tally,
-    _pg_connect,
-    _submit_once,
-    _texts,
-    cores_used,
-    cpu_ticks,
-    free_port,
-    percentile_ms,
-    reset_database,
-    server_env,
-    verify,
-    wait_for_drain,
-    wait_until_serving,
-)
+from benchmarks.harness.broker import PrivateRedis, start_private_redis  # noqa: E402
+from benchmarks.harness.citizen import Browser, Tally, submit_once  # noqa: E402
+from benchmarks.harness.corpus import form_texts  # noqa: E402
+from benchmarks.harness.database import pg_connect, recreate_database  # noqa: E402
+from benchmarks.harness.figures import add_json_option, percentile_ms, report  # noqa: E402
+from benchmarks.harness.portal import Worker, manage, portal_env, start_portal, verify_receipts, wait_for_drain  # noqa: E402
+from benchmarks.harness.processes import Stack, cores_used, cpu_ticks  # noqa: E402
 
 PAGES = {"home": "/", "track": "/track/", "reports": "/reports/"}
 KINDS = ("submit", *PAGES)
@@ -84,12 +69,12 @@ DEFAULT_DURATION = 600.0
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The load generator. Runs in its own process; only the standard library (plus intake's browser).
+# The load generator. Runs in its own process; only the standard library and the harness's citizen.
 # ---------------------------------------------------------------------------------------------------------------
 
 
 class Recorder(Tally):
-    """intake's Tally, plus the wall-clock moment of every request, so that fault windows can be cut out later."""
+    """The harness's Tally, plus the wall-clock moment of every request, so that fault windows can be cut out later."""
 
     def __init__(self):
         super().__init__()
@@ -97,7 +82,7 @@ class Recorder(Tally):
 
     def record(self, kind: str, seconds: float, status: int | str):
         super().record(kind, seconds, status)
-        if kind != "cycle":  # intake's whole-submission figure; its requests are recorded one by one already
+        if kind != "cycle":  # the whole-submission figure; its requests are recorded one by one already
             self.events.append((time.time(), kind, str(status), seconds))
 
     def failed(self, kind: str, exc: Exception):
@@ -107,13 +92,13 @@ class Recorder(Tally):
 
 @functools.cache
 def _corpus(seed: int) -> list[tuple[str, str]]:
-    return _texts(seed)  # generated once per driver process, shared read-only by its clients
+    return form_texts(400, seed=seed)  # generated once per driver process, shared read-only by its clients
 
 
 def _visit(kind: str, browser: Browser, rng: random.Random, recorder: Recorder, known: list, options: dict, opts):
     if kind == "submit":
         before = len(recorder.codes)
-        _submit_once(browser, rng, _corpus(opts["seed"]), recorder, options, opts)
+        submit_once(browser, rng, _corpus(opts["seed"]), recorder, options, opts)
         known.extend(recorder.codes[before:])  # list.extend is atomic under the GIL; clients share the list
         return
     path = PAGES[kind]
@@ -221,91 +206,31 @@ def find_knee(rows: list[dict], gain: float = 0.10) -> dict | None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class PrivateRedis:
-    """A redis-server of this run's own on a free loopback port, configured as production wants a broker: never
-    evict (a task must not vanish under memory pressure) and append every write to a file fsynced each second."""
-
-    def __init__(self, stack: Stack, workdir: Path):
-        self.stack = stack
-        self.port = free_port()
-        self.url = f"redis://{HOST}:{self.port}/0"
-        self.workdir = workdir
-        self.starts = 0
-
-    def start(self):
-        command = ["redis-server", "--port", str(self.port), "--bind", HOST, "--dir", str(self.workdir)]
-        command += ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"]
-        command += ["--save", "", "--protected-mode", "yes"]
-        self.starts += 1
-        self.stack.start(self.name, command, dict(os.environ))
-        deadline = time.monotonic() + 30
-        while not self.answers():
-            self.stack.check_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not answer on port {self.port}:\n{self.stack.tail(self.name)}")
-            time.sleep(0.1)
-
-    @property
-    def name(self) -> str:
-        return "redis" if self.starts <= 1 else f"redis-{self.starts}"
-
-    def answers(self) -> bool:
-        import redis
-
-        try:
-            return redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self):
-        """SIGTERM: Redis writes its AOF out and exits, as under `systemctl stop`."""
-        proc = self.stack.procs.pop(self.name)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-
-    @property
-    def pid(self) -> int:
-        return self.stack.procs[self.name].pid
-
-
-def start_portal(args, stack: Stack, *, beat: bool) -> tuple[int, PrivateRedis]:
-    redis_server = PrivateRedis(stack, stack.logdir)
-    redis_server.start()
-    args.redis_url = redis_server.url
+def start_load_portal(args, stack: Stack, *, beat: bool) -> tuple[int, PrivateRedis]:
+    redis_server = start_private_redis(stack)
     print(f"Setting up: database {args.database_url}, private Redis {redis_server.url}, logs in {stack.logdir}")
-    reset_database(args.database_url)
-    env = portal_env(args)
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-
-    worker = [python, "-m", "celery", "-A", "portal", "worker", "--loglevel", "WARNING", "--pool", "prefork"]
-    worker += ["--concurrency", str(args.worker_concurrency), "--hostname", f"load-bench-{os.getpid()}@%h"]
-    stack.start("worker", [*worker, "--without-gossip", "--without-mingle"], env)
-    if beat:
-        schedule = stack.logdir / "celerybeat-schedule"
-        stack.start(
-            "beat", [python, "-m", "celery", "-A", "portal", "beat", "--loglevel", "WARNING", "-s", schedule], env
-        )
-    port = args.port or free_port()
-    web = [python, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{HOST}:{port}", "--worker-class", "gthread"]
-    web += ["--workers", str(args.gunicorn_workers), "--threads", str(args.gunicorn_threads), "--keep-alive", "5"]
-    stack.start("gunicorn", [*web, "--backlog", "1024", "--graceful-timeout", "5", "--log-level", "warning"], env)
-    wait_until_serving(stack, port)
-    return port, redis_server
-
-
-def portal_env(args) -> dict:
-    env = server_env(args)  # DEBUG off, production security settings, limits lifted for one loopback address
-    env.update(
+    env = portal_env(
+        database_url=recreate_database(args.database_url),
+        redis_url=redis_server.url,
         SWEEP_INTERVAL_SECONDS=str(args.sweep_interval),
         ANALYSIS_STUCK_AFTER_SECONDS=str(args.stuck_after),
         HEARTBEAT_INTERVAL_SECONDS="15",
     )
     if not args.recluster:
-        # Re-clustering the whole collection is a separate, heavy job (benchmarks/analysis.py measures it);
-        # kept out of these figures unless asked for.
+        # Re-clustering the whole collection is a separate, heavy job (benchmarks/recluster_portal.py measures
+        # it); kept out of these figures unless asked for.
         env["RECLUSTER_CHECK_SECONDS"] = "86400"
-    return env
+    manage(env, "migrate", "--noinput", "-v0")
+    port = start_portal(
+        stack,
+        env,
+        workers=[Worker(concurrency=args.worker_concurrency)],
+        beat=beat,
+        port=args.port,
+        gunicorn_workers=args.gunicorn_workers,
+        gunicorn_threads=args.gunicorn_threads,
+    )
+    return port, redis_server
 
 
 def available_pages(port: int, mix: dict[str, float]) -> dict[str, float]:
@@ -356,7 +281,7 @@ def drain_and_verify(stack: Stack, args, codes: set[str], stall: float) -> tuple
     except RuntimeError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         drained = None
-    return verify(args.database_url, codes), drained
+    return verify_receipts(args.database_url, codes), drained
 
 
 def integrity_line(counts: dict, drained: float | None) -> tuple[bool, bool, str]:
@@ -375,7 +300,7 @@ def integrity_line(counts: dict, drained: float | None) -> tuple[bool, bool, str
 
 def analysis_facts(url: str, start: float, end: float) -> dict:
     """Worker throughput over the load, and how often a suggestion needed more than one attempt."""
-    with _pg_connect(url) as conn:
+    with pg_connect(url) as conn:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE analysed_at >= to_timestamp(%s) AND analysed_at < to_timestamp(%s)), "
             "count(*) FILTER (WHERE attempts > 1), max(attempts), "
@@ -399,7 +324,7 @@ def analysis_facts(url: str, start: float, end: float) -> dict:
 
 
 def run_knee(args, stack: Stack) -> int:
-    port, redis_server = start_portal(args, stack, beat=False)
+    port, redis_server = start_load_portal(args, stack, beat=False)
     mix = available_pages(port, args.mix)
     opts = driver_opts(args, port, mix)
     groups = {"web": stack.procs["gunicorn"].pid, "worker": stack.procs["worker"].pid, "broker": redis_server.pid}
@@ -479,7 +404,7 @@ def report_knee(args, mix, rows, cpu, counts, drained, facts, step_seconds) -> i
     summary.update(integrity=counts, analysis=facts)
     for row in summary["steps"]:
         row.pop("first_error")
-    print(json.dumps(summary, ensure_ascii=False))
+    report(summary, args.json, title="load figures (knee)")
     return 0 if stored and (analysed or drained is None) else 1
 
 
@@ -560,7 +485,7 @@ def _inject_faults(args, stack: Stack, redis_server: PrivateRedis, started: floa
 
 
 def outage_facts(url: str, down: float, back: float) -> dict:
-    with _pg_connect(url) as conn:
+    with pg_connect(url) as conn:
         made, flagged, analysed, last = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE awaiting_enqueue), count(*) FILTER (WHERE state = 'analysed'), "
             "extract(epoch FROM max(analysed_at)) FROM suggestions_suggestion "
@@ -576,7 +501,7 @@ def outage_facts(url: str, down: float, back: float) -> dict:
 
 
 def run_faults(args, stack: Stack) -> int:
-    port, redis_server = start_portal(args, stack, beat=True)
+    port, redis_server = start_load_portal(args, stack, beat=True)
     mix = available_pages(port, args.mix)
     opts = driver_opts(args, port, mix)
     codes: set[str] = set()
@@ -655,7 +580,7 @@ def report_faults(args, mix, result, log, counts, drained, outage, facts) -> int
     print(f"After the drain: {line}")
     summary = {"mode": "faults", "phases": rows, "whole": whole, "integrity": counts, "outage": outage}
     summary.update(analysis=facts, kill=log.get("kill"), submissions_without_receipt=refused)
-    print(json.dumps(summary, ensure_ascii=False))
+    report(summary, args.json, title="load figures (faults)")
     if refused:
         print(f"{refused} submissions were not answered with a receipt", file=sys.stderr)
     return 0 if stored and analysed and not refused else 1
@@ -699,6 +624,7 @@ def parse_args(argv=None):
     parser.add_argument("--timeout", type=float, default=30, help="client socket timeout in seconds")
     parser.add_argument("--drain-timeout", type=float, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    add_json_option(parser)
     args = parser.parse_args(argv)
     args.steps = [int(n) for n in args.steps.split(",")]
     if not all(1 <= n <= 256 for n in args.steps) or not 1 <= args.clients <= 256:
@@ -712,25 +638,17 @@ def parse_args(argv=None):
     return args
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # the same way out as Ctrl-C: every process started here is stopped
-    stack = Stack(Path(tempfile.mkdtemp(prefix=f"hamandishi-load-{args.mode}-")))
-    try:
-        return (run_knee if args.mode == "knee" else run_faults)(args, stack)
-    except KeyboardInterrupt:
-        print("Interrupted; stopping gunicorn, Celery and Redis", file=sys.stderr)
-        return 130
-    except (RuntimeError, subprocess.CalledProcessError, multiprocessing.TimeoutError) as exc:
-        print(f"Load benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        with contextlib.suppress(Exception):
-            stack.stop()
+    with Stack(f"load-{args.mode}") as stack:
+        try:
+            return (run_knee if args.mode == "knee" else run_faults)(args, stack)
+        except KeyboardInterrupt:
+            print("Interrupted; stopping gunicorn, Celery and Redis", file=sys.stderr)
+            return 130
+        except (RuntimeError, subprocess.CalledProcessError, multiprocessing.TimeoutError) as exc:
+            print(f"Load benchmark failed: {exc}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ sizes and storing the snapshot (arrays and JSON), in one transaction.
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_recluster`), migrates it and
-   fills it with COPY: N analysed suggestions whose stored display forms are Persian texts from
-   `benchmarks/generate.py` (through `benchmarks/review_queue.py`'s text pool), duplicate groups (pairs to fours,
+   fills it with COPY: N analysed suggestions whose stored display forms are Persian texts from the harness's
+   corpus (`benchmarks.harness.bulk.texts`), duplicate groups (pairs to fours,
    and a few campaigns of hundreds), and similar lists (five rows, ranks 0-4) for 60 % of them, some pairs
    each other's best; with `--vectors`, a stored e5-like vector for each (the portal clusters with them up to
    100,000 suggestions, as when the semantic worker keeps up). `--keep` reuses what an earlier run stored and
@@ -24,8 +24,9 @@ What it does, in order:
 
 For each run it prints the wall time of each stage the task reports through its `progress` callback (reading
 covers the query for every analysed suggestion, up to the «vectorising» report), the total, the peak RSS, the
-number of themes and the rows written. The issue's targets: 100,000 under 30 s, 1,000,000 under 5 minutes,
-peak under 4 GB. PostgreSQL's own memory is not in the figure.
+number of themes and the rows written, then a table of the figures (`--json PATH` writes them as JSON). The
+targets: 100,000 under 30 s, 1,000,000 under 5 minutes, peak under 4 GB. PostgreSQL's own memory is not in the
+figure.
 """
 
 from __future__ import annotations
@@ -33,14 +34,21 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness.bulk import SUGGESTION_COLUMNS, copy_duplicate_groups, iso, texts  # noqa: E402
+from benchmarks.harness.database import recreate_database  # noqa: E402
+from benchmarks.harness.figures import add_json_option, report, write_json  # noqa: E402
+from benchmarks.harness.memory import peak_rss_mb  # noqa: E402
+from benchmarks.harness.portal import portal_env, setup_django  # noqa: E402
 
 TARGET_SECONDS = {100_000: 30, 1_000_000: 300}
 TARGET_PEAK_MB = 4096
@@ -62,18 +70,16 @@ def parse_args():
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--seed", type=int, default=1405)
     parser.add_argument("--run", choices=["first", "second"], help=argparse.SUPPRESS)
-    return parser.parse_args()
+    add_json_option(parser)
+    args = parser.parse_args()
+    args.database_url = f"postgres://{args.user}@{args.host}:5432/{args.database}"
+    return args
 
 
-def setup_django(args):
-    from benchmarks.review_queue import setup_django as setup
-
-    args.redis = "redis://127.0.0.1:6379/5"  # the re-clustering itself never touches Redis
-    setup(args)
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def setup(args):
+    # The re-clustering itself never touches Redis: no REDIS_URL, so the cache lives in this process.
+    env = portal_env(database_url=args.database_url, redis_url=None, DJANGO_DEBUG="true")
+    setup_django({**env, "DJANGO_SETTINGS_MODULE": "portal.settings"})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -86,11 +92,10 @@ def build(args):
     from django.core.management import call_command
     from django.db import connection
 
-    from benchmarks.review_queue import SUGGESTION_COLUMNS, _iso, copy_duplicate_groups, recreate_database, texts
     from suggestions.analysis import display_form
 
     started = time.perf_counter()
-    recreate_database(args)
+    recreate_database(args.database_url)
     call_command("migrate", verbosity=0)
     connection.close()
     rng = random.Random(args.seed)
@@ -119,15 +124,15 @@ def build(args):
         cursor = pg.cursor()
         topic = cursor.execute("SELECT min(id) FROM suggestions_topic").fetchone()[0]
         copy_duplicate_groups(cursor, groups, moment_of=lambda pk: now - span + span * pk / args.size)
-        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}, idea_by_reviewer) FROM STDIN") as copy:
             for pk in range(1, args.size + 1):
                 display = pool[text_of[pk]]
-                moment = _iso(now - span + span * pk / args.size)
+                moment = iso(now - span + span * pk / args.size)
                 gid = group_of.get(pk)
                 copy.write_row(
                     (pk, f"R{pk:015d}", "citizen", "tehran", topic, display[:140], display, display, "", "")
                     + (gid, 0.95 if gid else None, "analysed", 1, "", "", "bench", moment, moment, moment, moment)
-                    + (False,)
+                    + (False, False)
                 )
         print(f"copied {args.size:,} suggestions in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -232,17 +237,21 @@ def run_once(args) -> dict:
     result = pipeline.recluster(progress=progress)
     marks.append(("end", time.perf_counter()))
     # Each span is named after what runs in it: reading before «vectorising», writing after «saving».
-    names = {"start": "reading", "vectorising": "vectorising", "clustering": "clustering", "saving": "saving"}
+    names = {"start": "reading", "vectorising": "vectorising", "similar": "similar lists"}
+    names.update(clustering="clustering", saving="saving")
     stages = {names[a]: round(t2 - t1, 1) for (a, t1), (_, t2) in zip(marks, marks[1:], strict=False) if a in names}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT octet_length(model) FROM suggestions_themesnapshot ORDER BY version DESC LIMIT 1")
+        cursor.execute(
+            "SELECT octet_length(arrays) + octet_length(metadata::text) FROM suggestions_themesnapshot "
+            "ORDER BY version DESC LIMIT 1"
+        )
         snapshot_mb = cursor.fetchone()[0] / 2**20
     return {
         "run": args.run,
         "suggestions": result["suggestions"],
         "stages_s": stages,
         "total_s": round(marks[-1][1] - marks[0][1], 1),
-        "peak_rss_mb": round(peak_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
         "themes": result["themes"],
         "active_themes": Theme.objects.filter(is_active=True).count(),
         "machine_memberships": ThemeMembership.objects.filter(source=ThemeMembership.Source.MACHINE).count(),
@@ -253,10 +262,13 @@ def run_once(args) -> dict:
 
 
 def run_in_own_process(args, run: str) -> dict:
-    command = [sys.executable, __file__, "--run", run, "--size", str(args.size), "--database", args.database]
-    command += ["--host", args.host, "--user", args.user]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    """One run in a fresh process, so that its peak RSS is its own; its figures come back through --json."""
+    with tempfile.TemporaryDirectory(prefix="hamandishi-recluster-") as scratch:
+        figures = Path(scratch) / f"{run}.json"
+        command = [sys.executable, __file__, "--run", run, "--size", str(args.size), "--database", args.database]
+        command += ["--host", args.host, "--user", args.user, "--json", str(figures)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return json.loads(figures.read_text())
 
 
 def show(figures: dict, size: int) -> None:
@@ -277,9 +289,9 @@ def show(figures: dict, size: int) -> None:
 
 def main():
     args = parse_args()
-    setup_django(args)
+    setup(args)
     if args.run:
-        print(json.dumps(run_once(args), ensure_ascii=False))
+        write_json(run_once(args), args.json)
         return
     if args.keep:
         clear_themes(args)
@@ -290,7 +302,7 @@ def main():
     print(f"\npinned {pin_some(args):,} suggestions to themes as reviewer placements", flush=True)
     summary["second"] = run_in_own_process(args, "second")
     show(summary["second"], args.size)
-    print(json.dumps(summary, ensure_ascii=False))
+    report(summary, args.json, title="portal re-clustering figures")
 
 
 if __name__ == "__main__":

@@ -18,22 +18,33 @@ What it does, in order:
    (REVIEW_COUNTS_SECONDS); the first page view computes them, and that cold view is reported on its own;
 4. times «next» (claiming the oldest free suggestion) the same way.
 
-It prints p50/p95/p99 per scenario and over the whole mix, and the number of SQL queries per page. The target
-is p95 under 150 ms for the queue page over the mix; missing it is reported, not failed.
+It prints p50/p95/p99 per scenario and over the whole mix, and the number of SQL queries per page, then a table of
+the figures (`--json PATH` writes them as JSON). The target is p95 under 150 ms for the queue page over the mix;
+missing it is reported, not failed. Redis is a private redis-server of the run's own unless --redis is given.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import database  # noqa: E402
+from benchmarks.harness.broker import start_private_redis  # noqa: E402
+from benchmarks.harness.bulk import SUGGESTION_COLUMNS, copy_duplicate_groups, texts  # noqa: E402
+from benchmarks.harness.bulk import iso as _iso  # noqa: E402, F401 - benchmarks/worker_latency.py imports it here
+from benchmarks.harness.figures import add_json_option, percentile, report  # noqa: E402
+from benchmarks.harness.portal import portal_env  # noqa: E402
+from benchmarks.harness.portal import setup_django as setup_django_with  # noqa: E402
+from benchmarks.harness.processes import Stack  # noqa: E402
+
+__all__ = ["SUGGESTION_COLUMNS", "copy_duplicate_groups", "recreate_database", "setup_django", "texts"]
 
 TARGET_P95_MS = 150.0
 PROVINCES = None  # filled after Django is set up
@@ -46,52 +57,32 @@ def parse_args():
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--redis", help="a Redis URL for the cache (default: a private redis-server)")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
     parser.add_argument("--seed", type=int, default=1405)
     parser.add_argument("--build-only", action="store_true", help="build the data and stop")
+    add_json_option(parser)
     return parser.parse_args()
 
 
-def setup_django(args):
-    os.environ["DATABASE_URL"] = f"postgres://{args.user}@{args.host}:5432/{args.database}"
-    os.environ["REDIS_URL"] = args.redis
-    os.environ.setdefault("DJANGO_DEBUG", "true")  # plain static storage; queries are not timed differently
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
+def database_url(args) -> str:
+    return f"postgres://{args.user}@{args.host}:5432/{args.database}"
 
-    django.setup()
+
+def setup_django(args):
+    """Django in this process on the benchmark's database and `args.redis`, DEBUG on for plain static storage
+    (queries are not timed differently)."""
+    env = portal_env(database_url=database_url(args), redis_url=args.redis, DJANGO_DEBUG="true")
+    setup_django_with({**env, "DJANGO_SETTINGS_MODULE": "portal.settings"})
 
 
 def recreate_database(args):
-    import psycopg
-
-    with psycopg.connect(host=args.host, user=args.user, dbname="postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{args.database}"')
+    database.recreate_database(database_url(args))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def texts(rng: random.Random, count: int):
-    """Distinct Persian texts with their match forms; rows reuse them, as copies and campaigns do anyway."""
-    from benchmarks.generate import _idea, noise
-    from suggestions.analysis import match_form
-
-    made = []
-    for n in range(count):
-        body = _idea(rng)[:220]
-        if n % 3 == 0:
-            body = noise(body, rng)
-        if n % 50 == 0:
-            body += f" واژهٔ‌نادر{n}"  # a rare word for the rare-search scenario
-        title = " ".join(body.split()[1:6])[:140] or "پیشنهاد"
-        made.append((title, body, match_form(f"{title}\n{body}")))
-    return made
 
 
 def build(args):
@@ -176,7 +167,7 @@ def build(args):
 
         span = 120 * 24 * 3600
         copy_duplicate_groups(cursor, groups, moment_of=lambda pk: now - span + span * pk / args.rows)
-        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY suggestions_suggestion ({SUGGESTION_COLUMNS}, idea_by_reviewer) FROM STDIN") as copy:
             for pk in range(1, args.rows + 1):
                 title, body, folded = pool[text_of[pk]]
                 moment = _iso(now - span + span * pk / args.rows + rng.random())
@@ -204,6 +195,7 @@ def build(args):
                         moment,
                         moment,
                         moment,
+                        False,
                         False,
                     )
                 )
@@ -259,31 +251,6 @@ def build(args):
     print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-# The columns a benchmark fills when it COPYs suggestions in, in the order of its rows.
-SUGGESTION_COLUMNS = (
-    "id, tracking_code, role, province, topic_id, title, body, normalized_text, match_text, fingerprint, "
-    "duplicate_group_id, duplicate_score, state, attempts, last_error, ip_hash, source, created_at, "
-    "state_changed_at, analysed_at, updated_at, awaiting_enqueue"
-)
-
-
-def copy_duplicate_groups(cursor, groups, *, moment_of) -> None:
-    """COPY planned (id, kind, canonical id, size) groups in, first and last seen when their canonical came."""
-    with cursor.copy(
-        "COPY suggestions_duplicategroup (id, kind, canonical_id, score, size, first_seen, last_seen, "
-        "canonical_chosen_by_reviewer) FROM STDIN"
-    ) as copy:
-        for gid, kind, canonical, size in groups:
-            moment = _iso(moment_of(canonical))
-            copy.write_row((gid, kind, canonical, 0.9, size, moment, moment, False))
-
-
-def _iso(epoch: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(epoch, UTC).isoformat()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------------------------------------------
@@ -320,12 +287,6 @@ def scenarios():
         "search two words": {"q": "سالمندان قرنطینه"},
         "search + filters": {"q": "شمارش آرا", "province": "tehran", "status": "open"},
     }
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def time_queue(args):
@@ -383,7 +344,7 @@ def time_queue(args):
     )
     verdict = "meets" if p95 < TARGET_P95_MS else "MISSES"
     print(f"target p95 < {TARGET_P95_MS:.0f} ms: {verdict}")
-    return {"p50": p50, "p95": p95, "p99": p99, "cold_ms": cold}
+    return {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "p99_ms": round(p99, 1), "cold_ms": round(cold)}
 
 
 def time_next(args):
@@ -398,24 +359,27 @@ def time_next(args):
         response = client.post("/review/next/", {"filters": ""})
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 302 and "/review/" in response["Location"]
-    print(
-        f"«next» claim ({len(timings)} claims): p50 {statistics.median(timings):.1f} ms, "
-        f"p95 {percentile(timings, 0.95):.1f} ms"
-    )
+    p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
+    print(f"«next» claim ({len(timings)} claims): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    return {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
 
 
 def main():
     args = parse_args()
-    setup_django(args)
-    if not args.reuse:
-        build(args)
-    if args.build_only:
-        return
-    from suggestions.models import Suggestion
+    with Stack("review-queue") as stack:
+        if args.redis is None:
+            args.redis = start_private_redis(stack).url
+        setup_django(args)
+        if not args.reuse:
+            build(args)
+        if args.build_only:
+            return
+        from suggestions.models import Suggestion
 
-    print(f"\n{Suggestion.objects.count():,} suggestions in {args.database}")
-    time_queue(args)
-    time_next(args)
+        print(f"\n{Suggestion.objects.count():,} suggestions in {args.database}")
+        figures = {"suggestions": Suggestion.objects.count(), "queue": time_queue(args), "next": time_next(args)}
+        figures["target_met"] = figures["queue"]["p95_ms"] < TARGET_P95_MS
+        report(figures, args.json, title="review queue figures")
 
 
 if __name__ == "__main__":

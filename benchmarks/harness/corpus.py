@@ -1,4 +1,9 @@
-"""Realistic synthetic Persian suggestions: ideas, spelling noise, near-copies and one campaign."""
+"""Realistic synthetic Persian suggestions: ideas, spelling noise, near-copies and one campaign.
+
+`generate(size, seed=…)` gives the same items for the same seed on every machine: the shared data sets were
+written from it (`benchmarks/generate.py --size 20000 --seed 2026 --prefix hay` is `crowd_20000.jsonl`), so a
+change to any list or to the order of the draws changes them. Add new vocabulary in a new function instead.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +111,8 @@ class Item:
     source: str | None = None
 
 
-def _idea(rng: random.Random) -> str:
+def idea(rng: random.Random) -> str:
+    """One original suggestion: an opening, two to four proposals with a place, a detail and a reason."""
     parts = [rng.choice(OPENINGS)]
     for _ in range(rng.randint(2, 4)):
         detail = rng.choice(DETAILS).format(n=rng.randint(2, 90))
@@ -179,7 +185,18 @@ def generate(
         elif roll < noise_share + near_share + campaign_share:
             items.append(Item(f"s{n}", campaign_copy(rng), "campaign", "campaign"))
         else:
-            item = Item(f"s{n}", _idea(rng), "original")
+            item = Item(f"s{n}", idea(rng), "original")
             originals.append(item)
             items.append(item)
     return items
+
+
+def form_texts(count: int, *, seed: int) -> list[tuple[str, str]]:
+    """(title, body) pairs a citizen could type into the form: the title the first eight words, both long
+    enough for the form's minimums."""
+    pairs = []
+    for item in generate(count, seed=seed):
+        title = " ".join(item.text.split()[:8])[:150]
+        if len(title) >= 10 and len(item.text) >= 30:
+            pairs.append((title, item.text[:5000]))
+    return pairs

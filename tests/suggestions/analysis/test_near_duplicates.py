@@ -146,7 +146,7 @@ def test_redis_index_clear_leaves_no_key_behind(redis_index):
 
 
 def _texts(n, seed=0):
-    from benchmarks.generate import generate
+    from benchmarks.harness.corpus import generate
 
     return [item.text for item in generate(n, seed=seed)]
 

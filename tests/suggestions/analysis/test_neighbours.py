@@ -3,7 +3,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
-from benchmarks.generate import generate
+from benchmarks.harness.corpus import generate
 from suggestions.analysis import analyze_corpus, display_form, duplicate_groups, match_form
 from suggestions.analysis.corpus import similar_lists
 from suggestions.analysis.neighbours import CandidateIndex

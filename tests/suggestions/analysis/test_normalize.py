@@ -116,7 +116,7 @@ def test_display_form_agrees_with_hazms_full_normaliser_but_for_dictionary_compo
 
     from hazm import Normalizer
 
-    from benchmarks.generate import generate
+    from benchmarks.harness.corpus import generate
     from suggestions.analysis import normalize
 
     texts = [item.text for item in generate(300, seed=3)]
