@@ -16,9 +16,16 @@ from scipy import sparse
 
 from suggestions import analysis, grouping, idea_sync, semantic
 from suggestions.analysis import snapshot_format
-from suggestions.analysis.engine import Clustering, Engine, Neighbour, lexical_cosines, offered_lists, rank_similar
+from suggestions.analysis.engine import (
+    Clustering,
+    Engine,
+    Neighbour,
+    lexical_cosines,
+    mixed_scores,
+    offered_lists,
+    rank_similar,
+)
 from suggestions.analysis.minhash import NUM_PERM
-from suggestions.analysis.vectors import SEMANTIC_WEIGHT
 from suggestions.caches import process_caches
 from suggestions.choices import State
 from suggestions.grouping import separated_from, stored_signatures
@@ -321,14 +328,9 @@ def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tup
     # The matrix may still hold a suggestion deleted since; only analysed ones are listed.
     texts = dict(Suggestion.objects.analysed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
     words = _lexical_cosines(suggestion.normalized_text, texts)
-    overlap = _overlaps(suggestion, texts)
-    scores = {}
-    for pk in texts:
-        if pk in meaning:
-            scores[pk] = (1 - SEMANTIC_WEIGHT) * words.get(pk, 0.0) + SEMANTIC_WEIGHT * meaning[pk]
-        else:  # no vector yet: its lexical score stands until it has one
-            scores[pk] = listed.get(pk, 0.0)
-        scores[pk] = max(scores[pk], overlap.get(pk, 0.0))
+    fallback = {pk: score for pk, score in listed.items() if pk in texts}
+    scores = mixed_scores(words, meaning, _overlaps(suggestion, texts), fallback=fallback)
+    scores = {pk: score for pk, score in scores.items() if pk in texts}
     return _best_similar(suggestion, scores, own_group)
 
 

@@ -50,7 +50,7 @@ from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
 from .normalize import display_form, fingerprint, match_form
 from .themes import UNCLUSTERED, ThemeModel, cluster_themes
-from .vectors import LexicalVectorizer, semantic_available, semantic_vectors
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, semantic_available, semantic_vectors
 
 __all__ = [
     "Analysis",
@@ -61,6 +61,7 @@ __all__ = [
     "MemoryIndex",
     "Neighbour",
     "lexical_cosines",
+    "mixed_scores",
     "offered_lists",
     "rank_similar",
 ]
@@ -150,6 +151,28 @@ def rank_similar(
         ((i, s) for i, s in scores.items() if i not in left_out and s > 0), key=lambda i_s: (-i_s[1], i_s[0])
     )
     return [(i, round(float(s), 4)) for i, s in ranked[:k]]
+
+
+def mixed_scores(
+    words: Mapping[Hashable, float],
+    meaning: Mapping[Hashable, float],
+    overlaps: Mapping[Hashable, float],
+    *,
+    fallback: Mapping[Hashable, float] | None = None,
+    semantic_weight: float = SEMANTIC_WEIGHT,
+) -> dict[Hashable, float]:
+    """The score of each candidate as ``similar_lists`` gives it with e5 vectors: the mean of its lexical cosine
+    (``words``) and its e5 cosine (``meaning``), raised to its estimated shingle overlap. A candidate without an e5
+    cosine (no vector made yet) keeps its ``fallback`` score (its lexical one) until it has one."""
+    fallback = fallback or {}
+    scores = {}
+    for other in {*words, *meaning, *fallback}:
+        if other in meaning:
+            score = (1 - semantic_weight) * words.get(other, 0.0) + semantic_weight * meaning[other]
+        else:
+            score = fallback.get(other, words.get(other, 0.0))
+        scores[other] = max(score, overlaps.get(other, 0.0))
+    return scores
 
 
 def offered_lists(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from suggestions.analysis import analyze_corpus
-from suggestions.analysis.engine import Engine, MemoryIndex, offered_lists, rank_similar
+from suggestions.analysis.engine import Engine, MemoryIndex, mixed_scores, offered_lists, rank_similar
 from tests.shared_data import DEV_SET
 from tests.suggestions.ideas import HOURS, IDEAS
 
@@ -94,3 +94,8 @@ def test_the_dev_set_one_text_at_a_time_gives_the_groups_and_lists_of_the_whole_
         r["id"] if r["duplicate_of"] is None else r["duplicate_of"] for r in batch
     ]
     assert [[list(pair) for pair in lists[i]] for i in range(len(texts))] == [r["similar"] for r in batch]
+
+
+def test_a_candidate_with_meaning_scores_the_mean_of_both_cosines_raised_to_its_overlap():
+    scores = mixed_scores({1: 0.2, 2: 0.2, 3: 0.3}, {1: 0.8, 2: 0.1}, {2: 0.7}, fallback={3: 0.35})
+    assert scores == pytest.approx({1: 0.5, 2: 0.7, 3: 0.35})
