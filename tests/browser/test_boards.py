@@ -7,11 +7,10 @@ from django.test import Client
 from portal.celery import app as celery_app
 from review.audit import record_action
 from review.boards.services import RECLUSTER_ACTION
-from suggestions import pipeline
 from suggestions.models import DuplicateGroup, GroupKind, SeparatePair, Theme
 from suggestions.tasks import recluster_themes
-from tests.factories import UserFactory
-from tests.review.boards_data import IDEAS, analysed, near_group
+from tests.factories import DuplicateGroupFactory, UserFactory
+from tests.review.boards_data import IDEAS, lone_suggestion, near_group, themed_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,18 +19,18 @@ MASKS = IDEAS["masks"][0]
 
 @pytest.fixture
 def boards_data(seeded_topics):
+    """A campaign of six, a near-duplicate group of three and four themes of three, as the analysis and a
+    re-clustering leave them."""
     campaign = near_group(6)
-    near = [
-        analysed(MASKS),
-        analysed(MASKS.replace("رایگان", "مجانی")),
-        analysed(MASKS.replace("داده شود", "به‌طور رایگان داده شود و دستکش هم")),
-    ]
-    for bodies in IDEAS.values():
-        for body in bodies[1:]:
-            analysed(body)
-    pipeline.recluster()
-    near[0].refresh_from_db()
-    return campaign, near[0].duplicate_group
+    near = DuplicateGroupFactory(
+        members=[
+            lone_suggestion(MASKS),
+            lone_suggestion(MASKS.replace("رایگان", "مجانی")),
+            lone_suggestion(MASKS.replace("داده شود", "به‌طور رایگان داده شود و دستکش هم")),
+        ]
+    )
+    themed_corpus()
+    return campaign, near
 
 
 @pytest.fixture
