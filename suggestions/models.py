@@ -349,7 +349,10 @@ class Support(models.Model):
     never analysed, never in the queue, never counted among the suggestions.
 
     `idea` is the suggestion that stands for the idea when the support arrived (its duplicate group's canonical
-    suggestion); when ideas become rows of their own, supports are re-pointed to them."""
+    suggestion). It is not re-pointed to `Idea`: ideas are merged, split and retired by reviewers and every
+    re-clustering, and a support tied to a suggestion, which never goes, follows that suggestion's idea wherever it
+    goes (`IdeaQuerySet.with_people`, counting each browser once), with no support ever rewritten or dropped to
+    keep the one-per-browser rule when two ideas become one."""
 
     idea = models.ForeignKey(Suggestion, on_delete=models.PROTECT, related_name="supports", verbose_name="ایده")
     tracking_code = models.CharField("کد رهگیری", max_length=16, unique=True, editable=False)
