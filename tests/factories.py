@@ -22,6 +22,7 @@ from suggestions.models import (
     DuplicateGroup,
     GroupKind,
     Idea,
+    SimilarSuggestion,
     Suggestion,
     Support,
     Theme,
@@ -69,6 +70,24 @@ class AnalysedSuggestionFactory(SuggestionFactory):
     match_text = factory.LazyAttribute(lambda s: analysis.match_form(s.normalized_text))
     fingerprint = factory.LazyAttribute(lambda s: analysis.fingerprint(s.normalized_text))
     signature = factory.LazyAttribute(lambda s: analysis.signature_to_bytes(analysis.signature(s.normalized_text)))
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def similar(self, create, others, **kwargs):
+        """`similar=[suggestion, ...]`: its stored similar list, best first, as the analysis writes it (rank from
+        0, each scored by its estimated word overlap)."""
+        own = analysis.signature_from_bytes(self.signature)
+        SimilarSuggestion.objects.bulk_create(
+            SimilarSuggestion(
+                suggestion=self,
+                other=other,
+                rank=rank,
+                score=float(analysis.estimated_jaccard(own, analysis.signature_from_bytes(other.signature))),
+            )
+            for rank, other in enumerate(others or [])
+        )
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
