@@ -4,7 +4,7 @@
     python benchmarks/analysis.py --only recluster --recluster-size 1000000
 
 Each stage runs in its own process so that its peak memory (max RSS) is its own.
-Prints one line per figure and a JSON summary at the end.
+Prints one line per stage and a table of every figure at the end (`--json PATH` writes them as JSON).
 """
 
 from __future__ import annotations
@@ -12,21 +12,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate import generate  # noqa: E402
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from benchmarks.harness.corpus import generate, near_copy  # noqa: E402
+from benchmarks.harness.figures import add_json_option, percentile, report, write_json  # noqa: E402
+from benchmarks.harness.memory import peak_rss_mb  # noqa: E402
 
 
 def stage_batch(size: int) -> dict:
@@ -101,7 +101,6 @@ def stage_index(size: int, real: int) -> dict:
     """
     import random
 
-    from benchmarks.generate import near_copy
     from suggestions.analysis import NEAR_DUPLICATE_THRESHOLD, MemoryBandIndex, find_near_duplicates
     from suggestions.analysis.minhash import shingle_hashes, signatures_of_match_forms
     from suggestions.analysis.normalize import match_form
@@ -110,7 +109,7 @@ def stage_index(size: int, real: int) -> dict:
     started = time.perf_counter()
     sigs = signatures_of_match_forms([match_form(item.text) for item in items])
     sign_s = time.perf_counter() - started
-    before = _peak_mb()
+    before = peak_rss_mb()
     index = MemoryBandIndex()
     started = time.perf_counter()
     chunk = 50_000
@@ -126,7 +125,7 @@ def stage_index(size: int, real: int) -> dict:
         index.add_many(range(filled, filled + n), rng.integers(0, 2**32, size=(n, 128), dtype=np.uint32))
         filled += n
     build_s = time.perf_counter() - started
-    build_peak = _peak_mb()
+    build_peak = peak_rss_mb()
     queries = signatures_of_match_forms([match_form(item.text) for item in generate(2000, seed=9)])
     latencies = []
     for sig in queries:
@@ -149,13 +148,13 @@ def stage_index(size: int, real: int) -> dict:
         "generated_texts": len(sigs),
         "signatures_per_s": round(len(sigs) / sign_s),
         "build_s": round(build_s, 1),
-        "lookup_p50_ms": round(float(np.percentile(latencies, 50)), 2),
-        "lookup_p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "lookup_p50_ms": round(percentile(latencies, 0.50), 2),
+        "lookup_p99_ms": round(percentile(latencies, 0.99), 2),
         "planted_near_copies": planted,
         "planted_recall": round(found / max(planted, 1), 4),
         "index_nbytes_mb": round(index.nbytes / 2**20),
         "index_rss_growth_mb": round(build_peak - before),
-        "peak_rss_mb": round(_peak_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
     }
 
 
@@ -192,7 +191,7 @@ def stage_recluster(size: int, chars: bool = False) -> dict:
         "normalise_s": round(normalise_s, 1),
         "vectorise_s": round(vectorise_s, 1),
         "recluster_s": round(cluster_s, 1),
-        "peak_rss_mb": round(_peak_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
         "example_labels": model.labels[:3],
     }
 
@@ -242,6 +241,7 @@ def main() -> None:
     parser.add_argument("--campaign-size", type=int, default=20_000)
     parser.add_argument("--only", choices=sorted(STAGES), action="append", help="run only these stages")
     parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
+    add_json_option(parser)
     args = parser.parse_args()
 
     stage_args = {
@@ -251,9 +251,10 @@ def main() -> None:
         "campaign": [args.campaign_size],
     }
     if args.stage:
-        print(json.dumps(STAGES[args.stage](*stage_args[args.stage]), ensure_ascii=False))
+        write_json(STAGES[args.stage](*stage_args[args.stage]), args.json)
         return
     summary = {}
+    scratch = Path(tempfile.mkdtemp(prefix="hamandishi-analysis-"))  # each stage's figures, read back below
     for name in args.only or list(STAGES):
         command = [
             sys.executable,
@@ -271,15 +272,19 @@ def main() -> None:
             "--campaign-size",
             str(args.campaign_size),
             *(["--recluster-chars"] if args.recluster_chars else []),
+            "--json",
+            str(scratch / f"{name}.json"),
         ]
         started = time.perf_counter()
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        summary[name] = json.loads(output.strip().splitlines()[-1])
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        summary[name] = json.loads((scratch / f"{name}.json").read_text())
+        (scratch / f"{name}.json").unlink()
         print(
             f"{name:10s} ({time.perf_counter() - started:.0f} s wall): {json.dumps(summary[name], ensure_ascii=False)}",
             flush=True,
         )
-    print(json.dumps(summary, ensure_ascii=False))
+    scratch.rmdir()
+    report(summary, args.json, title="analysis library figures")
 
 
 if __name__ == "__main__":

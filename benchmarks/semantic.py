@@ -7,7 +7,7 @@
 Embedding runs in a child process per thread count (OMP_NUM_THREADS is read when the model loads), one text at
 a time as `embed_suggestion` does. Look-ups search a matrix of N vectors: real e5 vectors of generated
 suggestions, repeated with a little noise to reach N (the time of a look-up depends on N, not on the texts).
-Prints one line per figure and a JSON summary at the end.
+Prints one line per figure and a table of them all at the end (`--json PATH` writes them as JSON).
 """
 
 from __future__ import annotations
@@ -15,18 +15,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate import generate  # noqa: E402
+from benchmarks.harness.corpus import generate  # noqa: E402
+from benchmarks.harness.figures import add_json_option, percentile_ms, report, write_json  # noqa: E402
+from benchmarks.harness.memory import peak_rss_mb  # noqa: E402
+from benchmarks.harness.portal import portal_env, setup_django  # noqa: E402
 
 
 def texts(count: int) -> list[str]:
@@ -57,11 +61,13 @@ def embedding_speed(count: int) -> dict:
 
 
 def run_child(threads: int, count: int) -> dict:
+    """`embedding_speed` in a process of its own: OMP_NUM_THREADS is read once, when the model loads."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, __file__, "--child-embed", str(count)], env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="hamandishi-semantic-") as scratch:
+        figures = Path(scratch) / "embedding.json"
+        command = [sys.executable, __file__, "--child-embed", str(count), "--json", str(figures)]
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        return json.loads(figures.read_text())
 
 
 def lookup_speed(size: int, queries: int, base: np.ndarray) -> dict:
@@ -86,15 +92,14 @@ def lookup_speed(size: int, queries: int, base: np.ndarray) -> dict:
         started = time.perf_counter()
         matrix.nearest(query, k=20, exclude={i + 1, i + 2})
         times.append(time.perf_counter() - started)
-    times_ms = np.array(times) * 1000
     return {
         "vectors": size,
         "matrix_mb": round(len(matrix) * matrix.matrix.shape[1] * 4 / 2**20, 1),
         "allocated_mb": round(matrix.matrix.nbytes / 2**20, 1),
         "stored_mb": round(size * len(stored[0]) / 2**20, 1),
         "load_s": round(load, 2),
-        "lookup_p50_ms": round(float(np.percentile(times_ms, 50)), 2),
-        "lookup_p99_ms": round(float(np.percentile(times_ms, 99)), 2),
+        "lookup_p50_ms": round(percentile_ms(times, 0.50), 2),
+        "lookup_p99_ms": round(percentile_ms(times, 0.99), 2),
     }
 
 
@@ -105,9 +110,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000", help="matrix sizes to measure look-ups at")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--child-embed", type=int, help=argparse.SUPPRESS)
+    add_json_option(parser)
     args = parser.parse_args()
     if args.child_embed:
-        print(json.dumps(embedding_speed(args.child_embed)))
+        write_json(embedding_speed(args.child_embed), args.json)
         return
 
     summary: dict = {"embedding": {}, "lookup": []}
@@ -131,14 +137,12 @@ def main() -> None:
             f"({figures['allocated_mb']} MB allocated, {figures['stored_mb']} MB stored), "
             f"loaded from stored bytes in {figures['load_s']} s"
         )
-    summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    summary["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(f"peak memory of the look-up process: {summary['peak_rss_mb']} MB")
-    print(json.dumps(summary))
+    report(summary, args.json, title="semantic tier figures")
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
+    # Django for the product's vector code only: no database is read, no Redis is needed.
+    setup_django(portal_env(database_url=None, redis_url=None, DJANGO_SETTINGS_MODULE="portal.settings"))
     main()

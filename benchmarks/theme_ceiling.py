@@ -12,7 +12,8 @@ labelled themes:
 
 Two reference partitions frame the figures: every idea a theme of its own, and every labelled
 subtheme a theme of its own.  A space in which no linkage and no count beats the first by much
-cannot separate topics beyond single ideas, whatever the clustering on top of it.
+cannot separate topics beyond single ideas, whatever the clustering on top of it.  The figures end
+with a table of them all (`--json PATH` writes them as JSON).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from scipy.spatial.distance import pdist
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.preprocessing import normalize as l2_normalize
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.figures import add_json_option, report  # noqa: E402
 from suggestions.analysis import ThemeSpace, display_form  # noqa: E402
 from suggestions.analysis.themes import significant_average_linkage  # noqa: E402
 from suggestions.analysis.vectors import main_clauses, semantic_vectors, surface_phrases  # noqa: E402
@@ -81,6 +85,7 @@ def spaces(displays: list[str]) -> dict[str, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("labels", type=Path)
+    add_json_option(parser)
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.labels.open(encoding="utf-8")]
     themes = [r["theme"] for r in rows]
@@ -89,24 +94,42 @@ def main() -> None:
     membership = np.zeros((len(ideas), len(rows)), dtype=np.float32)
     membership[idea_of, np.arange(len(rows))] = 1.0
 
-    print(f"{len(rows)} texts, {len(ideas)} ideas, {len(set(themes))} labelled themes")
-    print(f"every idea its own theme:     NMI {nmi(themes, idea_of):.3f} ({len(ideas)} themes)")
     subthemes = [r.get("subtheme", r["theme"]) for r in rows]
-    print(f"every subtheme its own theme: NMI {nmi(themes, subthemes):.3f} ({len(set(subthemes))} themes)")
+    figures = {
+        "texts": len(rows),
+        "ideas": len(ideas),
+        "labelled_themes": len(set(themes)),
+        "nmi_every_idea_its_own_theme": round(nmi(themes, idea_of), 3),
+        "nmi_every_subtheme_its_own_theme": round(nmi(themes, subthemes), 3),
+        "subthemes": len(set(subthemes)),
+        "counts": list(COUNTS),
+        "spaces": {},
+    }
+    print(f"{len(rows)} texts, {len(ideas)} ideas, {len(set(themes))} labelled themes")
+    print(f"every idea its own theme:     NMI {figures['nmi_every_idea_its_own_theme']:.3f} ({len(ideas)} themes)")
+    print(
+        f"every subtheme its own theme: NMI {figures['nmi_every_subtheme_its_own_theme']:.3f} "
+        f"({len(set(subthemes))} themes)"
+    )
     print(f"NMI at {', '.join(map(str, COUNTS))} themes; 'cut': the product's own choice of the number")
     best = 0.0
     for name, vectors in spaces([display_form(r["text"]) for r in rows]).items():
         points = l2_normalize(membership @ vectors)
         distances = np.clip(pdist(points, "cosine"), 0.0, 2.0)
-        figures = []
+        space = figures["spaces"][name] = {}
         for method in LINKAGES:
             tree = linkage(points, "ward") if method == "ward" else linkage(distances, method)
             found = [nmi(themes, fcluster(tree, k, "maxclust")[idea_of]) for k in COUNTS]
             best = max(best, *found)
-            figures.append(f"{method} " + " ".join(f"{x:.3f}" for x in found))
+            space[method] = [round(x, 3) for x in found]
         cut = significant_average_linkage(points)
-        print(f"  {name:<30} " + " | ".join(figures) + f" | cut {nmi(themes, cut[idea_of]):.3f} ({cut.max() + 1})")
+        space["cut"] = round(nmi(themes, cut[idea_of]), 3)
+        space["cut_themes"] = int(cut.max() + 1)
+        by_linkage = " | ".join(f"{method} " + " ".join(f"{x:.3f}" for x in space[method]) for method in LINKAGES)
+        print(f"  {name:<30} {by_linkage} | cut {space['cut']:.3f} ({space['cut_themes']})")
+    figures["best_nmi"] = round(best, 3)
     print(f"best NMI of any space, linkage and count, with the ideas given: {best:.3f}")
+    report(figures, args.json, title="theme ceiling figures")
 
 
 if __name__ == "__main__":
