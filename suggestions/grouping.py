@@ -12,7 +12,7 @@ then suggestion rows (in id order), so two writers never wait for each other in 
 """
 
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 
 import numpy as np
@@ -478,12 +478,18 @@ IDEA_LABEL_MAX = Idea._meta.get_field("label").max_length
 
 
 @transaction.atomic
-def write_ideas(*, members: dict[Hashable, list[int]], labels: dict[Hashable, str]) -> dict[Hashable, list[int]]:
-    """Save a re-clustering's ideas (`members`: idea key -> suggestion ids, `labels`: idea key -> label), after
-    its themes. Each idea continues the stored idea it overlaps most (`carry_ids`), so ids are stable; a reviewer's
-    label and a reviewer's placement of a suggestion are kept; an idea whose members lie in two themes (a reviewer
-    placed some of them) is written as one idea per theme; stored ideas nobody continues and no reviewer holds are
-    retired. Returns each key's idea ids, the largest part first. All or nothing.
+def write_ideas(
+    *,
+    members: dict[Hashable, list[int]],
+    labels: dict[Hashable, str] | Callable[[set[Hashable]], dict[Hashable, str]],
+) -> dict[Hashable, list[int]]:
+    """Save a re-clustering's ideas (`members`: idea key -> suggestion ids), after its themes. `labels` is idea
+    key -> label, or a function giving the labels of the keys asked, which is asked only for ideas that are new
+    or whose members changed (an unchanged idea keeps its label). Each idea continues the stored idea it overlaps
+    most (`carry_ids`), so ids are stable; a reviewer's label and a reviewer's placement of a suggestion are
+    kept; an idea whose members lie in two themes (a reviewer placed some of them) is written as one idea per
+    theme; stored ideas nobody continues and no reviewer holds are retired. Returns each key's idea ids, the
+    largest part first. All or nothing.
 
     Written in bulk: a million suggestions in some hundred thousand ideas take a few statements per ten thousand
     rows, never one per idea or per suggestion."""
@@ -513,25 +519,36 @@ def write_ideas(*, members: dict[Hashable, list[int]], labels: dict[Hashable, st
     continues = carry_ids(previous, {part: set(part_members) for part, part_members in parts.items()})
     theme_of_reviewers_idea = dict(Idea.objects.filter(pk__in=list(reviewers_ideas)).values_list("pk", "theme_id"))
     now = timezone.now()
+    target: dict[tuple, Idea | None] = {}
+    for key, theme_id in parts:
+        idea = stored_ideas.get(continues[(key, theme_id)])
+        if idea is not None and idea.pk in reviewers_ideas and theme_of_reviewers_idea.get(idea.pk) != theme_id:
+            idea = None  # a reviewer's idea lies in its own theme: new texts of another theme make an idea there
+        target[(key, theme_id)] = idea
+    if callable(labels):
+        # Labelling reads every member's text: only ideas that are new or changed members are labelled again.
+        stale = {
+            part_key[0]
+            for part_key, idea in target.items()
+            if idea is None or (not idea.label_edited and previous.get(idea.pk) != set(parts[part_key]))
+        }
+        labels = labels(stale)
     fresh: list[tuple[Idea, tuple, list[int]]] = []
     changed: list[Idea] = []
     idea_of: dict[int, int] = {}
     written: dict[Hashable, list[int]] = {}
     for (key, theme_id), part in parts.items():
         free = [pk for pk in part if pk not in pinned]
-        idea = stored_ideas.get(continues[(key, theme_id)])
-        if idea is not None and idea.pk in reviewers_ideas and theme_of_reviewers_idea.get(idea.pk) != theme_id:
-            idea = None  # a reviewer's idea lies in its own theme: new texts of another theme make an idea there
-        label = (labels.get(key) or "")[:IDEA_LABEL_MAX]
+        idea = target[(key, theme_id)]
+        label = (labels[key] or "")[:IDEA_LABEL_MAX] if key in labels else None
         if idea is None:
             if free:  # otherwise reviewers placed every member in ideas of their own: nothing for the machine to keep
                 fresh.append((Idea(label=label, theme_id=theme_id, created_at=now, updated_at=now), key, free))
             continue
-        if idea.pk not in reviewers_ideas and (
-            idea.theme_id != theme_id or (idea.label != label and not idea.label_edited)
-        ):
+        relabel = label is not None and idea.label != label and not idea.label_edited
+        if idea.pk not in reviewers_ideas and (idea.theme_id != theme_id or relabel):
             idea.theme_id = theme_id
-            idea.label = idea.label if idea.label_edited else label
+            idea.label = label if relabel else idea.label
             idea.updated_at = now
             changed.append(idea)
         idea_of.update(dict.fromkeys(free, idea.pk))

@@ -26,8 +26,11 @@ def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None
     members: dict = {}
     for pk, key in zip(ids, keys, strict=True):
         members.setdefault(key, []).append(pk)
-    labels = idea_labels(members, {pk: text for pk, text, _ in rows})
-    written = grouping.write_ideas(members=members, labels=labels)
+    texts = {pk: text for pk, text, _ in rows}
+    # Labelling costs about 0.3 ms a text: grouping asks only for the ideas that are new or changed members.
+    written = grouping.write_ideas(
+        members=members, labels=lambda keys: idea_labels({key: members[key] for key in keys}, texts)
+    )
     return {"ideas": sum(len(parts) for parts in written.values())}
 
 

@@ -268,3 +268,25 @@ def test_a_browser_that_backed_two_texts_of_one_idea_is_one_of_its_people():
     counted = Idea.objects.with_people().get(pk=idea.pk)
 
     assert (counted.supporters, counted.people) == (1, 3)
+
+
+def test_only_ideas_that_are_new_or_changed_members_are_labelled_again():
+    theme = ThemeFactory()
+    first, second = _suggestions(2), _suggestions(2)
+    for suggestion in [*first, *second]:
+        ThemeMembership.objects.create(suggestion=suggestion, theme=theme)
+    asked: list[set] = []
+
+    def labels(keys):
+        asked.append(set(keys))
+        return {key: f"برچسب {key}" for key in keys}
+
+    members = {"a": [s.pk for s in first], "b": [s.pk for s in second]}
+    grouping.write_ideas(members=members, labels=labels)
+    grouping.write_ideas(members=members, labels=labels)
+    newcomer = _suggestions(1)[0]
+    ThemeMembership.objects.create(suggestion=newcomer, theme=theme)
+    grouping.write_ideas(members={**members, "b": [*members["b"], newcomer.pk]}, labels=labels)
+
+    assert asked == [{"a", "b"}, set(), {"b"}]
+    assert Idea.objects.get(pk=_idea_of(first[0])).label == "برچسب a"
