@@ -493,6 +493,8 @@ def write_ideas(
 
     Written in bulk: a million suggestions in some hundred thousand ideas take a few statements per ten thousand
     rows, never one per idea or per suggestion."""
+    # Themes first, then ideas, as every verb locks them: a reviewer moving an idea meanwhile waits, never deadlocks.
+    list(Theme.objects.select_for_update().filter(is_active=True).order_by("pk").values_list("pk"))
     active = Idea.objects.select_for_update().filter(is_active=True).order_by("pk")
     stored_ideas = {idea.pk: idea for idea in active.only("pk", "label", "label_edited", "theme_id", "size")}
     idea_now: dict[int, int | None] = {}
