@@ -1,7 +1,8 @@
-"""Settings for `benchmarks/intake.py` only: the product's settings plus a URLconf with a trivial view.
+"""Settings for the portal a benchmark starts (`benchmarks.harness.portal`): the product's settings plus a URLconf
+with a trivial view.
 
 Everything else (database, cache, broker, rate limits, security) still comes from the environment exactly as in
-production; the benchmark passes those variables to gunicorn and the Celery worker.
+production; `benchmarks.harness.portal.portal_env` passes those variables to gunicorn and the Celery workers.
 """
 
 from portal.settings import *  # noqa: F403

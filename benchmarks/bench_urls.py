@@ -1,4 +1,5 @@
-"""The product's URLs plus one trivial view, the yardstick `benchmarks/intake.py` compares the form against."""
+"""The product's URLs plus one trivial view: the yardstick `benchmarks/intake.py` compares the form against, and
+the address `benchmarks.harness.portal.start_portal` waits for."""
 
 from django.http import HttpResponse
 from django.urls import include, path
