@@ -85,7 +85,11 @@ def write_json(figures, path: Path | None) -> None:
 
 def report(figures: dict, json_path: Path | None = None, *, title: str = "figures") -> None:
     """Print every figure as a `figure | value` table and write them to `json_path` as JSON when given."""
-    rows = [{"figure": name, "value": _cell(value)} for name, value in flatten(figures).items()]
+    # Process ids are names, not quantities: no thousands separator.
+    rows = [
+        {"figure": name, "value": str(value) if name.endswith("pid") else _cell(value)}
+        for name, value in flatten(figures).items()
+    ]
     print()
     print(table(rows, ["figure", "value"], title=title))
     write_json(figures, json_path)
