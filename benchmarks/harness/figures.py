@@ -40,7 +40,8 @@ def _cell(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_cell(item) for item in value) or "-"
     if isinstance(value, dict):
-        return ", ".join(f"{key} {_cell(item)}" for key, item in value.items()) or "-"
+        cells = (str(item) if str(key).endswith("pid") else _cell(item) for key, item in value.items())
+        return ", ".join(f"{key} {cell}" for key, cell in zip(value, cells, strict=True)) or "-"
     return str(value)
 
 
