@@ -180,7 +180,7 @@ class DuplicateGroupFactory(factory.django.DjangoModelFactory):
     size, first and last time seen, lowest score and kind are counted from the members.
 
     `members` are analysed suggestions (made with `AnalysedSuggestionFactory`); without them, two copies of one
-    text make an exact group."""
+    text make an exact group. A field given (`kind="campaign"`) stands instead of the counted one."""
 
     class Meta:
         model = DuplicateGroup
@@ -201,15 +201,14 @@ class DuplicateGroupFactory(factory.django.DjangoModelFactory):
             else float(analysis.estimated_jaccard(analysis.signature_from_bytes(s.signature), base))
             for s in members
         }
-        group = model_class.objects.create(
-            canonical=canonical,
-            size=len(members),
-            first_seen=members[0].created_at,
-            last_seen=members[-1].created_at,
-            score=min(scores.values()),
-            kind=GroupKind(analysis.group_kind([s.fingerprint for s in members])),
-            **kwargs,
-        )
+        counted = {
+            "size": len(members),
+            "first_seen": members[0].created_at,
+            "last_seen": members[-1].created_at,
+            "score": min(scores.values()),
+            "kind": GroupKind(analysis.group_kind([s.fingerprint for s in members])),
+        }
+        group = model_class.objects.create(canonical=canonical, **{**counted, **kwargs})
         for member in members:
             Suggestion.objects.filter(pk=member.pk).update(duplicate_group=group, duplicate_score=scores[member.pk])
             member.duplicate_group, member.duplicate_score = group, scores[member.pk]

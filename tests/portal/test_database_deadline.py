@@ -13,8 +13,6 @@ from django.db import OperationalError, connection
 from portal.db.base import DatabaseWrapper
 from tests.faults.conftest import ROOT
 
-on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="runs against PostgreSQL only")
-
 
 def settings_seen_by(entry_point: str) -> dict:
     """The database settings of a new process that starts the way `entry_point` (a module) is started."""
@@ -51,7 +49,7 @@ def probe(db, **options) -> DatabaseWrapper:
     return DatabaseWrapper(settings_dict, alias="deadline_probe")
 
 
-@on_postgresql
+@pytest.mark.postgres
 def test_a_statement_past_its_limit_is_cancelled_by_the_server_and_the_connection_lives_on(db):
     wrapper = probe(db, options="-c statement_timeout=200", answer_timeout=30)
     try:
@@ -64,7 +62,7 @@ def test_a_statement_past_its_limit_is_cancelled_by_the_server_and_the_connectio
         wrapper.close()
 
 
-@on_postgresql
+@pytest.mark.postgres
 def test_a_server_that_does_not_answer_in_time_is_given_up_by_the_client_and_the_connection_closed(db):
     wrapper = probe(db, options="-c statement_timeout=0", answer_timeout=0.5)
     try:

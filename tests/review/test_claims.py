@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from review.models import Review, ReviewStatus
@@ -95,10 +95,10 @@ def test_a_claim_is_written_to_the_audit_log(reviewer):
     assert AuditEntry.objects.for_object(suggestion).get().action == "claim"
 
 
+# SQLite takes the write lock at BEGIN, so claims never overlap there: the race needs PostgreSQL.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_race_between_two_connections_never_gives_one_suggestion_twice(seeded_topics):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite takes the write lock at BEGIN, so claims never overlap; the race needs PostgreSQL")
     reviewers = [UserFactory(username=f"racer-{n}", groups=["reviewer"]) for n in range(2)]
     for n in range(12):
         AnalysedSuggestionFactory(created_at=minutes_ago(60 - n))

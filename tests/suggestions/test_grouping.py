@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
+from django.utils import timezone
 
 from review.models import AuditEntry, Review, ReviewStatus
 from review.services import ReviewError, mark_duplicate
@@ -16,7 +17,7 @@ from suggestions import grouping
 from suggestions.choices import State
 from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
 from suggestions.tasks import analyze_suggestion
-from tests.factories import SuggestionFactory
+from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
 from tests.suggestions.ideas import HOURS, IDEAS, analysed
 
 pytestmark = pytest.mark.django_db
@@ -201,14 +202,12 @@ def test_the_analysis_never_overrides_a_reviewer_placement_nor_joins_a_retired_t
 # Two writers at once (PostgreSQL) -----------------------------------------------------------------------
 
 
-def _needs_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite takes the write lock at BEGIN, so writers never overlap; the race needs PostgreSQL")
+# SQLite takes the write lock at BEGIN, so writers never overlap there: the races need PostgreSQL.
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seeded_topics):
-    _needs_postgresql()
     original = SuggestionFactory(state=State.ANALYSED)
     copies = [SuggestionFactory(state=State.ANALYSED) for _ in range(2)]
     joined, second_done = threading.Event(), threading.Event()
@@ -252,9 +251,9 @@ def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seede
     }
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_merging_two_themes_into_each_other_at_once_leave_one_theme_with_every_member(seeded_topics):
-    _needs_postgresql()
     (first, second), _ = _themes_with_members((2, 2))
     barrier = threading.Barrier(2)
     outcomes = []
@@ -337,3 +336,38 @@ def test_the_source_check_finds_a_write_where_one_is_made(tmp_path):
         encoding="utf-8",
     )
     assert len(_writes_outside_grouping(sample)) == 5
+
+
+# Bulk writes (PostgreSQL: COPY and UPDATE … FROM unnest) ------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_machine_memberships_written_with_copy_are_machine_placements_at_the_given_time():
+    first, second = ThemeFactory(), ThemeFactory()
+    placed = [SuggestionFactory(state=State.ANALYSED) for _ in range(3)]
+    at = timezone.now().replace(microsecond=0)
+    grouping.write_machine_memberships(
+        [(placed[0].pk, first.pk), (placed[1].pk, first.pk), (placed[2].pk, second.pk)], assigned_at=at
+    )
+    rows = set(ThemeMembership.objects.values_list("suggestion_id", "theme_id", "source", "score", "assigned_at"))
+    machine = ThemeMembership.Source.MACHINE
+    assert rows == {
+        (placed[0].pk, first.pk, machine, 0.0, at),
+        (placed[1].pk, first.pk, machine, 0.0, at),
+        (placed[2].pk, second.pk, machine, 0.0, at),
+    }
+
+
+@pytest.mark.postgres
+def test_ideas_written_in_bulk_place_their_members_and_take_those_of_a_retired_idea_out():
+    theme = ThemeFactory()
+    placed = [SuggestionFactory(state=State.ANALYSED) for _ in range(3)]
+    for suggestion in placed:
+        ThemeMembership.objects.create(suggestion=suggestion, theme=theme)
+    old = IdeaFactory(theme=theme, members=placed[2:])
+    written = grouping.write_ideas(members={"hours": [placed[0].pk, placed[1].pk]}, labels={"hours": "ساعت"})
+    (idea_id,) = written["hours"]
+    ideas = dict(Suggestion.objects.values_list("pk", "idea_id"))
+    assert ideas == {placed[0].pk: idea_id, placed[1].pk: idea_id, placed[2].pk: None}
+    old.refresh_from_db()
+    assert not old.is_active and idea_id != old.pk
