@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.celery import app as celery_app
 from suggestions.choices import State
 from suggestions.models import SimilarSuggestion, Suggestion
 from suggestions.tasks import analyze_suggestion, sweep_stuck_suggestions
@@ -112,6 +111,8 @@ def test_a_task_that_always_fails_is_marked_failed_after_five_attempts_and_shows
     changelist = admin_client.get("/admin/suggestions/suggestion/?state__exact=failed").content.decode()
     assert "پیشنهادی که تحلیلش همیشه شکست می‌خورد" in changelist
 
-    # No endless loop: more sweeps leave it failed and queue nothing.
+    # No endless loop: more sweeps leave it failed, queue nothing and count no attempt.
     assert sweep_stuck_suggestions() == {"failed": 0, "requeued": 0}
-    assert celery_app is not None
+    assert sweep_stuck_suggestions() == {"failed": 0, "requeued": 0}
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.FAILED and suggestion.attempts == settings.ANALYSIS_MAX_ATTEMPTS
