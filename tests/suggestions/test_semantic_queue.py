@@ -19,20 +19,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def semantic_broker(tmp_path):
-    """A real broker nobody consumes from: the run's Redis when it has one (CI), else a folder of its own."""
+    """A real broker nobody consumes from: the run's Redis when it has one (CI), else its own broker file."""
     previous = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
     if REDIS_URL and service_reachable(REDIS_URL):
         celery_app.conf.broker_url = REDIS_URL
         celery_app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     else:
-        folder = tmp_path / "broker"
-        folder.mkdir()
-        celery_app.conf.broker_url = "filesystem://"
-        celery_app.conf.broker_transport_options = {
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "store_processed": False,
-        }
+        celery_app.conf.broker_url = f"embedded+sqlite:///{tmp_path / 'broker.sqlite3'}"
+        celery_app.conf.broker_transport_options = {"connect_args": {"timeout": 30}}
     _reset_producer_pool()
     purge_semantic_queue()
     yield
