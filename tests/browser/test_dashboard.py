@@ -14,7 +14,7 @@ from suggestions.choices import Role
 from suggestions.models import Theme
 from tests.browser.test_report_flow import sign_in
 from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
-from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

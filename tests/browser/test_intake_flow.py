@@ -50,7 +50,7 @@ def test_similar_ideas_a_reviewer_let_out_appear_once_each_as_links_as_the_citiz
     live_server, page, screenshot, seeded_topics, reviewer, editor
 ):
     from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory, ThemeFactory, ThemeMembershipFactory
-    from tests.review.reports_data import draft_report, publish, write_summary
+    from tests.reports.data import draft_report, publish, write_summary
     from tests.security.test_public_hint import decide
     from tests.suggestions.ideas import IDEAS
 

@@ -119,7 +119,7 @@ def test_the_header_offers_the_admin_to_an_editor_and_not_to_a_reviewer(live_ser
 def test_an_editor_on_a_phone_confirms_before_publishing(live_server, page, screenshot, seeded_topics):
     from reports import services
     from reports.models import ReportStatus, ReportVersion
-    from tests.review.reports_data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
+    from tests.reports.data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
 
     author = UserFactory(username="phone-author", groups=["reviewer"])
     theme, accepted = theme_with_accepted("ساعت رأی‌گیری", count=4)

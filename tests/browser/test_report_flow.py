@@ -8,7 +8,7 @@ from reports import services
 from review.models import ReviewStatus
 from suggestions.choices import Province, Role
 from tests.factories import UserFactory
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     make_suggestion,
     quote_and_confirm,

@@ -91,7 +91,7 @@ def test_a_citizen_backs_an_idea_from_the_hint_instead_of_writing_it_again(live_
 def test_a_citizen_backs_an_idea_quoted_in_a_published_report(
     live_server, browser, size, reviewer, editor, seeded_topics
 ):
-    from tests.review.reports_data import (
+    from tests.reports.data import (
         draft_report,
         make_suggestion,
         publish,
@@ -135,7 +135,7 @@ def test_staff_read_suggestions_and_supporters_side_by_side(live_server, browser
     from suggestions.services import do_support_idea
     from tests.browser.test_report_flow import sign_in
     from tests.factories import ThemeMembershipFactory, UserFactory
-    from tests.review.reports_data import make_group, make_suggestion, theme_with_accepted
+    from tests.reports.data import make_group, make_suggestion, theme_with_accepted
 
     theme, accepted = theme_with_accepted(label="صندوق سیار", count=1, title="صندوق سیار برای سالمندان")
     group = make_group(accepted[0])

@@ -90,7 +90,7 @@ def test_payloads_quoted_in_a_published_report_run_nowhere_and_stay_text_in_the_
     import urllib.request
 
     from review.models import ReviewStatus
-    from tests.review.reports_data import draft_report, make_suggestion, publish, quote_and_confirm, write_summary
+    from tests.reports.data import draft_report, make_suggestion, publish, quote_and_confirm, write_summary
 
     page, dialogs = watched
     author = UserFactory(username="xss-author", groups=["reviewer"])

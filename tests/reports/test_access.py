@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from reports import services
 from reports.views import get_quote_for_staff_or_404, get_version_for_staff_or_404
-from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

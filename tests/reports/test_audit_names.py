@@ -9,7 +9,7 @@ from common.persian import persian_digits
 from reports.models import ReportStatus
 from review import audit
 from review.models import ACTION_LABELS, AuditEntry
-from tests.review.reports_data import draft_report
+from tests.reports.data import draft_report
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from review.models import RejectReason, ReviewStatus
 from suggestions.models import GroupKind
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     make_group,
     make_suggestion,

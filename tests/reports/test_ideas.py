@@ -14,7 +14,7 @@ from reports.presentation import present
 from review.models import ReviewStatus
 from suggestions.models import Support
 from tests.factories import IdeaFactory
-from tests.review.reports_data import (
+from tests.reports.data import (
     CANARY_NAME,
     CANARY_PHONE_FA,
     contact_for,

@@ -10,7 +10,7 @@ from django.core import mail
 
 from reports.models import ReportNotice
 from reports.tasks import notify_report_published
-from tests.review.reports_data import contact_for, draft_report, publish, theme_with_accepted, write_summary
+from tests.reports.data import contact_for, draft_report, publish, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

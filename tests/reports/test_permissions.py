@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reports import services
-from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

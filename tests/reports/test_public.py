@@ -14,7 +14,7 @@ from django.urls import reverse
 from reports import services
 from review.models import ReviewStatus
 from suggestions.choices import Province, Role
-from tests.review.reports_data import (
+from tests.reports.data import (
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_NATIONAL_ID,
@@ -203,7 +203,7 @@ def with_campaigns(reviewer, editor):
     """A report whose period holds five campaigns of three to seven copies each, one carrying its sender's name
     and phone number."""
     from suggestions.models import GroupKind
-    from tests.review.reports_data import make_group
+    from tests.reports.data import make_group
 
     theme, accepted = theme_with_accepted(label="صندوق سیار", count=5)
     for n, canonical in enumerate(accepted):

@@ -7,7 +7,7 @@ from reports import services
 from reports.markup import render_markdown, visible_text
 from reports.models import ReportStatus, ReportVersion
 from reports.redaction import find_personal_data
-from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from reports import services
 from reports.models import ReportStatus, ReportVersion
 from review.models import AuditEntry
 from tests.factories import UserFactory
-from tests.review.reports_data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, quote_and_confirm, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

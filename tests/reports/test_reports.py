@@ -11,7 +11,7 @@ from review.models import AuditEntry, RejectReason, ReviewStatus
 from suggestions.choices import Province, Role
 from suggestions.models import GroupKind
 from tests.factories import UserFactory
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     make_group,
     make_suggestion,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from reports import services
 from reports.models import ReportStatus, ReportVersion
 from tests.factories import UserFactory
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     period,
     publish,

@@ -8,7 +8,7 @@ from common.persian import jalali_datetime, persian_digits
 from review import queries, services
 from review.audit import record_action
 from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory
-from tests.review.reports_data import draft_report
+from tests.reports.data import draft_report
 
 pytestmark = pytest.mark.django_db
 

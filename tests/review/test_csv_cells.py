@@ -12,7 +12,7 @@ from django.urls import reverse
 from review.boards import services as boards
 from review.spreadsheet import spreadsheet_cell
 from tests.factories import UserFactory
-from tests.review.reports_data import draft_report, publish, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, publish, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from reports import services
 from reports.models import ReportStatus, ReportVersion
 from review.roles import EDITOR_ROLES, has_role
 from suggestions.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.review.reports_data import draft_report, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from review.queries import dashboard_figures
 from suggestions.models import Support
 from suggestions.services import do_support_idea
 from tests.factories import ThemeMembershipFactory
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     make_group,
     make_suggestion,

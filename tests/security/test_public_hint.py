@@ -9,7 +9,7 @@ from django.utils import timezone
 from review.models import Review, ReviewStatus
 from suggestions.models import DuplicateGroup, GroupKind, Theme, ThemeMembership
 from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory
-from tests.review.reports_data import draft_report, publish, write_summary
+from tests.reports.data import draft_report, publish, write_summary
 from tests.suggestions.ideas import IDEAS
 
 pytestmark = pytest.mark.django_db

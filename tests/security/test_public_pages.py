@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.review.reports_data import draft_report, publish, theme_with_accepted, write_summary
+from tests.reports.data import draft_report, publish, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
 

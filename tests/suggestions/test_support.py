@@ -10,7 +10,7 @@ from review.models import ReviewStatus
 from suggestions.choices import Province, Role
 from suggestions.models import Suggestion, Support
 from suggestions.services import AlreadySupported, do_support_idea
-from tests.review.reports_data import (
+from tests.reports.data import (
     draft_report,
     make_group,
     make_suggestion,
