@@ -36,6 +36,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
+from .ideas import idea_labels
 from .normalize import match_form
 from .vectors import _stem, _verb_stems, is_finite_verb, main_clauses, surface_phrases
 
@@ -110,6 +111,8 @@ class ThemeModel:
     # The SVD's directions (d, n_features) when the themes were clustered in a reduced space, else None.
     projection: np.ndarray | None = None
     theme_ids: list[Hashable] = field(default_factory=list)
+    # Per theme, the label of the idea that best stands for it (its largest); empty for an older model.
+    ideas: list[str] = field(default_factory=list)
 
     def assign(self, vector) -> tuple[Hashable, float]:
         """Nearest theme (id, cosine) for one item vector built like the clustered ones."""
@@ -142,6 +145,7 @@ class ThemeModel:
             "keywords": [list(words) for words in self.keywords],
             "sizes": [int(size) for size in self.sizes],
             "theme_ids": [None if pk is None else int(pk) for pk in self.theme_ids],
+            "ideas": list(self.ideas),
         }
         return arrays, metadata
 
@@ -155,6 +159,7 @@ class ThemeModel:
             sizes=list(metadata["sizes"]),
             projection=np.asarray(arrays["projection"]) if "projection" in arrays else None,
             theme_ids=list(metadata["theme_ids"]),
+            ideas=list(metadata.get("ideas", [])),
         )
 
     def project(self, vectors) -> np.ndarray:
@@ -358,8 +363,28 @@ def _cluster_themes(
         keywords=keywords,
         sizes=np.bincount(item_labels, minlength=len(order)).tolist(),
         projection=None if projection is None else projection.components_,
+        ideas=_standing_ideas(group_index, group_labels, points, l2_normalize(centroids), displays),
     )
     return item_labels, model
+
+
+def _standing_ideas(group_index, group_labels, points, centroids, displays) -> list[str]:
+    """Per theme, the label of its idea with the most texts (the one nearest the theme's centre on a tie).
+
+    Only one idea per theme is labelled: labelling every idea of a large collection would cost a pass of
+    the language tools over all its texts."""
+    sizes = np.bincount(group_index, minlength=len(group_labels))
+    closeness = np.einsum("ij,ij->i", points, centroids[group_labels])
+    best: dict[int, int] = {}
+    for group in np.lexsort((-closeness, -sizes)).tolist():
+        best.setdefault(int(group_labels[group]), group)
+    members: dict[int, list[int]] = defaultdict(list)
+    wanted = {group: theme for theme, group in best.items()}
+    for item, group in enumerate(group_index.tolist()):
+        if group in wanted:
+            members[wanted[group]].append(item)
+    labels = idea_labels(members, dict(enumerate(displays)))
+    return [labels.get(theme, "") for theme in range(len(centroids))]
 
 
 def label_themes(
@@ -423,7 +448,7 @@ def label_themes(
 
 
 def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
-    """(key, as written) of each run of 2 to 5 words of a text's main clauses that a person could use as a title.
+    """(key, as written) of each run of 2 to 5 words of a text's main clauses that could title it.
 
     A run stands between punctuation, numbers and conjugated verbs, starts and ends with a content word and
     does not end right before a verb, whose object or first half its last word then is («تمدید» in «تمدید

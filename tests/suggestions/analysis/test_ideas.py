@@ -71,3 +71,8 @@ def test_idea_similarity_ranks_a_paraphrase_above_a_text_that_only_shares_the_su
     rescored = idea_similar([[["c", 0.9], ["b", 0.89]], [], []], ["a", "b", "c"], lexical, dense)
     assert [other for other, _ in rescored[0]] == ["b", "c"]
     assert rescored[0][0][1] > 0.8 > rescored[0][1][1]
+
+
+def test_an_idea_label_leaves_out_a_long_greeting_and_an_opinion_opening():
+    texts = {1: "با سلام و احترام، به نظر من نوبت‌دهی اینترنتی در شهرهای بزرگ انجام شود تا صف‌ها طولانی نشود."}
+    assert idea_labels({1: [1]}, texts) == {1: "نوبت‌دهی اینترنتی در شهرهای بزرگ انجام شود"}

@@ -88,3 +88,25 @@ def test_an_idea_label_is_a_clause_written_in_one_of_its_members(dev_analysis):
     for idea, label in idea_labels(members, texts).items():
         assert label
         assert any(_spaced(label.removesuffix(" …")) in shown[m] for m in members[idea]), label
+
+
+def test_next_to_each_theme_label_stands_the_label_of_its_largest_idea(dev_analysis):
+    rows, _, ideas, labels, model = dev_analysis
+    assert len(model.ideas) == len(model.labels)
+    texts = {row["id"]: row["text"] for row in rows}
+    for theme, shown in enumerate(model.ideas):
+        members = defaultdict(list)
+        for row, idea, label in zip(rows, ideas, labels.tolist(), strict=True):
+            if label == theme:
+                members[idea].append(row["id"])
+        largest = max(len(ids) for ids in members.values())
+        candidates = idea_labels({idea: ids for idea, ids in members.items() if len(ids) == largest}, texts)
+        assert shown in candidates.values()
+
+
+def test_a_theme_model_keeps_its_ideas_through_the_stored_format(dev_analysis):
+    _, _, _, _, model = dev_analysis
+    arrays, metadata = model.to_arrays()
+    assert themes.ThemeModel.from_arrays(arrays, metadata).ideas == model.ideas
+    del metadata["ideas"]  # a model stored before ideas had labels
+    assert themes.ThemeModel.from_arrays(arrays, metadata).ideas == []
