@@ -44,7 +44,8 @@ def duplicate_groups(
 ) -> tuple[list[Hashable], np.ndarray]:
     """Canonical id of each item's duplicate group (itself when it starts one), and the signatures.
 
-    Equal match forms always join; otherwise an item joins the group of its best
+    Equal match forms always join (but empty ones: a text with nothing left once normalised joins no one);
+    otherwise an item joins the group of its best
     earlier near-duplicate when it is also close to that group's first member.
     Signatures and near-duplicate look-ups are computed in batches, once per distinct form.
     """
@@ -68,6 +69,10 @@ def duplicate_groups(
     group_of: dict[Hashable, Hashable] = {}
     row_of = {item_id: i for i, item_id in enumerate(ids)}
     for i, (item_id, form) in enumerate(zip(ids, matches, strict=False)):
+        if not form:  # nothing left once normalised: refused one by one in the portal, so no one's copy here
+            group_of[item_id] = item_id
+            canonical.append(item_id)
+            continue
         first = first_with_form[form]
         if first != i:
             group = group_of[ids[first]]

@@ -99,3 +99,11 @@ def test_the_dev_set_one_text_at_a_time_gives_the_groups_and_lists_of_the_whole_
 def test_a_candidate_with_meaning_scores_the_mean_of_both_cosines_raised_to_its_overlap():
     scores = mixed_scores({1: 0.2, 2: 0.2, 3: 0.3}, {1: 0.8, 2: 0.1}, {2: 0.7}, fallback={3: 0.35})
     assert scores == pytest.approx({1: 0.5, 2: 0.7, 3: 0.35})
+
+
+def test_invisible_texts_in_a_file_are_no_ones_duplicates_as_in_the_portal():
+    records = [("a", HOURS), ("b", "\u200c\u200b"), ("c", " \u200f "), ("d", HOURS)]
+    by_id = {item["id"]: item for item in analyze_corpus(records, semantic=False)}
+    assert by_id["b"]["duplicate_of"] is None and by_id["c"]["duplicate_of"] is None
+    assert by_id["b"]["similar"] == [] and by_id["c"]["cluster"] is None
+    assert by_id["d"]["duplicate_of"] == "a"
