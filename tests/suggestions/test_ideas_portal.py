@@ -4,7 +4,8 @@ its supporters."""
 
 import pytest
 
-from suggestions import grouping, pipeline
+from suggestions import analysis, grouping, idea_sync, pipeline
+from suggestions.analysis.ideas import idea_labels
 from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support, ThemeMembership
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
@@ -290,3 +291,24 @@ def test_only_ideas_that_are_new_or_changed_members_are_labelled_again():
 
     assert asked == [{"a", "b"}, set(), {"b"}]
     assert Idea.objects.get(pk=_idea_of(first[0])).label == "برچسب a"
+
+
+def test_an_ideas_label_is_one_members_title_or_main_clause_never_a_title_run_into_its_body():
+    theme = ThemeFactory()
+    texts = [
+        ("ماسک رایگان در شعبه‌ها", "با سلام. در ورودی همهٔ شعبه‌ها ماسک رایگان به رأی‌دهندگان داده شود."),
+        ("پیشنهاد بهداشتی", "در ورودی شعبه‌ها ماسک رایگان بدهید تا بیماری پخش نشود."),
+    ]
+    rows = []
+    for title, body in texts:
+        suggestion = SuggestionFactory(state=State.ANALYSED, title=title, body=body)
+        ThemeMembership.objects.create(suggestion=suggestion, theme=theme)
+        rows.append((suggestion.pk, analysis.display_form(f"{title}\n{body}"), None))
+
+    idea_sync.sync_ideas(rows, keys=["masks", "masks"])
+
+    # What the analysis would take from each title and each body on its own.
+    alone = [analysis.display_form(text) for pair in texts for text in pair]
+    candidates = set(idea_labels({n: [n] for n in range(len(alone))}, dict(enumerate(alone))).values())
+    (idea,) = Idea.objects.filter(is_active=True)
+    assert idea.label in candidates
