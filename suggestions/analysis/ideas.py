@@ -33,9 +33,11 @@ _LABEL_MAX_WORDS = 16
 
 
 class _Components:
-    """Union-find over duplicate groups that refuses a union putting a separated pair in one component."""
+    """Union-find over duplicate groups that joins two components only when every pair across them is linked
+    (complete linkage: no idea grows by a chain of links through a crowd) and none is a separated pair."""
 
-    def __init__(self, keys: Iterable[Hashable], apart: Mapping[Hashable, set]) -> None:
+    def __init__(self, keys: Iterable[Hashable], apart: Mapping[Hashable, set], linked: set[frozenset]) -> None:
+        self.linked = linked
         self.parent = {key: key for key in keys}
         # Per component root: the groups it must never hold together with.
         self.apart = {key: set(apart.get(key, ())) for key in self.parent}
@@ -54,6 +56,9 @@ class _Components:
         if ra == rb:
             return True
         if self.apart[ra] & self.members[rb]:
+            return False
+        # Each group links to at most a few others, so a component stays small and this check cheap.
+        if any(frozenset((x, y)) not in self.linked for x in self.members[ra] for y in self.members[rb]):
             return False
         if len(self.members[ra]) < len(self.members[rb]):
             ra, rb = rb, ra
@@ -111,7 +116,7 @@ def group_ideas(
                     edges.append((mutual, group, other))
     # Strongest links first: when a reviewer's separation forbids one of two joins, the clearer one wins.
     edges.sort(key=lambda edge: (-edge[0], _order(edge[1]), _order(edge[2])))
-    components = _Components(groups, apart)
+    components = _Components(groups, apart, {frozenset((a, b)) for _, a, b in edges})
     for _, a, b in edges:
         components.union(a, b)
 

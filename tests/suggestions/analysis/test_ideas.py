@@ -25,7 +25,12 @@ def test_a_one_sided_link_does_not_make_one_idea():
     keys = group_ideas(
         ids=["a", "b", "c", "d"],
         canonical=["a", "b", "c", "d"],
-        similar=[[["b", 0.9]], [["c", 0.95], ["d", 0.95], ["a", 0.9]], [["b", 0.95]], [["b", 0.95]]],
+        similar=[
+            [["b", 0.9]],
+            [["c", 0.95], ["d", 0.95], ["a", 0.9]],
+            [["b", 0.95], ["d", 0.95]],
+            [["b", 0.95], ["c", 0.95]],
+        ],
     )
     assert keys == ["a", "b", "b", "b"]
 
@@ -76,3 +81,10 @@ def test_idea_similarity_ranks_a_paraphrase_above_a_text_that_only_shares_the_su
 def test_an_idea_label_leaves_out_a_long_greeting_and_an_opinion_opening():
     texts = {1: "با سلام و احترام، به نظر من نوبت‌دهی اینترنتی در شهرهای بزرگ انجام شود تا صف‌ها طولانی نشود."}
     assert idea_labels({1: [1]}, texts) == {1: "نوبت‌دهی اینترنتی در شهرهای بزرگ انجام شود"}
+
+
+def test_a_chain_of_close_pairs_is_not_one_idea_unless_every_pair_is_close():
+    # a-b and b-c are mutual close neighbours, a and c are not listed by each other: at most two of them join.
+    similar = [[["b", 0.9]], [["a", 0.9], ["c", 0.8]], [["b", 0.8]]]
+    keys = group_ideas(ids=["a", "b", "c"], canonical=["a", "b", "c"], similar=similar)
+    assert keys == ["a", "a", "c"]
