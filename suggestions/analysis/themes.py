@@ -7,7 +7,8 @@ distance, where two clusters join while their mean similarity stands out from th
 collection's pairs as an outlier would: above their median by ``THEME_OUTLIER_Z``
 robust standard deviations (1.4826 times the median absolute deviation).  With
 three or more topics most pairs of a collection are unrelated, so the median and
-its spread describe unrelated texts; the number of themes follows from the cut.  Above the limit: SVD
+its spread describe unrelated texts; the number of themes follows from the cut, with
+no upper bound: a crowded collection gets as many themes as it has sets of ideas that stand out.  Above the limit: SVD
 to 100 dimensions (fitted on a sample), k-means, the number of themes the one with the
 best silhouette on a sample over a range that grows with the square root of the
 collection, centres fitted on a sample and every group placed at its nearest centre.  A given
@@ -327,11 +328,10 @@ def _cluster_themes(
             model = AgglomerativeClustering(n_clusters=min(k, len(data)), linkage="average", metric="cosine")
             return model.fit_predict(data)
 
-        if n_themes:
-            group_labels = fit(points, min(n_themes, n_groups))
-        else:
-            most = choose_k_range(len(groups), n_groups).stop - 1
-            group_labels = significant_average_linkage(points, max_clusters=max(most, 2))
+        # No cap on the count: a crowded collection has as many themes as sets of ideas stand out in it.
+        # Cut at 2·sqrt(n), 2,000 texts hiding 11 labelled topics gave one theme of 1,500 texts that
+        # swallowed most of them; uncut, the topics stayed apart (NMI 0.48 -> 0.69 on the development set).
+        group_labels = fit(points, min(n_themes, n_groups)) if n_themes else significant_average_linkage(points)
     else:
 
         def fit(data, k):
