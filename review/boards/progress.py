@@ -33,7 +33,14 @@ def recluster_progress(task_id: str) -> dict:
         outcome = result.result if isinstance(result.result, dict) else {}
         if "skipped" in outcome:
             return {"state": "skipped"}
-        return {"state": "done", "themes": outcome.get("themes", 0), "suggestions": outcome.get("suggestions", 0)}
+        # A re-clustering run before ideas existed says nothing of them.
+        ideas = outcome.get("ideas")
+        return {
+            "state": "done",
+            "themes": outcome.get("themes", 0),
+            "suggestions": outcome.get("suggestions", 0),
+            "ideas": ideas,
+        }
     if state in RUNNING_STATES:
         return {"state": "waiting"}
     return {"state": "failed"}  # FAILURE or REVOKED; the error itself stays in the worker's log

@@ -4,11 +4,15 @@ move ideas, each change audited and refused in Persian when it cannot be made.""
 import pytest
 from django.urls import reverse
 
+from common.persian import persian_digits
+from portal.celery import app as celery_app
 from review.models import AuditEntry
 from suggestions import grouping
 from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support, ThemeMembership
+from suggestions.tasks import recluster_themes
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
+from tests.suggestions.ideas import IDEAS, analysed
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +175,24 @@ def test_a_retired_idea_answers_404(client, reviewer, two_ideas):
     client.force_login(reviewer)
     client.post(reverse("boards:idea_merge", args=[small.pk]), {"target": big.pk})
     assert client.get(reverse("boards:idea_detail", args=[small.pk])).status_code == 404
+
+
+def test_a_finished_reclusterings_page_counts_the_ideas_it_wrote(
+    client, reviewer, eager_tasks, django_capture_on_commit_callbacks, monkeypatch, request
+):
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analysed(body)
+    monkeypatch.setattr(recluster_themes, "store_eager_result", True)
+    celery_app.conf.task_store_eager_result = True
+    request.addfinalizer(lambda: setattr(celery_app.conf, "task_store_eager_result", False))
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("boards:recluster_start"))
+
+    page = client.get(response["Location"]).content.decode()
+    recluster_themes.backend.forget(AuditEntry.objects.get(action="themes.recluster").after["task_id"])
+
+    ideas = Idea.objects.filter(is_active=True).count()
+    assert ideas >= 1
+    assert f"{persian_digits(Suggestion.objects.count())} پیشنهاد در {persian_digits(ideas)} ایده و" in page
