@@ -1,5 +1,7 @@
-"""Persian suggestions of four different ideas, three wordings each, and a way to analyse one as the worker
-does; shared by the analysis, board and view tests."""
+"""Persian suggestions of four different ideas, three wordings each, and ways to run the real pipeline on them:
+`analysed` as the worker analyses one, `clustered_corpus` and `near_copies` for the groups and themes it makes.
+The texts are shared by every test tree; the pipeline runs only in tests/suggestions/ (and the fault and
+benchmark tests of the worker itself); elsewhere tests use tests/factories.py."""
 
 from django.test import TestCase
 
