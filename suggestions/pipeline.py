@@ -498,6 +498,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         )
         report("clustering", 0, len(rows))
         labels, clustering = collection.themes, collection.clustering
+        idea_keys = collection.ideas  # the engine's ideas, one per row, as analyze_file writes them
         _replace_lists(ids, collection.similar)
     else:
         top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
@@ -505,6 +506,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         best = [top_similar[pk] if top_similar.get(pk) in canonical_of else None for pk in ids]
         report("clustering", 0, len(rows))
         labels, _, clustering = engine.cluster(ids, displays, groups, best, dense, n_themes=n_themes, chars=chars)
+        idea_keys = None  # grouped from the stored similar lists
     vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
     clustered = labels != analysis.UNCLUSTERED
     skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
@@ -531,7 +533,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         item_count=len(analysed),
         snapshot_of=snapshot_of,
     )
-    ideas = idea_sync.sync_ideas(rows)  # after the themes: each idea is placed in its members' theme
+    ideas = idea_sync.sync_ideas(rows, keys=idea_keys)  # after the themes: each idea lies in its members' theme
     report("done", len(rows), len(rows))
     return {
         "suggestions": len(analysed),

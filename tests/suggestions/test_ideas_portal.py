@@ -2,14 +2,19 @@
 them as reviewers ask and keep those moves, an idea lies in one theme, and its people are its suggestions and
 its supporters."""
 
+import json
+
 import pytest
 
 from suggestions import analysis, grouping, idea_sync, pipeline
+from suggestions.analysis import analyze_corpus
 from suggestions.analysis.ideas import idea_labels
 from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support, ThemeMembership
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
+from tests.shared_data import DEV_SET
 from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.test_one_engine import title_and_body
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +317,23 @@ def test_an_ideas_label_is_one_members_title_or_main_clause_never_a_title_run_in
     candidates = set(idea_labels({n: [n] for n in range(len(alone))}, dict(enumerate(alone))).values())
     (idea,) = Idea.objects.filter(is_active=True)
     assert idea.label in candidates
+
+
+def test_a_reclustering_stores_the_ideas_analyze_file_finds_in_the_development_set():
+    if not DEV_SET.exists():
+        pytest.skip(f"the development set is not beside the checkout ({DEV_SET})")
+    rows = [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+    dataset_id = {}
+    for row in rows:
+        title, body = title_and_body(row["text"])
+        dataset_id[analysed(body, title=title).pk] = row["id"]
+    pipeline.recluster()
+
+    batch = analyze_corpus([(row["id"], row["text"]) for row in rows], semantic=False)
+    in_file, in_portal = {}, {}
+    for item in batch:
+        in_file.setdefault(item["idea"], set()).add(item["id"])
+    for pk, idea_id in Suggestion.objects.values_list("pk", "idea_id"):
+        in_portal.setdefault(idea_id, set()).add(dataset_id[pk])
+    assert None not in in_portal
+    assert {frozenset(ids) for ids in in_portal.values()} == {frozenset(ids) for ids in in_file.values()}
