@@ -10,7 +10,7 @@ from review.boards.services import RECLUSTER_ACTION
 from suggestions.models import DuplicateGroup, GroupKind, SeparatePair, Theme
 from suggestions.tasks import recluster_themes
 from tests.factories import DuplicateGroupFactory, UserFactory
-from tests.review.boards_data import IDEAS, lone_suggestion, near_group, themed_corpus
+from tests.review.boards.data import IDEAS, lone_suggestion, near_group, themed_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from review.boards.services import BoardError
 from review.models import AuditEntry
 from suggestions.models import DuplicateGroup, GroupKind, SeparatePair, Suggestion
 from tests.factories import ContactFactory
-from tests.review.boards_data import IDEAS, exact_group, lone_suggestion, near_group
+from tests.review.boards.data import IDEAS, exact_group, lone_suggestion, near_group
 
 pytestmark = pytest.mark.django_db
 

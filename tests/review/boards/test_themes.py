@@ -11,7 +11,7 @@ from review.boards.services import BoardError
 from review.models import AuditEntry, Review, ReviewStatus
 from suggestions.models import Suggestion, Theme, ThemeMembership
 from suggestions.tasks import recluster_themes
-from tests.review.boards_data import lone_suggestion, members, themed_corpus
+from tests.review.boards.data import lone_suggestion, members, themed_corpus
 
 pytestmark = pytest.mark.django_db
 
