@@ -165,6 +165,11 @@ def ideas_by_people(suggestions: QuerySet, *, start, end, limit: int = IDEAS_LIS
     people = {idea_id: n + backers.get(idea_id, 0) for idea_id, n in counts.items()}
     shown = sorted((i for i, n in people.items() if n >= MIN_CELL), key=lambda i: (-people[i], i))[:limit]
     labels = dict(Idea.objects.filter(pk__in=shown).values_list("pk", "label"))
+    # A suggestion of the idea counted here, a group's canonical text where there is one (the support page backs
+    # the idea of a group through its canonical text): the published report offers to back the idea through it.
+    members = suggestions.filter(idea_id__in=shown).values_list("idea_id").annotate(first=Min("pk")).order_by()
+    first = dict(members)
+    first.update(members.filter(Q(duplicate_group__isnull=True) | Q(duplicate_group__canonical_id=F("pk"))))
     return [
         {
             "number": idea_id,
@@ -172,6 +177,7 @@ def ideas_by_people(suggestions: QuerySet, *, start, end, limit: int = IDEAS_LIS
             "people": people[idea_id],
             "suggestions": counts[idea_id],
             "supporters": backers.get(idea_id, 0),
+            "suggestion": first[idea_id],
         }
         for idea_id in shown
     ]

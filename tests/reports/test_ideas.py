@@ -12,13 +12,14 @@ from django.urls import reverse
 from reports.exports import report_csv
 from reports.presentation import present
 from review.models import ReviewStatus
-from suggestions.models import Support
+from suggestions.models import Suggestion, Support
 from tests.factories import IdeaFactory
 from tests.reports.data import (
     CANARY_NAME,
     CANARY_PHONE_FA,
     contact_for,
     draft_report,
+    make_group,
     make_suggestion,
     publish,
     write_summary,
@@ -50,7 +51,10 @@ def published_with_ideas(reviewer, editor, theme):
 def test_a_report_freezes_the_people_behind_each_idea_of_a_theme(published_with_ideas):
     version, big, _ = published_with_ideas
     ideas = version.content["sections"][0]["figures"]["ideas"]
-    assert ideas == [{"number": big.pk, "label": LABEL, "people": 43, "suggestions": 40, "supporters": 3}]
+    first = Suggestion.objects.filter(idea=big).order_by("pk").first()
+    assert ideas == [
+        {"number": big.pk, "label": LABEL, "people": 43, "suggestions": 40, "supporters": 3, "suggestion": first.pk}
+    ]
 
 
 def test_the_report_page_says_how_many_people_proposed_each_idea(client, published_with_ideas):
@@ -119,3 +123,31 @@ def test_a_browser_that_backed_two_texts_of_one_idea_counts_once_in_the_report(r
     version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
     (idea,) = version.content["sections"][0]["figures"]["ideas"]
     assert (idea["suggestions"], idea["supporters"], idea["people"]) == (3, 1, 4)
+
+
+def test_each_idea_of_a_published_report_offers_to_back_it(client, published_with_ideas):
+    version, big, _ = published_with_ideas
+    (idea,) = version.content["sections"][0]["figures"]["ideas"]
+    assert Suggestion.objects.get(pk=idea["suggestion"]).idea_id == big.pk
+    page = client.get(reverse("reports:version", args=[version.report_id, version.number])).content.decode()
+    support_url = reverse("hints:support", args=[idea["suggestion"]])
+    assert f'href="{support_url}"' in page
+    assert client.get(support_url).status_code == 200
+
+
+def test_an_idea_is_backed_through_its_groups_canonical_text_even_when_a_copy_came_first(
+    client, reviewer, editor, theme
+):
+    copy = make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED)
+    canonical = make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED)
+    group = make_group(canonical)
+    copy.duplicate_group = group
+    copy.save(update_fields=["duplicate_group"])
+    IdeaFactory(theme=theme, label=LABEL, members=[copy, canonical, make_suggestion(theme=theme)])
+    write_summary(theme, by=reviewer)
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+
+    (idea,) = version.content["sections"][0]["figures"]["ideas"]
+
+    assert copy.pk < canonical.pk and idea["suggestion"] == canonical.pk
+    assert client.get(reverse("hints:support", args=[idea["suggestion"]])).status_code == 200
