@@ -66,6 +66,8 @@ def report_csv(version: ReportVersion) -> str:
 
 def report_json(version: ReportVersion) -> dict:
     content = version.content
+    # A version frozen before ideas were counted counted duplicate groups: its rules say so.
+    ideas_counted = any("ideas" in section["figures"] for section in content["sections"])
     return {
         "report": version.report_id,
         "version": version.number,
@@ -77,7 +79,12 @@ def report_json(version: ReportVersion) -> dict:
         "licence": LICENCE,
         "counting_rules": {
             "counted": "received minus rejected by reviewers",
-            "distinct_ideas": "counted suggestions, each duplicate group or campaign counted once",
+            "distinct_ideas": (
+                "counted suggestions, each idea (copies, campaigns and texts proposing the same thing in other "
+                "words) counted once; a suggestion in no idea yet counts with its duplicate group, or alone"
+                if ideas_counted
+                else "counted suggestions, each duplicate group or campaign counted once"
+            ),
             "supporters": "supports received in the period for an idea counted here, one per idea per browser; "
             "never counted as suggestions",
             "ideas": "per theme, the ideas with the most people behind them: people are the idea's counted "

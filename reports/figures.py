@@ -3,8 +3,9 @@
 Counting rules, stated once here and in the method section of every report:
 - received: every suggestion sent in the period;
 - counted: received, less the ones reviewers rejected;
-- distinct ideas: counted suggestions with each duplicate group (exact copies, near copies, campaigns)
-  counted once;
+- distinct ideas: counted suggestions with each idea counted once (the texts that propose the same thing:
+  copies, campaigns and other wordings); a suggestion sent since the last re-clustering, in no idea yet, counts
+  with its duplicate group (exact copies, near copies, campaigns) once, or alone;
 - shares by role and province are over counted suggestions (the people who wrote in), and a category
   with fewer than MIN_CELL suggestions is folded into «others», so no small group can be singled out;
 - supporters: supports received in the period for an idea counted here (one per idea per browser); a support
@@ -46,9 +47,11 @@ def in_theme(suggestions: QuerySet, theme_id: int) -> QuerySet:
 
 def distinct_ideas(suggestions: QuerySet) -> int:
     totals = suggestions.aggregate(
-        loose=Count("pk", filter=Q(duplicate_group__isnull=True)), groups=Count("duplicate_group", distinct=True)
+        ideas=Count("idea", distinct=True),
+        loose=Count("pk", filter=Q(idea__isnull=True, duplicate_group__isnull=True)),
+        groups=Count("duplicate_group", distinct=True, filter=Q(idea__isnull=True)),
     )
-    return totals["loose"] + totals["groups"]
+    return totals["ideas"] + totals["loose"] + totals["groups"]
 
 
 def supporters(suggestions: QuerySet, *, start, end) -> int:

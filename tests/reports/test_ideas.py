@@ -151,3 +151,26 @@ def test_an_idea_is_backed_through_its_groups_canonical_text_even_when_a_copy_ca
 
     assert copy.pk < canonical.pk and idea["suggestion"] == canonical.pk
     assert client.get(reverse("hints:support", args=[idea["suggestion"]])).status_code == 200
+
+
+def test_texts_that_propose_one_thing_in_other_words_are_one_distinct_idea_in_a_report(reviewer, editor, theme):
+    IdeaFactory(theme=theme, label=LABEL, members=[make_suggestion(theme=theme) for _ in range(4)])
+    copy_of = make_suggestion(theme=theme)
+    make_suggestion(theme=theme, group=make_group(copy_of))  # sent since the re-clustering: no idea yet
+    make_suggestion(theme=theme)  # alone, no idea yet
+    write_summary(theme, by=reviewer)
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+
+    figures = version.content["sections"][0]["figures"]
+    assert (figures["suggestions"], figures["distinct_ideas"], figures["merged"]) == (7, 3, 4)
+    assert version.content["method"]["distinct_ideas"] == 3
+    body = render_to_string("reports/_report_body.html", present(version, version.content))
+    assert "ادغام‌شده در ایده‌ها" in body and "ادغام‌شده به‌عنوان تکراری" not in body
+
+
+def test_a_version_frozen_before_ideas_keeps_its_wording_of_duplicates(published_with_ideas):
+    version, _, _ = published_with_ideas
+    content = version.content
+    del content["sections"][0]["figures"]["ideas"]
+    body = render_to_string("reports/_report_body.html", present(version, content))
+    assert "ادغام‌شده به‌عنوان تکراری" in body and "ادغام‌شده در ایده‌ها" not in body
