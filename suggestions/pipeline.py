@@ -109,6 +109,9 @@ class RedisIndex:
             self.client.set(self.built_key, timezone.now().isoformat())
             logger.info("Rebuilt the Redis band index from %s stored signatures", count)
 
+    def is_built(self) -> bool:
+        return bool(self.client.exists(self.built_key))
+
     def query(self, signature):
         self.ensure_built()
         return [int(pk) for pk in self.index.query(signature)]
@@ -454,7 +457,14 @@ def similar_to_text(text: str) -> list[Suggestion]:
     display = analysis.display_form(text)
     signature = analysis.signature(display)
     candidates = SIMILAR_CANDIDATES * SIMILAR_K
-    near = analysis.find_near_duplicates(signature, band_index(), signatures_of=stored_signatures, threshold=0.3)
+    index = band_index()
+    near = []
+    if isinstance(index, RedisIndex) and not index.is_built():
+        # Redis lost the index: the next analysis rebuilds it (minutes for a million signatures), and a look-up
+        # while a citizen types must not wait for that; words alone find the similar ones meanwhile.
+        logger.info("The Redis band index is being rebuilt: the live look-up lists similar texts by words alone")
+    else:
+        near = analysis.find_near_duplicates(signature, index, signatures_of=stored_signatures, threshold=0.3)
     scores = {int(d.id): float(d.score) for d in near[:candidates]}
     for pk, score in lexical_neighbours(display, limit=candidates):
         scores[pk] = max(scores.get(pk, 0.0), score)
