@@ -1,18 +1,17 @@
-"""Themes: a whole collection grouped by topic, with Persian keyword labels.
+"""Themes: a whole collection grouped by topic, labelled by a phrase its texts write.
 
 Items are clustered as groups (a group's summed vector at unit length: a duplicate group, or an idea
-unit of several), so every copy of one text lands in one theme.  Up to
+of several), so every copy of one text and every text of one idea lands in one theme.  Up to
 ``AGGLOMERATIVE_LIMIT`` groups: average-linkage agglomerative clustering on cosine
 distance, where two clusters join while their mean similarity stands out from the
 collection's pairs as an outlier would: above their median by ``THEME_OUTLIER_Z``
 robust standard deviations (1.4826 times the median absolute deviation).  With
 three or more topics most pairs of a collection are unrelated, so the median and
 its spread describe unrelated texts; the number of themes follows from the cut, with
-no upper bound: a crowded collection gets as many themes as it has sets of ideas that stand out.  Above the limit: SVD
-to 100 dimensions (fitted on a sample), k-means, the number of themes the one with the
-best silhouette on a sample over a range that grows with the square root of the
-collection, centres fitted on a sample and every group placed at its nearest centre.  A given
-number of themes overrides either choice.
+no upper bound: a crowded collection gets as many themes as it has sets of ideas that stand out.
+Above the limit: SVD to 100 dimensions (fitted on a sample), k-means on a sample into ``MICRO_CLUSTERS``
+small clusters, whose centres the same rule joins; every group goes with its nearest small cluster.
+A given number of themes overrides either choice.
 
 An item whose vector is all zeros (a text with nothing left after normalising) or holds a NaN or an
 infinity is not clustered: its theme number is ``UNCLUSTERED`` and the rest are clustered without it.
@@ -32,9 +31,8 @@ from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import pdist
-from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
 from .ideas import idea_labels
@@ -215,21 +213,6 @@ def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.concatenate([(points[i : i + 50_000] @ centres.T).argmax(axis=1) for i in range(0, len(points), 50_000)])
 
 
-def _best_k(points: np.ndarray, fit, ks: Iterable[int], rng: np.random.Generator) -> int:
-    sample = points
-    if len(points) > _SILHOUETTE_SAMPLE:
-        sample = points[rng.choice(len(points), _SILHOUETTE_SAMPLE, replace=False)]
-    best, best_score = None, -2.0
-    for k in ks:
-        labels = fit(sample, k)
-        if len(set(labels.tolist())) < 2:
-            continue
-        score = silhouette_score(sample, labels, metric="cosine")
-        if score > best_score:
-            best, best_score = k, score
-    return best or 2
-
-
 def significant_average_linkage(
     points: np.ndarray, z: float = THEME_OUTLIER_Z, *, max_clusters: int | None = None
 ) -> np.ndarray:
@@ -253,6 +236,28 @@ def significant_average_linkage(
     if max_clusters is not None and labels.max() > max_clusters:
         labels = fcluster(tree, t=max_clusters, criterion="maxclust")
     return labels - 1
+
+
+# A large collection is first cut into this many small clusters (far tighter than a theme), which the rule of a
+# small collection then joins.
+MICRO_CLUSTERS = 500
+
+
+def _micro_then_significant(points: np.ndarray, seed: int, rng: np.random.Generator) -> np.ndarray:
+    """Themes of more ideas than average linkage can take, by the rule of a small collection: k-means (on a
+    sample) into ``MICRO_CLUSTERS`` small clusters, whose centres ``significant_average_linkage`` joins; each
+    idea goes with its nearest small cluster.  The number of themes follows from how many sets of ideas stand
+    out, as for a small collection, rather than from the best silhouette over a range that grows with sqrt(n):
+    that range's top (200) was always chosen, and 20,000 texts hiding 11 labelled topics scored NMI 0.57."""
+    micro = MiniBatchKMeans(
+        n_clusters=min(MICRO_CLUSTERS, max(2, len(points) // 4)), random_state=seed, batch_size=4096, n_init=1
+    ).fit(_sample_rows(points, _FIT_SAMPLE, rng))
+    centres = l2_normalize(micro.cluster_centers_)
+    nearest = _nearest(points, centres)
+    used = np.unique(nearest)
+    theme_of_micro = np.zeros(len(centres), dtype=int)
+    theme_of_micro[used] = significant_average_linkage(centres[used])
+    return theme_of_micro[nearest]
 
 
 def cluster_themes(
@@ -333,21 +338,15 @@ def _cluster_themes(
         # swallowed most of them; uncut, the topics stayed apart (NMI 0.48 -> 0.69 on the development set).
         group_labels = fit(points, min(n_themes, n_groups)) if n_themes else significant_average_linkage(points)
     else:
-
-        def fit(data, k):
-            # Random starts: k-means++ seeding costs more than the whole search at a large k and picked
-            # the same k on the benchmark's collections.
-            return KMeans(n_clusters=k, init="random", random_state=seed, n_init=1).fit_predict(data)
-
-        ks = choose_k_range(len(groups), n_groups)
-        grid = sorted({int(round(x)) for x in np.geomspace(ks.start, ks.stop - 1, num=12)})
-        k = n_themes or _best_k(points, fit, grid, rng)
-        # Centres from a sample, then every group to its nearest centre: k-means on all of a large
-        # collection moves the centres little and costs most of the re-clustering time.
-        centres = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=1).fit(
-            _sample_rows(points, _FIT_SAMPLE, rng)
-        )
-        group_labels = _nearest(points, l2_normalize(centres.cluster_centers_))
+        if n_themes:
+            # Centres from a sample, then every group to its nearest centre: k-means on all of a large
+            # collection moves the centres little and costs most of the re-clustering time.
+            centres = MiniBatchKMeans(n_clusters=n_themes, random_state=seed, batch_size=4096, n_init=1).fit(
+                _sample_rows(points, _FIT_SAMPLE, rng)
+            )
+            group_labels = _nearest(points, l2_normalize(centres.cluster_centers_))
+        else:
+            group_labels = _micro_then_significant(points, seed, rng)
 
     # Renumber themes largest first, so theme 0 is the biggest.
     item_labels = group_labels[group_index]
