@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lsh import MemoryBandIndex, band_keys, distinct
+from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard
 
 __all__ = [
@@ -88,41 +88,13 @@ def find_near_duplicates_batch(
     """
     signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
     found: list[list[NearDuplicate]] = [[] for _ in item_ids]
-    queries, ids, scores = index.near_pairs(signatures, threshold)
+    queries, ids, scores = index.near_pairs(signatures, threshold, ids=item_ids)
     for q, item_id, score in zip(queries.tolist(), ids, scores.tolist(), strict=True):
         found[q].append(NearDuplicate(item_id, score))
-    later, earlier = _pairs_within(band_keys(signatures))
-    if len(later):
-        agree = np.count_nonzero(signatures[later] == signatures[earlier], axis=1) / signatures.shape[1]
-        keep = agree >= threshold
-        for q, e, score in zip(later[keep].tolist(), earlier[keep].tolist(), agree[keep].tolist(), strict=True):
-            found[q].append(NearDuplicate(item_ids[e], score))
     index.add_many(item_ids, signatures)
     for near in found:
         near.sort(key=lambda d: (-d.score, str(d.id)))
     return found
-
-
-def _pairs_within(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(later, earlier) item numbers of every pair in a batch that shares a band key, each pair once."""
-    flat = keys.ravel()
-    items = np.repeat(np.arange(len(keys)), keys.shape[1])
-    order = np.lexsort((items, flat))
-    flat, items = flat[order], items[order]
-    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
-    sizes = np.diff(np.concatenate([starts, [len(flat)]]))
-    # Each entry pairs with every entry before it in its run of equal keys (the runs are sorted by item).
-    run_start = np.repeat(starts, sizes)
-    before = np.arange(len(flat)) - run_start
-    total = int(before.sum())
-    if not total:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    later_at = np.repeat(np.arange(len(flat)), before)
-    earlier_at = np.repeat(run_start, before) + (np.arange(total) - np.repeat(np.cumsum(before) - before, before))
-    pairs = distinct(items[later_at].astype(np.int64) << 32 | items[earlier_at].astype(np.int64))
-    later, earlier = pairs >> 32, pairs & 0xFFFFFFFF
-    two = later != earlier  # an item two of whose bands hash alike must not pair with itself
-    return later[two], earlier[two]
 
 
 def best_group_for(

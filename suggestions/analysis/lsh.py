@@ -66,7 +66,9 @@ class MemoryBandIndex:
     BULK_MIN = 256
     # Above this many distinct candidates a look-up verifies only those sharing the most bands (a pair
     # at the merge threshold shares about 7 of 42, a chance candidate one or two): a template sent
-    # thousands of times would otherwise make every look-up verify and return all its copies.
+    # thousands of times would otherwise make every look-up verify and return all its copies.  For the
+    # same reason a look-up reads at most this many items (the earliest, where a group's first member
+    # is) under any one band key, so that its cost stays bounded however many copies came before.
     MAX_VERIFIED = 500
 
     def __init__(self) -> None:
@@ -78,6 +80,7 @@ class MemoryBandIndex:
         self._alive = np.zeros(1024, dtype=bool)
         self._ids: list[Hashable] = []
         self._row_of: dict[Hashable, int] = {}
+        self.verified = 0  # candidate pairs verified so far: what a look-up's cost grows with
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -171,7 +174,7 @@ class MemoryBandIndex:
         if len(self._keys):
             lo = np.searchsorted(self._keys, flat, side="left")
             hi = np.searchsorted(self._keys, flat, side="right")
-            counts = hi - lo
+            counts = np.minimum(hi - lo, self.MAX_VERIFIED)
             total = int(counts.sum())
             if total:
                 # Every position lo..hi-1 of every key, without a Python loop over the keys.
@@ -186,6 +189,7 @@ class MemoryBandIndex:
             for i, key in enumerate(flat.tolist()):
                 found = get(key)
                 if found:
+                    found = found[: self.MAX_VERIFIED]
                     pending_rows += found
                     pending_queries += [i // BANDS] * len(found)
             if pending_rows:
@@ -211,6 +215,7 @@ class MemoryBandIndex:
             rows = rows[np.argsort(-counts, kind="stable")[: self.MAX_VERIFIED]]
         if not len(rows):
             return []
+        self.verified += len(rows)
         scores = np.count_nonzero(self._sigs[rows] == signature, axis=1) / NUM_PERM
         keep = scores >= threshold
         return [
@@ -219,19 +224,49 @@ class MemoryBandIndex:
             if self._ids[r] not in exclude
         ]
 
-    def near_pairs(self, signatures: np.ndarray, threshold: float) -> tuple[np.ndarray, list[Hashable], np.ndarray]:
-        """For a batch of signatures: (query number, id, estimated Jaccard) of indexed items at or above it."""
+    def near_pairs(
+        self, signatures: np.ndarray, threshold: float, *, ids: list[Hashable] | None = None
+    ) -> tuple[np.ndarray, list[Hashable], np.ndarray]:
+        """For a batch of signatures: (query number, id, estimated Jaccard) of indexed items at or above it.
+
+        With ``ids`` (the batch's own), each query is also compared with the batch's items before it,
+        as if the batch were added one item at a time.
+        """
         signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
-        queries, rows = self._hits(band_keys(signatures))
+        keys = band_keys(signatures)
+        queries, rows = self._hits(keys)
+        if len(rows):
+            pairs, shared = distinct((queries << 32) | rows.astype(np.int64), counts=True)
+            queries, rows = pairs >> 32, pairs & 0xFFFFFFFF
+            live = self._alive[rows]
+            queries, rows, shared = queries[live], rows[live], shared[live]
+        else:
+            queries, rows, shared = (np.empty(0, dtype=np.int64) for _ in range(3))
+        stored = len(rows)
+        if ids is not None:
+            later, earlier, within_shared = pairs_within(keys, limit=self.MAX_VERIFIED)
+            queries, rows = np.concatenate([queries, later]), np.concatenate([rows, earlier])
+            shared = np.concatenate([shared, within_shared])
+        # Per query, only the MAX_VERIFIED candidates sharing the most bands (earlier items first among
+        # equals, the batch's own after the index's), as near() does one query at a time.
+        order = np.lexsort((np.arange(len(rows)), -shared, queries))
+        ranked = queries[order]
+        firsts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]])) if len(ranked) else ranked
+        rank = np.arange(len(ranked)) - np.repeat(firsts, np.diff(np.append(firsts, len(ranked))))
+        chosen = np.sort(order[rank < self.MAX_VERIFIED])
+        stored = int(np.count_nonzero(chosen < stored))
+        queries, rows = queries[chosen], rows[chosen]
         if not len(rows):
             return np.empty(0, dtype=np.int64), [], np.empty(0)
-        pairs = distinct((queries << 32) | rows.astype(np.int64))
-        queries, rows = pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint32)
-        live = self._alive[rows]
-        queries, rows = queries[live], rows[live]
-        scores = _agreement(signatures, queries, self._sigs, rows)
+        self.verified += len(rows)
+        scores = np.empty(len(rows))
+        scores[:stored] = _agreement(signatures, queries[:stored], self._sigs, rows[:stored])
+        scores[stored:] = _agreement(signatures, queries[stored:], signatures, rows[stored:])
         keep = scores >= threshold
-        return queries[keep], [self._ids[r] for r in rows[keep].tolist()], scores[keep]
+        names = [self._ids[r] for r in rows[:stored][keep[:stored]].tolist()]
+        if ids is not None:
+            names += [ids[r] for r in rows[stored:][keep[stored:]].tolist()]
+        return queries[keep], names, scores[keep]
 
     def query_counts(self, signature: np.ndarray) -> list[tuple[Hashable, int]]:
         rows = self.candidate_rows(signature)
@@ -252,6 +287,31 @@ class MemoryBandIndex:
         """The indexed ids among ``item_ids`` and their signatures as one (n, 128) array."""
         known = [i for i in item_ids if i in self._row_of]
         return known, self._sigs[[self._row_of[i] for i in known]]
+
+
+def pairs_within(keys: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(later, earlier, shared bands) of the pairs in a batch that share a band key, each pair once.
+
+    Under any one band key an item pairs with at most ``limit`` items before it (the earliest).
+    """
+    flat = keys.ravel()
+    items = np.repeat(np.arange(len(keys)), keys.shape[1])
+    order = np.lexsort((items, flat))
+    flat, items = flat[order], items[order]
+    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [len(flat)]]))
+    # Each entry pairs with every entry before it in its run of equal keys (the runs are sorted by item).
+    run_start = np.repeat(starts, sizes)
+    before = np.minimum(np.arange(len(flat)) - run_start, limit)
+    total = int(before.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    later_at = np.repeat(np.arange(len(flat)), before)
+    earlier_at = np.repeat(run_start, before) + (np.arange(total) - np.repeat(np.cumsum(before) - before, before))
+    pairs, shared = distinct(items[later_at].astype(np.int64) << 32 | items[earlier_at].astype(np.int64), counts=True)
+    later, earlier = pairs >> 32, pairs & 0xFFFFFFFF
+    two = later != earlier  # an item two of whose bands hash alike must not pair with itself
+    return later[two], earlier[two], shared[two]
 
 
 def _agreement(left: np.ndarray, left_rows: np.ndarray, right: np.ndarray, right_rows: np.ndarray) -> np.ndarray:

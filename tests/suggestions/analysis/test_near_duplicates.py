@@ -211,3 +211,25 @@ def test_distinct_gives_sorted_values_and_how_often_each_occurs():
     assert values.tolist() == [3, 5, 9]
     assert counts.tolist() == [2, 3, 1]
     assert distinct(np.array([], dtype=np.int64)).tolist() == []
+
+
+def test_a_batch_look_up_verifies_a_bounded_number_of_candidates_however_many_copies_precede_it(monkeypatch):
+    monkeypatch.setattr(MemoryBandIndex, "MAX_VERIFIED", 20)
+    copy = signature(CAMPAIGN_COPY)
+    index = MemoryBandIndex()
+    for start in range(0, 600, 200):
+        find_near_duplicates_batch([f"c{i}" for i in range(start, start + 200)], np.tile(copy, (200, 1)), index)
+    before = index.verified
+    found = find_near_duplicates_batch([f"n{i}" for i in range(50)], np.tile(copy, (50, 1)), index)
+    assert index.verified - before <= 50 * MemoryBandIndex.MAX_VERIFIED
+    assert all(near and near[0].score == 1.0 for near in found)
+    assert found[0][0].id == "c0"  # the earliest copy, its group's first member, is among those verified
+
+
+def test_a_single_look_up_counts_the_candidates_it_verifies(monkeypatch):
+    monkeypatch.setattr(MemoryBandIndex, "MAX_VERIFIED", 20)
+    index = MemoryBandIndex()
+    index.add_many([f"c{i}" for i in range(300)], np.tile(signature(CAMPAIGN_COPY), (300, 1)))
+    before = index.verified
+    assert len(index.near(signature(CAMPAIGN_COPY), 0.55)) == MemoryBandIndex.MAX_VERIFIED
+    assert index.verified - before == MemoryBandIndex.MAX_VERIFIED
