@@ -70,23 +70,33 @@ def signatures_of_match_forms(folded: list[str]) -> np.ndarray:
     family and needs no division.  The shift is monotone, so it is taken once, after the minimum.
     """
     out = np.full((len(folded), NUM_PERM), _EMPTY, dtype=np.uint32)
-    hashes = [shingle_hashes(f) for f in folded]
-    start = 0
-    while start < len(hashes):
-        stop, size = start, 0
-        while stop < len(hashes) and (size == 0 or size + len(hashes[stop]) <= _BLOCK_SHINGLES):
-            size += len(hashes[stop])
-            stop += 1
-        block = [h for h in hashes[start:stop] if len(h)]
-        if block:
-            lengths = np.array([len(h) for h in block])
-            work = np.multiply(_A, np.concatenate(block)[None, :])  # wraps mod 2**64 by design
-            work += _B
-            minima = np.minimum.reduceat(work, np.concatenate([[0], np.cumsum(lengths)[:-1]]), axis=1)
-            rows = [i for i in range(start, stop) if len(hashes[i])]
-            out[rows] = (minima >> _SHIFT).T.astype(np.uint32)
-        start = stop
+    # Shingle hashes are made block by block, never for the whole collection at once: held together they
+    # were about 8 bytes per character of every text, more than the signatures themselves.
+    block: list[np.ndarray] = []
+    rows: list[int] = []
+    size = 0
+    for row, form in enumerate(folded):
+        hashes = shingle_hashes(form)
+        if not len(hashes):
+            continue
+        if block and size + len(hashes) > _BLOCK_SHINGLES:
+            _fill(out, rows, block)
+            block, rows, size = [], [], 0
+        block.append(hashes)
+        rows.append(row)
+        size += len(hashes)
+    if block:
+        _fill(out, rows, block)
     return out
+
+
+def _fill(out: np.ndarray, rows: list[int], block: list[np.ndarray]) -> None:
+    """Write the signatures of one block of shingle-hash arrays into ``out``'s ``rows``."""
+    lengths = np.array([len(h) for h in block])
+    work = np.multiply(_A, np.concatenate(block)[None, :])  # wraps mod 2**64 by design
+    work += _B
+    minima = np.minimum.reduceat(work, np.concatenate([[0], np.cumsum(lengths)[:-1]]), axis=1)
+    out[rows] = (minima >> _SHIFT).T.astype(np.uint32)
 
 
 def signature(text: str) -> np.ndarray:
