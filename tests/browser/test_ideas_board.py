@@ -4,6 +4,7 @@ people, a theme page lists its ideas, and a reviewer splits and merges ideas fro
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from review.models import AuditEntry
 from suggestions.choices import State
@@ -102,3 +103,31 @@ def test_a_reviewer_sees_ideas_with_their_people_and_splits_and_merges_them(
     page.goto(f"{live_server.url}/review/themes/")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     screenshot("ideas-board-375")
+
+
+def test_a_published_report_counts_people_per_idea_at_1280_and_375_px(live_server, page, screenshot, seeded_topics):
+    from review.models import ReviewStatus
+    from tests.reports.data import draft_report, make_suggestion, publish, write_summary
+
+    author = UserFactory(username="browser-idea-author", groups=["reviewer"])
+    editor = UserFactory(username="browser-idea-editor", groups=["editor"])
+    theme = ThemeFactory(label="ساعت و روز رأی‌گیری")
+    members = [make_suggestion(theme=theme, status=ReviewStatus.ACCEPTED) for _ in range(6)]
+    idea = IdeaFactory(theme=theme, label="ساعت رأی‌گیری تا نیمه‌شب تمدید شود", members=members)
+    Support.objects.create(idea=members[0], tracking_code="RPBRWS", idea_text="متن", browser="r-1")
+    IdeaFactory(
+        theme=theme, label="روز رأی‌گیری تعطیل رسمی باشد", members=[make_suggestion(theme=theme) for _ in range(3)]
+    )
+    write_summary(theme, by=author)
+    version = publish(draft_report(author=author, themes=[theme]), author=author, editor=editor)
+    url = live_server.url + reverse("reports:version", args=[version.report_id, version.number])
+
+    page.goto(url)
+    ideas = page.locator(".report-idea")
+    assert ideas.count() == 2 and "۷ نفر" in ideas.first.inner_text() and idea.label in ideas.first.inner_text()
+    ideas.first.scroll_into_view_if_needed()
+    screenshot("ideas-report-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(url)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    screenshot("ideas-report-375")
