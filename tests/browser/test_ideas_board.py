@@ -6,10 +6,11 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from review.models import AuditEntry
+from review.models import AuditEntry, ReviewStatus
 from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory, UserFactory
+from tests.reports.data import draft_report, make_suggestion, publish, write_summary
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,9 +107,6 @@ def test_a_reviewer_sees_ideas_with_their_people_and_splits_and_merges_them(
 
 
 def test_a_published_report_counts_people_per_idea_at_1280_and_375_px(live_server, page, screenshot, seeded_topics):
-    from review.models import ReviewStatus
-    from tests.reports.data import draft_report, make_suggestion, publish, write_summary
-
     author = UserFactory(username="browser-idea-author", groups=["reviewer"])
     editor = UserFactory(username="browser-idea-editor", groups=["editor"])
     theme = ThemeFactory(label="ساعت و روز رأی‌گیری")
