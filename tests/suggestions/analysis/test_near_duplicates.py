@@ -233,3 +233,15 @@ def test_a_single_look_up_counts_the_candidates_it_verifies(monkeypatch):
     before = index.verified
     assert len(index.near(signature(CAMPAIGN_COPY), 0.55)) == MemoryBandIndex.MAX_VERIFIED
     assert index.verified - before == MemoryBandIndex.MAX_VERIFIED
+
+
+def test_a_look_up_reads_a_bounded_number_of_items_under_one_band_key_and_keeps_the_earliest():
+    from suggestions.analysis.lsh import BANDS
+
+    copy = signature(CAMPAIGN_COPY)
+    index = MemoryBandIndex()
+    found = find_near_duplicates_batch([f"c{i}" for i in range(300)], np.tile(copy, (300, 1)), index)
+    assert index.verified <= 300 * MemoryBandIndex.MAX_PER_KEY
+    assert all(near[0].id == "c0" for near in found[1:])
+    assert len(index.candidate_rows(copy)) <= BANDS * MemoryBandIndex.MAX_PER_KEY
+    assert index.near(copy, 0.55)[0][0] == "c0"
