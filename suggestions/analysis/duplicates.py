@@ -33,7 +33,7 @@ CAMPAIGN_MIN_SIZE = 5
 _MAX_VERIFIED = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NearDuplicate:
     id: Hashable
     score: float  # estimated Jaccard of character 5-grams of the match forms
