@@ -17,7 +17,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from common.errors import Refused
@@ -265,28 +265,27 @@ def _refresh_group(group_id: int) -> None:
 @transaction.atomic
 def place_in_theme(*, suggestion: Suggestion, theme_id: int, score: float) -> bool:
     """Put a suggestion in a theme as the analysis's choice. A reviewer's placement is never overridden, and a
-    theme retired or gone meanwhile is not joined. Returns whether the placement changed."""
+    theme retired or gone meanwhile is not joined. Returns whether the placement changed.
+
+    A few statements however large the theme: the sizes of the theme joined and the theme left move by one in
+    place (the join also locks the theme row and checks it is still active), never by a count of its members."""
     current = (
         ThemeMembership.objects.select_for_update()
         .filter(suggestion=suggestion)
-        .values_list("theme_id", "source")
+        .values_list("pk", "theme_id", "source")
         .first()
     )
-    if current is not None and (current[1] == ThemeMembership.Source.REVIEWER or current[0] == theme_id):
+    if current is not None and (current[2] == ThemeMembership.Source.REVIEWER or current[1] == theme_id):
         return False
-    if not Theme.objects.filter(pk=theme_id, is_active=True).exists():
+    now = timezone.now()
+    if not Theme.objects.filter(pk=theme_id, is_active=True).update(size=F("size") + 1, updated_at=now):
         return False
-    ThemeMembership.objects.update_or_create(
-        suggestion=suggestion,
-        defaults={
-            "theme_id": theme_id,
-            "score": float(score),
-            "source": ThemeMembership.Source.MACHINE,
-            "assigned_at": timezone.now(),
-        },
-    )
-    for changed in {theme_id, current[0] if current else None} - {None}:
-        _recount(changed)
+    placement = {"theme_id": theme_id, "score": float(score), "source": ThemeMembership.Source.MACHINE}
+    if current is None:
+        ThemeMembership.objects.create(suggestion=suggestion, assigned_at=now, **placement)
+    else:
+        ThemeMembership.objects.filter(pk=current[0]).update(assigned_at=now, **placement)
+        Theme.objects.filter(pk=current[1]).update(size=F("size") - 1, updated_at=now)
     return True
 
 
@@ -378,6 +377,8 @@ def locked_active_themes(*theme_ids: int) -> list[Theme]:
 
 
 def _recount(theme_id: int, *, retire_when_empty: bool = False) -> None:
+    """Count a theme's members again, for the verbs that move many at once (one placement moves the size by one
+    in `place_in_theme`)."""
     size = ThemeMembership.objects.filter(theme_id=theme_id).count()
     fields = {"size": size, "updated_at": timezone.now()}
     if retire_when_empty and size == 0:

@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from scipy import sparse
 
@@ -241,7 +241,9 @@ def analyze_suggestion_text(suggestion: Suggestion) -> None:
     snapshot = current_snapshot()
     engine = analysis_engine(snapshot)
     result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=StoredIndex(suggestion.pk, snapshot))
-    with transaction.atomic():
+    # All or nothing; within the caller's transaction (`do_analyze`) without a savepoint of its own, which would
+    # cost two round trips and undo nothing the caller's rollback does not.
+    with transaction.atomic(savepoint=False):
         suggestion.normalized_text = result.display
         suggestion.match_text = result.match
         suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
@@ -300,17 +302,35 @@ def offer_to_lists(suggestion_id: int, similar: list[tuple[int, float]]) -> None
         with transaction.atomic():
             # One writer per list, locked in id order. FOR NO KEY UPDATE: the foreign-key checks of the rows
             # written here (FOR KEY SHARE on the suggestions they name) never wait for it.
-            locked = Suggestion.objects.select_for_update(no_key=True).filter(pk__in=offered).order_by("pk")
-            list(locked.values_list("pk"))
-            listed: dict[int, dict[int, float]] = {pk: {} for pk in offered}
-            rows = SimilarSuggestion.objects.filter(suggestion_id__in=offered)
-            for owner_id, other_id, score in rows.values_list("suggestion_id", "other_id", "score"):
-                listed[owner_id][other_id] = score
-            changed = offered_lists(suggestion_id, list(offered.items()), listed, k=SIMILAR_K)
+            listed = _locked_lists(list(offered))
+            present = [(pk, score) for pk, score in offered.items() if pk in listed]
+            changed = offered_lists(suggestion_id, present, listed, k=SIMILAR_K)
             SimilarSuggestion.objects.filter(suggestion_id__in=changed).delete()
             _create_lists(changed)
     except DatabaseError as exc:
         logger.warning("Suggestion %s was not offered to similar lists (%s)", suggestion_id, exc.__class__.__name__)
+
+
+def _locked_lists(owner_ids: list[int]) -> dict[int, dict[int, float]]:
+    """The stored lists of these suggestions (other id -> score), their rows locked in id order, in one statement:
+    each list's rows are read in the same round trip that takes its lock. A suggestion deleted meanwhile has
+    no list to offer to."""
+    owners = Suggestion._meta.db_table
+    links = SimilarSuggestion._meta.db_table
+    placeholders = ", ".join(["%s"] * len(owner_ids))
+    lock = "FOR NO KEY UPDATE OF s" if connection.vendor == "postgresql" else ""
+    listed: dict[int, dict[int, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, l.other_id, l.score FROM {owners} s LEFT JOIN {links} l ON l.suggestion_id = s.id "
+            f"WHERE s.id IN ({placeholders}) ORDER BY s.id {lock}",
+            owner_ids,
+        )
+        for owner_id, other_id, score in cursor.fetchall():
+            listed.setdefault(owner_id, {})
+            if other_id is not None:
+                listed[owner_id][other_id] = score
+    return listed
 
 
 def _create_lists(lists: dict[int, list[tuple[int, float]]]) -> None:
@@ -424,10 +444,13 @@ def place_in_theme(
     """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analysed
     (`nearest`, when the caller has asked already), and again by words and meaning once its e5 vector is made
     (`vector`), when the themes were clustered with e5 vectors. Copies follow their canonical member; a
-    reviewer's placement is never overridden."""
-    current = ThemeMembership.objects.filter(suggestion=suggestion).values_list("theme_id", "source").first()
-    if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
-        return
+    reviewer's placement is never overridden (`grouping.place_in_theme` checks, under its lock)."""
+    current = None
+    if vector is not None:
+        # Placing by meaning costs a look-up: a suggestion a reviewer placed is not looked up at all.
+        current = ThemeMembership.objects.filter(suggestion=suggestion).values_list("theme_id", "source").first()
+        if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
+            return
     theme_id, score = None, 0.0
     group = suggestion.duplicate_group
     if group is not None and group.canonical_id != suggestion.pk:
