@@ -52,7 +52,7 @@ def label_ideas(keys, members: dict, texts: dict[int, str]) -> dict:
                 if text.strip():
                     wordings[(pk, part)] = text
                     candidates[key].append((pk, part))
-    return idea_labels(candidates, wordings)
+    return idea_labels(candidates, wordings, displayed=True)
 
 
 def similar_lists(ids: list[int]) -> list[list[tuple[int, float]]]:

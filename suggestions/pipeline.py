@@ -510,8 +510,9 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         .values_list("pk", "normalized_text", "duplicate_group__canonical_id")
     )
     # A text with nothing left once normalised (one stored before the form refused it) has no words to cluster.
-    rows = [row for row in analysed if analysis.match_form(row[1] or "")]
-    skipped = [pk for pk, text, _ in analysed if not analysis.match_form(text or "")]
+    has_words = [bool(analysis.match_form(text or "")) for _, text, _ in analysed]
+    rows = [row for row, ok in zip(analysed, has_words, strict=True) if ok]
+    skipped = [row[0] for row, ok in zip(analysed, has_words, strict=True) if not ok]
     if len(rows) < 3:
         _log_skipped(skipped, len(analysed))
         return {"suggestions": len(analysed), "themes": 0}

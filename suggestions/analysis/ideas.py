@@ -176,9 +176,11 @@ _OPENINGS = re.compile(
 )
 
 
-def _clause(text: str) -> str:
-    """A text's main clause without greetings or «پیشنهاد می‌کنم», as written, first sentence only."""
-    clause = main_clauses(display_form(text)).strip()
+def _clause(text: str, *, displayed: bool = False) -> str:
+    """A text's main clause without greetings or «پیشنهاد می‌کنم», as written, first sentence only. A display form
+    (`displayed`) is not normalised again: that changed nothing and took two thirds of a re-clustering's labelling
+    (28 s of 43 s at 100,000 suggestions)."""
+    clause = main_clauses(text if displayed else display_form(text)).strip()
     clause = re.split(r"(?<=[.!?؟؛])\s", clause, maxsplit=1)[0]
     clause = _OPENINGS.sub("", clause).strip(" .،,!؟?؛:")
     words = clause.split()
@@ -187,8 +189,9 @@ def _clause(text: str) -> str:
     return clause
 
 
-def idea_labels(members: dict, texts: dict) -> dict:
-    """idea key -> label: the clearest title or main clause among its members' texts (members: key -> [ids])."""
+def idea_labels(members: dict, texts: dict, *, displayed: bool = False) -> dict:
+    """idea key -> label: the clearest title or main clause among its members' texts (members: key -> [ids]);
+    `displayed`: the texts are display forms already."""
     labels = {}
     for key, member_ids in members.items():
         present = [m for m in member_ids if m in texts and texts[m] and texts[m].strip()]
@@ -201,7 +204,7 @@ def idea_labels(members: dict, texts: dict) -> dict:
         # One candidate per distinct wording; the one whose words the idea's other wordings share most stands for it.
         clauses = {}
         for member in present:
-            clause = _clause(texts[member])
+            clause = _clause(texts[member], displayed=displayed)
             if clause:
                 clauses.setdefault(match_form(clause), clause)
         if not clauses:

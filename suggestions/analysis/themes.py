@@ -382,7 +382,7 @@ def _standing_ideas(group_index, group_labels, points, centroids, displays) -> l
     for item, group in enumerate(group_index.tolist()):
         if group in wanted:
             members[wanted[group]].append(item)
-    labels = idea_labels(members, dict(enumerate(displays)))
+    labels = idea_labels(members, dict(enumerate(displays)), displayed=True)
     return [labels.get(theme, "") for theme in range(len(centroids))]
 
 
