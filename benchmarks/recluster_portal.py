@@ -4,6 +4,7 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --size 1000000
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --size 1000000 --keep
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --vectors          # with e5
+    flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --keep --profile   # where it goes
 
 `benchmarks/analysis.py` times the library's clustering alone; this times what the Celery task
 `recluster_themes` does around it: reading every analysed suggestion and the rank-0 similar rows, fitting the
@@ -69,6 +70,9 @@ def parse_args():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--seed", type=int, default=1405)
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the first run and print where its time went (slower)"
+    )
     parser.add_argument("--run", choices=["first", "second"], help=argparse.SUPPRESS)
     add_json_option(parser)
     args = parser.parse_args()
@@ -196,7 +200,11 @@ def clear_themes(args):
     import psycopg
 
     with psycopg.connect(f"host={args.host} user={args.user} dbname={args.database}", autocommit=True) as pg:
-        pg.execute("TRUNCATE suggestions_thememembership, suggestions_themesnapshot, suggestions_theme CASCADE")
+        # Not TRUNCATE … CASCADE: suggestions name their idea, so it would empty the suggestions table too.
+        pg.execute("UPDATE suggestions_suggestion SET idea_id = NULL, idea_by_reviewer = false")
+        pg.execute("TRUNCATE suggestions_thememembership, suggestions_themesnapshot")
+        pg.execute("DELETE FROM suggestions_idea")
+        pg.execute("DELETE FROM suggestions_theme")
 
 
 def pin_some(args) -> int:
@@ -234,8 +242,20 @@ def run_once(args) -> dict:
         if stage != marks[-1][0]:
             marks.append((stage, time.perf_counter()))
 
+    profiler = None
+    if args.profile and args.run == "first":
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     result = pipeline.recluster(progress=progress)
     marks.append(("end", time.perf_counter()))
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        # On stderr: this process's stdout is not shown.
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     # Each span is named after what runs in it: reading before «vectorising», writing after «saving».
     names = {"start": "reading", "vectorising": "vectorising", "similar": "similar lists"}
     names.update(clustering="clustering", saving="saving")
@@ -267,6 +287,7 @@ def run_in_own_process(args, run: str) -> dict:
         figures = Path(scratch) / f"{run}.json"
         command = [sys.executable, __file__, "--run", run, "--size", str(args.size), "--database", args.database]
         command += ["--host", args.host, "--user", args.user, "--json", str(figures)]
+        command += ["--profile"] if args.profile else []
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         return json.loads(figures.read_text())
 
