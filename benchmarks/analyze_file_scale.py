@@ -55,7 +55,8 @@ def whole_process(path: Path, out: Path, *, stop_mb: float, stop_s: float) -> tu
         stdout=subprocess.PIPE,
     )
     ended, peak_seen = "finished", 0.0
-    while child.poll() is None:
+    # Reaped here with wait4 (not Popen.poll, which would reap it first and lose its rusage).
+    while (reaped := os.wait4(child.pid, os.WNOHANG))[0] == 0:
         try:
             status = Path(f"/proc/{child.pid}/status").read_text()
             peak_seen = max(peak_seen, int(status.split("VmHWM:")[1].split()[0]) / 1024)
@@ -66,7 +67,7 @@ def whole_process(path: Path, out: Path, *, stop_mb: float, stop_s: float) -> tu
             child.kill()
             break
         time.sleep(0.5)
-    _, status, usage = os.wait4(child.pid, 0)
+    _, status, usage = reaped if reaped[0] else os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if ended == "finished" and os.waitstatus_to_exitcode(status):
         raise SystemExit(f"analyze_file failed on {path} ({os.waitstatus_to_exitcode(status)})")
