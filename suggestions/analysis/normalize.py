@@ -303,6 +303,7 @@ def display_form(text: str) -> str:
     Numbers are written with Persian digits (and ٫ ٪), Latin words, links and
     codes such as N95 or COVID-19 are kept exactly as typed.
     """
+    given = text
     text = _clean(text)
     tokens: list[str] = []
 
@@ -318,7 +319,9 @@ def display_form(text: str) -> str:
         text = re.sub("[\ue000-\uf8ff]", lambda m: tokens[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
     if ZWNJ in text:
         text = _ZWNJ_RUN.sub(ZWNJ, _STRAY_ZWNJ.sub("", text))
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    # A text already in display form is returned itself, not an equal copy: a collection then holds it once.
+    return given if text == given else text
 
 
 def _match_char(code: int) -> str:

@@ -127,3 +127,10 @@ def test_display_form_agrees_with_hazms_full_normaliser_but_for_dictionary_compo
     theirs = [display_form(t) for t in texts]
     assert [t.replace(ZWNJ, " ") for t in ours] == [t.replace(ZWNJ, " ") for t in theirs]
     assert [match_form(t) for t in ours] == [match_form(t) for t in theirs]
+
+
+def test_a_text_already_in_display_form_is_returned_itself_not_a_copy():
+    text = "".join(["ستاد انتخابات رای‌گیری الکترونیکی را در همه شهرها اجرا کند ", str(len("x"))])
+    shown = display_form(text)
+    assert display_form(shown) == shown
+    assert display_form(shown) is shown
