@@ -22,7 +22,7 @@ def test_analyze_file_writes_one_result_line_per_input_and_nothing_to_the_databa
     results = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert set(results) == {row["id"] for row in rows}
     assert results["copy"]["duplicate_of"] == "hours-0"
-    assert set(results["hours-1"]) == {"id", "duplicate_of", "cluster", "cluster_label", "similar"}
+    assert set(results["hours-1"]) == {"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}
     assert Suggestion.objects.count() == 0
 
 
