@@ -22,8 +22,9 @@ def run_django(args: list[str], **overrides) -> subprocess.CompletedProcess:
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update({key: value for key, value in overrides.items() if value is not None})
     env["DJANGO_READ_DOT_ENV"] = "false"
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
