@@ -322,9 +322,12 @@ def _locked_lists(owner_ids: list[int]) -> dict[int, dict[int, float]]:
     listed: dict[int, dict[int, float]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, l.other_id, l.score FROM {owners} s LEFT JOIN {links} l ON l.suggestion_id = s.id "
+            # The ids on both sides: with the join alone, statistics a bulk load left stale chose a scan of every
+            # list (54 ms at 100,000 suggestions) over the index (0.3 ms).
+            f"SELECT s.id, l.other_id, l.score FROM {owners} s LEFT JOIN {links} l "
+            f"ON l.suggestion_id = s.id AND l.suggestion_id IN ({placeholders}) "
             f"WHERE s.id IN ({placeholders}) ORDER BY s.id {lock}",
-            owner_ids,
+            [*owner_ids, *owner_ids],
         )
         for owner_id, other_id, score in cursor.fetchall():
             listed.setdefault(owner_id, {})
