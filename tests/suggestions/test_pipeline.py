@@ -364,3 +364,13 @@ def test_the_live_list_shows_copies_of_one_text_once_and_other_ideas_beside_them
     assert len(groups) == len(set(groups))
     assert sum(1 for s in shown if s.duplicate_group_id == copies[0].duplicate_group_id) == 1
     assert len(shown) > 1
+
+
+def test_the_live_list_offers_no_suggestion_of_another_idea():
+    idea_of = {analysed(body).pk: idea for idea, bodies in IDEAS.items() for body in bodies}
+    pipeline.recluster()
+    for idea, bodies in IDEAS.items():
+        for typed in bodies:
+            shown = pipeline.similar_to_text(typed)
+            assert shown, f"nothing shown for a text of {idea}"
+            assert {idea_of[s.pk] for s in shown} == {idea}
