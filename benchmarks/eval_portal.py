@@ -36,21 +36,14 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.database import refuse_unsafe_database  # noqa: E402
+from benchmarks.harness.results import stored_results  # noqa: E402
+
 TITLE_WORDS = 8
-
-
-def refuse_unsafe_database(url: str) -> None:
-    parsed = urlparse(url)
-    if not parsed.scheme.startswith("postgres"):
-        raise SystemExit("--database-url must name a PostgreSQL database (the default is a temporary SQLite file)")
-    name = parsed.path.lstrip("/")
-    if "eval" not in name:
-        raise SystemExit(f"refusing database {name!r}: its name must contain 'eval', as this run empties it")
 
 
 def configure_django(database_url: str) -> None:
@@ -144,37 +137,6 @@ def submit_all(rows: list[dict], *, beat_every: int) -> dict[int, str]:
     return dataset_id
 
 
-def stored_results(dataset_id: dict[int, str], *, k: int = 5) -> list[dict]:
-    """The portal's stored analysis in analyze_file's format, with database ids mapped back to dataset ids."""
-    from suggestions.models import SimilarSuggestion, Suggestion, ThemeMembership
-
-    canonical = dict(Suggestion.objects.values_list("pk", "duplicate_group__canonical_id"))
-    themes = {
-        pk: (theme_id, label)
-        for pk, theme_id, label in ThemeMembership.objects.values_list("suggestion_id", "theme_id", "theme__label")
-    }
-    similar = defaultdict(list)
-    for pk, other, score in SimilarSuggestion.objects.order_by("suggestion_id", "rank").values_list(
-        "suggestion_id", "other_id", "score"
-    ):
-        if len(similar[pk]) < k and other in dataset_id:
-            similar[pk].append([dataset_id[other], round(float(score), 4)])
-    results = []
-    for pk, item_id in dataset_id.items():
-        head = canonical.get(pk)
-        theme_id, label = themes.get(pk, (None, ""))
-        results.append(
-            {
-                "id": item_id,
-                "duplicate_of": dataset_id[head] if head is not None and head != pk else None,
-                "cluster": f"t{theme_id}" if theme_id is not None else None,
-                "cluster_label": label,
-                "similar": similar[pk],
-            }
-        )
-    return results
-
-
 def processing_counts() -> dict:
     from django.db.models import Count
 
@@ -254,7 +216,7 @@ def main() -> None:
     args.out = args.out.resolve()
 
     if args.database_url:
-        refuse_unsafe_database(args.database_url)
+        refuse_unsafe_database(args.database_url, marker="eval", postgres_only=True)
         run(args, args.database_url)
         return
     with tempfile.TemporaryDirectory(prefix="hamandishi-eval-") as folder:
