@@ -303,21 +303,26 @@ def _bulk_targets(suggestion_ids: list[int], *, reviewer) -> tuple[list[Review],
         raise ReviewError(f"یک کار گروهی حداکثر {limit} پیشنهاد را تغییر می‌دهد؛ فیلترها را محدودتر کنید.")
     if not ids:
         raise ReviewError("هیچ پیشنهادی انتخاب نشده است.")
+    now = timezone.now()
+    usable = [
+        review
+        for review in _locked_reviews_not_recused(ids, reviewer=reviewer)
+        if review.claimed_by_id in (None, reviewer.pk) or review.claim_expires_at <= now
+    ]
+    return usable, sorted(set(ids) - {review.pk for review in usable})
+
+
+def _locked_reviews_not_recused(ids: list[int], *, reviewer) -> list[Review]:
+    """The review rows of the analysed suggestions among `ids`, made where missing and locked, leaving out those
+    `reviewer` stepped back from."""
     analysed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYSED).values_list("pk", flat=True))
     Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analysed], ignore_conflicts=True)
-    # Locked in id order, so two bulk actions over overlapping selections cannot deadlock.
+    # Locked in id order, so two actions over overlapping selections take turns instead of deadlocking.
     reviews = list(Review.objects.select_for_update().filter(pk__in=analysed).order_by("pk"))
     recused = set(
         Recusal.objects.filter(suggestion_id__in=analysed, reviewer=reviewer).values_list("suggestion_id", flat=True)
     )
-    now = timezone.now()
-    usable = []
-    for review in reviews:
-        held_by_other = review.claimed_by_id not in (None, reviewer.pk) and review.claim_expires_at > now
-        if held_by_other or review.pk in recused:
-            continue
-        usable.append(review)
-    return usable, sorted(set(ids) - {review.pk for review in usable})
+    return [review for review in reviews if review.pk not in recused]
 
 
 def _bulk_decide(*, reviewer, reviews: list[Review], action: str, **changes) -> list[int]:
@@ -452,14 +457,8 @@ def assign_suggestions(*, suggestion_ids: list[int], reviewer, editor) -> Assign
         raise ReviewError(f"در هر بار حداکثر {limit} پیشنهاد را می‌توان سپرد؛ فیلترها را محدودتر کنید.")
     if not ids:
         raise ReviewError("هیچ پیشنهادی برای سپردن انتخاب نشده است.")
-    analysed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYSED).values_list("pk", flat=True))
-    Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analysed], ignore_conflicts=True)
-    # The review rows are the lock: two editors handing out overlapping selections take turns, in id order.
-    reviews = list(Review.objects.select_for_update().filter(pk__in=analysed).order_by("pk"))
-    recused = set(
-        Recusal.objects.filter(suggestion_id__in=analysed, reviewer=reviewer).values_list("suggestion_id", flat=True)
-    )
-    targets = [review.pk for review in reviews if review.is_open and review.pk not in recused]
+    # The review rows are the lock: two editors handing out overlapping selections take turns.
+    targets = [review.pk for review in _locked_reviews_not_recused(ids, reviewer=reviewer) if review.is_open]
     current = {
         assignment.suggestion_id: assignment
         for assignment in Assignment.objects.still_open().filter(suggestion_id__in=targets).select_related("reviewer")
