@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,29 @@ def wait_until(condition, seconds: float, step: float = 0.2):
             return value
         time.sleep(step)
     return condition()
+
+
+def start_gunicorn(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
+    """The portal under one gunicorn worker with `env`; returns the process and its base URL once it serves."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            urllib.request.urlopen(f"{base}/static/css/site.css", timeout=1)
+            return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    wait_until(up, 60, step=0.5)
+    return process, base
 
 
 def test_database_url() -> str:

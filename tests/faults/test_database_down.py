@@ -1,6 +1,4 @@
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -8,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from tests.faults.conftest import ROOT, free_port, wait_until
+from tests.faults.conftest import free_port, start_gunicorn
 
 pytestmark = pytest.mark.fault
 
@@ -18,7 +16,6 @@ CSRF_SECRET = "a" * 32
 @pytest.fixture
 def portal_without_database(tmp_path):
     """The portal under gunicorn with PostgreSQL unreachable (nothing listens on the port)."""
-    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE", "REDIS"))}
     env.update(
         {
@@ -27,23 +24,7 @@ def portal_without_database(tmp_path):
             "DATABASE_CONNECT_TIMEOUT": "2",
         }
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp_path / "web.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            urllib.request.urlopen(f"{base}/static/css/site.css", timeout=1)
-            return True
-        except (urllib.error.URLError, OSError):
-            return False
-
-    wait_until(up, 60, step=0.5)
+    process, base = start_gunicorn(env, tmp_path / "web.log")
     yield base
     process.terminate()
     process.wait(timeout=20)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from suggestions.choices import Province, Role
-from tests.faults.conftest import ROOT, free_port, wait_until
+from tests.faults.conftest import ROOT, free_port, start_gunicorn
 
 pytestmark = pytest.mark.fault
 
@@ -122,25 +122,7 @@ def private_postgres(tmp_path_factory):
 def portal_on(private_postgres, tmp_path):
     """The portal under gunicorn on the private cluster."""
     env = portal_env(private_postgres.url, tmp_path / "var")
-    port = free_port()
-    log = tmp_path / "web.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            urllib.request.urlopen(f"{base}/static/css/site.css", timeout=1)
-            return True
-        except (urllib.error.URLError, OSError):
-            return False
-
-    wait_until(up, 60, step=0.5)
+    process, base = start_gunicorn(env, tmp_path / "web.log")
     try:
         yield base
     finally:
