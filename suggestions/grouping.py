@@ -370,10 +370,15 @@ def rename_theme(*, theme: Theme, label: str) -> Theme:
 
 def locked_active_themes(*theme_ids: int) -> list[Theme]:
     """The themes, locked in id order so two reviewers merging the same pair cannot deadlock; all active."""
-    found = Theme.objects.select_for_update().in_bulk(sorted(theme_ids))
-    if any(pk not in found or not found[pk].is_active for pk in theme_ids):
-        raise GroupingError("این محور دیگر فعال نیست؛ شاید ادغام شده است. صفحه را تازه کنید.")
-    return [found[pk] for pk in theme_ids]
+    return _locked_active(Theme, theme_ids, "این محور دیگر فعال نیست؛ شاید ادغام شده است. صفحه را تازه کنید.")
+
+
+def _locked_active(model, ids: tuple[int, ...], refusal: str) -> list:
+    """Rows of `model` locked in id order, returned in the order asked; `refusal` when one is gone or inactive."""
+    found = model.objects.select_for_update().in_bulk(sorted(ids))
+    if any(pk not in found or not found[pk].is_active for pk in ids):
+        raise GroupingError(refusal)
+    return [found[pk] for pk in ids]
 
 
 def _recount(theme_id: int, *, retire_when_empty: bool = False) -> None:
@@ -693,10 +698,9 @@ def move_idea_to_theme(*, idea: Idea, theme: Theme) -> Idea:
 
 def locked_active_ideas(*idea_ids: int) -> list[Idea]:
     """The ideas, locked in id order; refused when one was merged or emptied meanwhile."""
-    found = Idea.objects.select_for_update().in_bulk(sorted(idea_ids))
-    if any(pk not in found or not found[pk].is_active for pk in idea_ids):
-        raise GroupingError("این ایده دیگر وجود ندارد؛ شاید کارشناس دیگری آن را ادغام کرده است. صفحه را تازه کنید.")
-    return [found[pk] for pk in idea_ids]
+    return _locked_active(
+        Idea, idea_ids, "این ایده دیگر وجود ندارد؛ شاید کارشناس دیگری آن را ادغام کرده است. صفحه را تازه کنید."
+    )
 
 
 def _locked_suggestions(condition: Q):
