@@ -18,30 +18,19 @@ from django.utils import timezone
 from common.persian import MONTHS, jalali_datetime, persian_digits, persian_number
 
 
-def jalali_text(value) -> str:
-    """A date or a moment, Jalali with Persian digits; a date alone without a time."""
-    return jalali_datetime(value)
-
-
-def _date_field(model, name):
+def _model_field(model, name):
+    """The model's field called `name`, or None for anything else (a method, a callable, a lookup)."""
     if not isinstance(name, str):
         return None
     try:
-        field = model._meta.get_field(name)
+        return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    return field if isinstance(field, models.DateField) else None
 
 
-def _number_field(model, name):
-    if not isinstance(name, str):
-        return None
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
+def _is_number(field) -> bool:
     numeric = isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField))
-    return field if numeric and not field.choices and not field.is_relation else None
+    return numeric and not field.choices and not field.is_relation
 
 
 def _may_show_read_only(field) -> bool:
@@ -128,16 +117,12 @@ class JalaliDatesAdmin(admin.ModelAdmin):
         return self._columns[name] or name
 
     def _make_column(self, name):
-        date, number = _date_field(self.model, name), _number_field(self.model, name)
-        try:
-            field = self.model._meta.get_field(name)
-        except FieldDoesNotExist:
-            field = None
-        if date is not None:
+        field = _model_field(self.model, name)
+        if isinstance(field, models.DateField):
 
             def show(obj):
-                return jalali_text(getattr(obj, name)) or self.get_empty_value_display()
-        elif number is not None:
+                return jalali_datetime(getattr(obj, name)) or self.get_empty_value_display()
+        elif _is_number(field):
 
             def show(obj):
                 value = getattr(obj, name)
@@ -196,8 +181,8 @@ class JalaliDatesAdmin(admin.ModelAdmin):
     def _filter(self, entry):
         """A date filter becomes the Jalali one; a filter whose field has a Persian label takes it as title."""
         if isinstance(entry, str):
-            field = _date_field(self.model, entry)
-            if field is not None:
+            field = _model_field(self.model, entry)
+            if isinstance(field, models.DateField):
                 return (entry, _titled(JalaliDateListFilter, self._label(field)))
             if entry in self.field_labels and "__" not in entry:
                 field = self.model._meta.get_field(entry)
@@ -269,7 +254,7 @@ def make_every_admin_persian(site=admin.site) -> None:
 
 
 def _access_log_str(log) -> str:
-    return f"ورود {log.username} در {jalali_text(log.attempt_time)}"
+    return f"ورود {log.username} در {jalali_datetime(log.attempt_time)}"
 
 
 def _access_attempt_str(attempt) -> str:
@@ -278,7 +263,7 @@ def _access_attempt_str(attempt) -> str:
 
 def _access_failure_str(failure) -> str:
     locked = "، که به قفل شدن انجامید" if failure.locked_out else ""
-    return f"ورود ناموفق {failure.username} در {jalali_text(failure.attempt_time)}{locked}"
+    return f"ورود ناموفق {failure.username} در {jalali_datetime(failure.attempt_time)}{locked}"
 
 
 def _device_str(device) -> str:
@@ -334,7 +319,7 @@ def _axes_status(self, attempt) -> str:
 
 
 def _axes_expiration(self, attempt):
-    return jalali_text(attempt.expiration.expires_at) if hasattr(attempt, "expiration") else "تعیین نشده"
+    return jalali_datetime(attempt.expiration.expires_at) if hasattr(attempt, "expiration") else "تعیین نشده"
 
 
 def _third_party_admin_extras() -> dict:
