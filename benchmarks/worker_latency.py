@@ -8,7 +8,8 @@ What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_latency`, its name must contain
    "bench"), migrates it and fills it with COPY: N analysed suggestions whose display forms are Persian texts
    from `benchmarks/generate.py` (through `benchmarks/review_queue.py`'s text pool), each with its match form,
-   fingerprint and MinHash signature, copies of one text in duplicate groups;
+   fingerprint and MinHash signature, copies of one text in duplicate groups; the band index is then built from
+   them in a redis-server of the run's own (`benchmarks.harness.broker`), so the machine's Redis is never touched;
 2. re-clusters once (`pipeline.recluster`, as the beat does), so that later suggestions meet a theme snapshot;
 3. submits --count new suggestions (each a fresh text, one in five a respelled copy of a stored one) and runs the
    `analyze_suggestion` task on each, in this process, one after another as one worker process does: claim,
@@ -47,7 +48,6 @@ def parse_args():
     parser.add_argument("--keep", action="store_true", help="reuse the rows and snapshot of an earlier run")
     parser.add_argument("--profile", action="store_true", help="print where the analyses spent their time")
     parser.add_argument("--database", default="hamandishi_bench_latency")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--seed", type=int, default=1405)
@@ -132,10 +132,18 @@ def new_texts(args, count: int) -> list[tuple[str, str]]:
 
 def main() -> None:
     args = parse_args()
+    from benchmarks.harness.broker import start_private_redis
+    from benchmarks.harness.processes import Stack
+
+    with Stack("worker-latency") as stack:
+        args.redis = start_private_redis(stack).url  # the machine's Redis is never flushed nor touched
+        measure(args)
+
+
+def measure(args) -> None:
     from benchmarks.review_queue import setup_django
 
     setup_django(args)
-    import redis
     from django.conf import settings
 
     from suggestions import services
@@ -146,7 +154,6 @@ def main() -> None:
     from suggestions.tasks import analyze_suggestion
 
     if not args.keep:
-        redis.Redis.from_url(args.redis).flushdb()
         build(args)
     process_caches.reset()
     started = time.perf_counter()
