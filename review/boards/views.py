@@ -1,6 +1,7 @@
 """Duplicate groups, campaigns and the themes board. Each view parses input, calls one service and picks a
 response: an htmx partial when htmx asked, otherwise the full page (after a change, a redirect to it)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -36,6 +37,13 @@ MEMBERS_PER_PAGE = 20
 THEME_MEMBERS_PER_PAGE = 50
 IDEAS_PER_PAGE = 20
 WORDINGS_PER_PAGE = 30
+
+
+def valid_data(form: forms.Form) -> dict:
+    """The form's cleaned data; a form that fails is refused like a service would, with its first message."""
+    if not form.is_valid():
+        raise BoardError(first_error(form))
+    return form.cleaned_data
 
 
 # Duplicate groups ---------------------------------------------------------------------------------------
@@ -103,11 +111,9 @@ def campaign(request, pk: int):
 
 def edit_group(request, pk: int, service, *, done: str) -> HttpResponse:
     group = get_group_for_reviewer_or_404(request.user, pk)
-    form = MemberForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
-        kept = service(group=group, suggestion=form.cleaned_data["suggestion"], actor=request.user)
+        data = valid_data(MemberForm(request.POST))
+        kept = service(group=group, suggestion=data["suggestion"], actor=request.user)
     except BoardError as error:
         return render_htmx(
             request,
@@ -231,11 +237,9 @@ def theme_rename(request, pk: int):
 @require_POST
 def theme_merge(request, pk: int):
     source = get_object_or_404(Theme, pk=pk)
-    form = MergeThemeForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
-        target = services.merge_themes(source=source, target=form.cleaned_data["target"], actor=request.user)
+        data = valid_data(MergeThemeForm(request.POST))
+        target = services.merge_themes(source=source, target=data["target"], actor=request.user)
     except BoardError as error:
         return theme_response(request, source, error=str(error))
     messages.success(request, f"محور «{source.label}» در این محور ادغام شد.")
@@ -246,13 +250,11 @@ def theme_merge(request, pk: int):
 @require_POST
 def theme_move(request, pk: int):
     theme = get_object_or_404(Theme, pk=pk)
-    form = MoveForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
-        target = form.cleaned_data["target"]
+        data = valid_data(MoveForm(request.POST))
+        target = data["target"]
         moved = services.move_to_theme(
-            suggestions=form.cleaned_data["suggestions"], from_theme=theme, to_theme=target, actor=request.user
+            suggestions=data["suggestions"], from_theme=theme, to_theme=target, actor=request.user
         )
     except BoardError as error:
         return theme_response(request, theme, error=str(error))
@@ -268,14 +270,12 @@ def theme_move(request, pk: int):
 @require_POST
 def theme_split(request, pk: int):
     theme = get_object_or_404(Theme, pk=pk)
-    form = SplitThemeForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
+        data = valid_data(SplitThemeForm(request.POST))
         new_theme = services.split_theme(
             theme=theme,
-            suggestions=form.cleaned_data["suggestions"],
-            label=form.cleaned_data["label"],
+            suggestions=data["suggestions"],
+            label=data["label"],
             actor=request.user,
         )
     except BoardError as error:
@@ -339,11 +339,9 @@ def idea_changed(request, idea: Idea, notice: str, **extra) -> HttpResponse:
 @require_POST
 def idea_merge(request, pk: int):
     source = get_active_idea_for_reviewer_or_404(request.user, pk)
-    form = MergeIdeaForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
-        target = services.merge_ideas(source=source, target=form.cleaned_data["target"], actor=request.user)
+        data = valid_data(MergeIdeaForm(request.POST))
+        target = services.merge_ideas(source=source, target=data["target"], actor=request.user)
     except BoardError as error:
         return idea_refused(request, source, str(error))
     messages.success(request, f"ایدهٔ «{source.label}» در این ایده ادغام شد.")
@@ -354,14 +352,12 @@ def idea_merge(request, pk: int):
 @require_POST
 def idea_split(request, pk: int):
     idea = get_active_idea_for_reviewer_or_404(request.user, pk)
-    form = SplitIdeaForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
+        data = valid_data(SplitIdeaForm(request.POST))
         new_idea = services.split_idea(
             idea=idea,
-            suggestions=form.cleaned_data["suggestions"],
-            label=form.cleaned_data["label"],
+            suggestions=data["suggestions"],
+            label=data["label"],
             actor=request.user,
         )
     except BoardError as error:
@@ -374,11 +370,9 @@ def idea_split(request, pk: int):
 @require_POST
 def idea_move(request, pk: int):
     idea = get_active_idea_for_reviewer_or_404(request.user, pk)
-    form = MoveIdeaForm(request.POST)
     try:
-        if not form.is_valid():
-            raise BoardError(first_error(form))
-        target = form.cleaned_data["target"]
+        data = valid_data(MoveIdeaForm(request.POST))
+        target = data["target"]
         idea = services.move_idea_to_theme(idea=idea, theme=target, actor=request.user)
     except BoardError as error:
         return idea_refused(request, idea, str(error))
