@@ -177,8 +177,9 @@ def do_analyze(*, suggestion_id: int) -> None:
     suggestion = Suggestion.objects.get(pk=suggestion_id)
     with transaction.atomic():
         pipeline.analyze_suggestion_text(suggestion)
+        now = timezone.now()
         updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
-            state=State.ANALYSED, analysed_at=timezone.now(), state_changed_at=timezone.now(), last_error=""
+            state=State.ANALYSED, analysed_at=now, state_changed_at=now, last_error=""
         )
         if not updated:
             # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
