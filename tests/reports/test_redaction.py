@@ -49,15 +49,6 @@ HIDDEN = [
     ("کارت 6037-9971-1234-5678 برای کمک", [NUMBER], "6037"),
     ("کد دیگری 1234567890", [NUMBER], "1234567890"),
 ]
-KEPT = [
-    "سال ۱۴۰۰ انتخابات برگزار شد",
-    "۲۵ درصد مردم در ساعت ۱۰ رأی دادند",
-    "تاریخ ۱۴۰۰/۰۳/۲۸ بود",
-    "تاریخ 1400-03-28 بود",
-    "۳.۵ میلیون نفر",
-    "شعبهٔ شمارهٔ ۱۲۳۴۵",
-    "پیشنهاد: صندوق‌ها هر (۲) ساعت ضدعفونی شوند.",
-]
 
 
 @pytest.mark.parametrize(("text", "kinds", "secret"), HIDDEN)
@@ -66,12 +57,6 @@ def test_personal_data_is_hidden(text, kinds, secret):
     assert [finding.kind for finding in result.findings] == kinds
     assert secret not in result.text
     assert "حذف شد]" in result.text
-
-
-@pytest.mark.parametrize("text", KEPT)
-def test_ordinary_numbers_and_dates_are_kept(text):
-    result = redact(text)
-    assert result.text == text and not result.findings
 
 
 def test_several_kinds_in_one_text_are_each_hidden_in_place():
