@@ -10,8 +10,8 @@ What it does, in order:
    as `benchmarks/worker_latency.py` does (analysed suggestions with their forms, fingerprints, signatures and
    duplicate groups), then re-clusters once in a child process, so that the web finds a theme snapshot of the whole
    collection, as it would in production (words alone above 200,000 suggestions);
-2. starts gunicorn with one gthread worker (4 threads) on that database and a Redis database of its own (the band
-   index lives in Redis, as in production; it is marked built and left empty, see below);
+2. starts gunicorn with one gthread worker (4 threads) on that database and a redis-server of the run's own (the
+   band index lives in Redis, as in production; it is marked built and left empty, see below);
 3. warms it up: the home page and the form, then --lookups live look-ups (`POST /suggest/similar/`), each with
    a different text, so the snapshot, the theme pools and hazm's tables are all loaded;
 4. prints the worker's RSS and PSS (from /proc/<pid>/smaps_rollup) and its peak RSS (VmHWM), against the target:
@@ -41,7 +41,6 @@ def parse_args():
     parser.add_argument("--lookups", type=int, default=300, help="live look-ups in the warm-up")
     parser.add_argument("--keep", action="store_true", help="reuse the rows and snapshot of an earlier run")
     parser.add_argument("--database", default="hamandishi_bench_memory")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--seed", type=int, default=1405)
@@ -91,31 +90,36 @@ def warm_up(port: int, args) -> dict[str, int]:
 
 def main() -> None:
     args = parse_args()
+    from benchmarks.harness.broker import start_private_redis
     from benchmarks.harness.portal import portal_env, start_portal
     from benchmarks.harness.processes import Stack
 
     database_url = f"postgres://{args.user}@{args.host}:5432/{args.database}"
     import redis
 
-    if not args.keep:
-        redis.Redis.from_url(args.redis).flushdb()
-        started = time.perf_counter()
-        build = (
-            "import sys, types; sys.path.insert(0, '.'); from benchmarks.review_queue import setup_django; "
-            f"a = types.SimpleNamespace(database={args.database!r}, redis={args.redis!r}, host={args.host!r}, "
-            f"user={args.user!r}, size={args.size}, seed={args.seed}); setup_django(a); "
-            "from benchmarks.worker_latency import build; build(a); "
-            "from suggestions.pipeline import recluster; print(recluster())"
-        )
-        subprocess.run([sys.executable, "-c", build], cwd=ROOT, check=True)
-        print(f"stored {args.size:,} suggestions and re-clustered in {time.perf_counter() - started:.0f} s", flush=True)
-
-    # The band index lives in Redis, not in the web process, so its contents weigh nothing here; rebuilding it from
-    # a million stored signatures takes a quarter of an hour on this machine, which a look-up would otherwise wait
-    # for. It is marked built (and left empty): near-copies are then not found, which changes no memory figure.
-    redis.Redis.from_url(args.redis).set(f"{LSH_PREFIX}:built", "web_memory benchmark")
-    env = portal_env(database_url=database_url, redis_url=args.redis, SIMILAR_RATE_LIMIT="1000000/60")
     with Stack("web-memory") as stack:
+        redis_url = start_private_redis(stack).url  # the machine's Redis is never flushed nor touched
+        if not args.keep:
+            started = time.perf_counter()
+            build = (
+                "import sys, types; sys.path.insert(0, '.'); from benchmarks.review_queue import setup_django; "
+                f"a = types.SimpleNamespace(database={args.database!r}, redis={redis_url!r}, host={args.host!r}, "
+                f"user={args.user!r}, size={args.size}, seed={args.seed}); setup_django(a); "
+                "from benchmarks.worker_latency import build; build(a); "
+                "from suggestions.pipeline import recluster; print(recluster())"
+            )
+            subprocess.run([sys.executable, "-c", build], cwd=ROOT, check=True)
+            print(
+                f"stored {args.size:,} suggestions and re-clustered in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+
+        # The band index lives in Redis, not in the web process, so its contents weigh nothing here; rebuilding it
+        # from a million stored signatures takes a quarter of an hour on this machine, which a look-up would otherwise
+        # wait for. It is marked built (and left empty): near-copies are then not found, which changes no memory
+        # figure.
+        redis.Redis.from_url(redis_url).set(f"{LSH_PREFIX}:built", "web_memory benchmark")
+        env = portal_env(database_url=database_url, redis_url=redis_url, SIMILAR_RATE_LIMIT="1000000/60")
         port = start_portal(stack, env, workers=[], gunicorn_workers=1, gunicorn_threads=4, timeout=180)
         worker = gunicorn_worker(stack.procs["gunicorn"].pid)
         before = memory_of(worker)
