@@ -278,11 +278,6 @@ def _own_group(suggestion: Suggestion) -> set[int]:
     return set(Suggestion.objects.filter(duplicate_group_id=suggestion.duplicate_group_id).values_list("pk", flat=True))
 
 
-def _best_similar(suggestion: Suggestion, scores: dict[int, float], own_group: set[int]) -> list[tuple[int, float]]:
-    """Up to five other suggestions outside the suggestion's own group, best first."""
-    return rank_similar(scores, excluded={*own_group, suggestion.pk}, k=SIMILAR_K)
-
-
 def store_similar(suggestion: Suggestion, similar: list[tuple[int, float]]) -> None:
     """Write a suggestion's list, and once that is committed offer the suggestion to the lists it names."""
     SimilarSuggestion.objects.filter(suggestion=suggestion).delete()
@@ -360,7 +355,8 @@ def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tup
     fallback = {pk: score for pk, score in listed.items() if pk in texts}
     scores = mixed_scores(words, meaning, _overlaps(suggestion, texts), fallback=fallback)
     scores = {pk: score for pk, score in scores.items() if pk in texts}
-    return _best_similar(suggestion, scores, own_group)
+    # Up to five other suggestions outside the suggestion's own group, best first.
+    return rank_similar(scores, excluded={*own_group, suggestion.pk}, k=SIMILAR_K)
 
 
 def _overlaps(suggestion: Suggestion, others) -> dict[int, float]:
