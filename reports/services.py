@@ -285,7 +285,7 @@ def build_content(version: ReportVersion) -> dict:
     sections = []
     for theme in themes:
         summary = summaries.get(theme.pk)
-        quotes = _published_quotes(summary, version)
+        quotes = list(_published_quotes(summary, version))
         sections.append(
             {
                 "anchor": f"theme-{theme.pk}",
