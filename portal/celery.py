@@ -1,78 +1,18 @@
 import logging
 import os
-from json import loads
-from queue import Empty
+import sys
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 from kombu.transport import TRANSPORT_ALIASES
-from kombu.transport import sqlalchemy as kombu_sqlalchemy
-from kombu.utils.encoding import bytes_to_str
-from sqlalchemy import create_engine, event, text
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 logger = logging.getLogger(__name__)
 
-# Options of the embedded broker that are SQLAlchemy's create_engine arguments; kombu passes every transport
-# option to create_engine, its own polling_interval included, which create_engine refuses.
-ENGINE_OPTIONS = {"connect_args", "pool_size", "max_overflow", "pool_recycle", "echo"}
-
-
-class EmbeddedChannel(kombu_sqlalchemy.Channel):
-    """kombu's SQLAlchemy channel on one SQLite file, for running without Redis.
-
-    A message is claimed and deleted in one `BEGIN IMMEDIATE` transaction, so two consumers never take the same
-    message and none reads one half-written. kombu only hides a claimed row and never removes it; deleting it
-    instead keeps the table as short as the queue (a message a worker held when it died is re-sent by kombu's
-    restore on a clean stop, or by the sweeper after a crash).
-    """
-
-    def _engine_from_config(self):
-        options = self.connection.client.transport_options
-        engine_options = {key: value for key, value in options.items() if key in ENGINE_OPTIONS}
-        engine = create_engine(self.connection.client.hostname, **engine_options)
-
-        @event.listens_for(engine, "connect")
-        def _wal_and_patience(dbapi_connection, connection_record):
-            # WAL lets polling workers read while a publisher writes; the busy timeout makes a writer wait for
-            # the lock instead of failing with "database is locked".
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-
-    def _get(self, queue):
-        obj = self._get_or_create(queue)
-        self.session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
-        try:
-            message = (
-                self.session.query(self.message_cls)
-                .filter(self.message_cls.queue_id == obj.id)
-                .filter(self.message_cls.visible.is_(True))
-                .order_by(self.message_cls.sent_at, self.message_cls.id)
-                .first()
-            )
-            if message is None:
-                raise Empty()
-            payload = loads(bytes_to_str(message.payload))
-            self.session.delete(message)
-            return payload
-        finally:
-            self.session.commit()
-
-
-class EmbeddedTransport(kombu_sqlalchemy.Transport):
-    Channel = EmbeddedChannel
-    # Seconds between polls of an empty queue: the time a task may wait before a worker sees it.
-    polling_interval = 0.1
-
-
-# The broker URL `embedded+sqlite:///…` names this transport (settings.CELERY_BROKER_URL without REDIS_URL).
-TRANSPORT_ALIASES["embedded"] = "portal.celery:EmbeddedTransport"
+# The broker URL `embedded+sqlite:///…` names this transport (settings.CELERY_BROKER_URL without REDIS_URL);
+# kombu imports it, and SQLAlchemy with it, only when that broker is used.
+TRANSPORT_ALIASES["embedded"] = "portal.embedded_broker:EmbeddedTransport"
 
 app = Celery("hamandishi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -83,9 +23,12 @@ app.autodiscover_tasks()
 def _own_broker_engine_per_process(**kwargs):
     # A pool process forked after the parent opened the broker file must not share the parent's SQLite
     # connections: forget the inherited engines (without closing the parent's connections) and open new ones.
-    for engine, _session in EmbeddedChannel._engines.values():
+    embedded = sys.modules.get("portal.embedded_broker")
+    if embedded is None:
+        return  # another broker: no engine to forget
+    for engine, _session in embedded.EmbeddedChannel._engines.values():
         engine.dispose(close=False)
-    EmbeddedChannel._engines.clear()
+    embedded.EmbeddedChannel._engines.clear()
 
 
 @worker_ready.connect

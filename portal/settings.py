@@ -289,7 +289,7 @@ LSH_REDIS_PREFIX = env("LSH_REDIS_PREFIX", default="hamandishi:lsh")
 # Celery. Chosen so that no accepted task is lost: acknowledge after the work, give the message back when
 # a worker dies, take one message at a time, and keep unacknowledged messages invisible for longer than
 # the slowest task runs.
-# Without Redis the broker is kombu's SQLAlchemy transport on a SQLite file of its own (portal.celery's
+# Without Redis the broker is kombu's SQLAlchemy transport on a SQLite file of its own (portal.embedded_broker's
 # EmbeddedTransport). The file-system transport it replaces read message files before they were fully written
 # and killed the worker with a JSONDecodeError (kombu issue 1551); here a message is claimed inside one SQLite
 # write transaction, so a half-written message can never be read.
@@ -310,7 +310,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if REDIS_URL
     else {
         # Passed to SQLAlchemy's create_engine. Web, workers and beat write to the one file; a writer waits up
-        # to 30 s for the lock instead of failing with "database is locked" (portal.celery also turns WAL on).
+        # to 30 s for the lock instead of failing with "database is locked" (portal.embedded_broker also turns WAL on).
         "connect_args": {"timeout": 30},
     }
 )
