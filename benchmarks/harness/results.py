@@ -7,11 +7,13 @@ from collections import defaultdict
 
 def stored_results(dataset_id: dict[int, str], *, k: int = 5) -> list[dict]:
     """The portal's stored analysis in analyze_file's format, with database ids mapped back to dataset ids:
-    the duplicate group's canonical as `duplicate_of`, the theme as `cluster`, and the first `k` similar rows
-    that are in the data set."""
+    the duplicate group's canonical as `duplicate_of`, the idea as `idea`, the theme as `cluster`, and the first
+    `k` similar rows that are in the data set."""
     from suggestions.models import SimilarSuggestion, Suggestion, ThemeMembership
 
-    canonical = dict(Suggestion.objects.values_list("pk", "duplicate_group__canonical_id"))
+    canonical, idea = {}, {}
+    for pk, head, idea_id in Suggestion.objects.values_list("pk", "duplicate_group__canonical_id", "idea_id"):
+        canonical[pk], idea[pk] = head, idea_id
     themes = {
         pk: (theme_id, label)
         for pk, theme_id, label in ThemeMembership.objects.values_list("suggestion_id", "theme_id", "theme__label")
@@ -30,6 +32,7 @@ def stored_results(dataset_id: dict[int, str], *, k: int = 5) -> list[dict]:
             {
                 "id": item_id,
                 "duplicate_of": dataset_id[head] if head is not None and head != pk else None,
+                "idea": f"i{idea[pk]}" if idea.get(pk) is not None else None,
                 "cluster": f"t{theme_id}" if theme_id is not None else None,
                 "cluster_label": label,
                 "similar": similar[pk],

@@ -5,6 +5,7 @@ import pytest
 from benchmarks.harness.database import recreate_database, refuse_unsafe_database, sqlite_url
 from benchmarks.harness.figures import percentile, report
 from benchmarks.harness.results import stored_results
+from suggestions import pipeline
 from suggestions.models import SimilarSuggestion
 from tests.suggestions.ideas import HOURS, IDEAS, analysed
 
@@ -62,4 +63,15 @@ def test_stored_results_speak_in_dataset_ids():
     assert results["a"]["duplicate_of"] is None
     assert results["b"]["duplicate_of"] == "a"
     assert results["c"]["similar"] == [["a", 0.5]]
-    assert set(results["c"]) == {"id", "duplicate_of", "cluster", "cluster_label", "similar"}
+    assert set(results["c"]) == {"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}
+
+
+@pytest.mark.django_db
+def test_stored_results_name_each_suggestions_idea_after_a_reclustering():
+    first = analysed(HOURS)
+    copy = analysed(HOURS.replace("۲۴", "24"))
+    other = analysed(IDEAS["masks"][0])
+    pipeline.recluster()
+    results = {r["id"]: r for r in stored_results({first.pk: "a", copy.pk: "b", other.pk: "c"})}
+    assert results["a"]["idea"] is not None
+    assert results["a"]["idea"] == results["b"]["idea"] != results["c"]["idea"]
