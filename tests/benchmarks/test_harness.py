@@ -5,9 +5,7 @@ import pytest
 from benchmarks.harness.database import recreate_database, refuse_unsafe_database, sqlite_url
 from benchmarks.harness.figures import percentile, report
 from benchmarks.harness.results import stored_results
-from suggestions import pipeline
-from suggestions.models import SimilarSuggestion
-from tests.suggestions.ideas import HOURS, IDEAS, analysed
+from tests.factories import AnalyzedSuggestionFactory, DuplicateGroupFactory, IdeaFactory
 
 
 def test_it_refuses_a_database_whose_name_does_not_say_eval():
@@ -53,25 +51,25 @@ def test_the_report_prints_every_figure_and_writes_the_same_figures_as_json(tmp_
 
 
 @pytest.mark.django_db
-def test_stored_results_speak_in_dataset_ids():
-    first = analysed(HOURS)
-    copy = analysed(HOURS.replace("۲۴", "24"))
-    other = analysed(IDEAS["masks"][0])
-    SimilarSuggestion.objects.filter(suggestion=other).delete()
-    SimilarSuggestion.objects.create(suggestion=other, other=first, score=0.5, rank=0)
+def test_stored_results_speak_in_dataset_ids(seeded_topics):
+    first = AnalyzedSuggestionFactory(body="پیشنهاد می‌کنم ساعت رأی‌گیری تا ساعت ۲۴ تمدید شود.")
+    copy = AnalyzedSuggestionFactory(body="پیشنهاد می‌کنم ساعت رأی‌گیری تا ساعت 24 تمدید شود.")
+    other = AnalyzedSuggestionFactory(body="ماسک برای همهٔ ناظران شعبه‌ها رایگان باشد.", similar=[first])
+    DuplicateGroupFactory(members=[first, copy])
     results = {r["id"]: r for r in stored_results({first.pk: "a", copy.pk: "b", other.pk: "c"})}
     assert results["a"]["duplicate_of"] is None
     assert results["b"]["duplicate_of"] == "a"
-    assert results["c"]["similar"] == [["a", 0.5]]
+    assert [item_id for item_id, _ in results["c"]["similar"]] == ["a"]
     assert set(results["c"]) == {"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}
 
 
 @pytest.mark.django_db
-def test_stored_results_name_each_suggestions_idea_after_a_reclustering():
-    first = analysed(HOURS)
-    copy = analysed(HOURS.replace("۲۴", "24"))
-    other = analysed(IDEAS["masks"][0])
-    pipeline.recluster()
+def test_stored_results_name_each_suggestions_idea_and_theme(seeded_topics):
+    first, copy, other = AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory()
+    hours = IdeaFactory(members=[first, copy])
+    masks = IdeaFactory(members=[other], theme=hours.theme)
     results = {r["id"]: r for r in stored_results({first.pk: "a", copy.pk: "b", other.pk: "c"})}
-    assert results["a"]["idea"] is not None
-    assert results["a"]["idea"] == results["b"]["idea"] != results["c"]["idea"]
+    assert results["a"]["idea"] == results["b"]["idea"] == f"i{hours.pk}"
+    assert results["c"]["idea"] == f"i{masks.pk}"
+    assert results["a"]["cluster"] == results["c"]["cluster"] == f"t{hours.theme_id}"
+    assert results["a"]["cluster_label"] == hours.theme.label
