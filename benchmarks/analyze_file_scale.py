@@ -3,7 +3,7 @@
     python benchmarks/analyze_file_scale.py                       # 10,000, 20,000 and 40,000
     python benchmarks/analyze_file_scale.py --sizes 1000000       # the million, with its peak memory
 
-Noisy suggestions from ``benchmarks/generate.py`` are written to a JSONL file and analysed by the
+Noisy suggestions from ``benchmarks/generate.py`` are written to a JSONL file and analyzed by the
 command in a process of its own (start-up, reading and writing included), whose wall time and peak
 RSS are its own.  hazm 0.12.1's ``Normalizer().normalize`` of the same texts is timed in this process
 in the same run.  Prints one line per size, the targets, and a JSON summary at the end.

@@ -3,7 +3,7 @@
     python benchmarks/eval_dev.py ../shared/data/dev_suggestions.jsonl --out var/dev_out.jsonl [--no-semantic]
     python benchmarks/eval_dev.py ../shared/data/dev_suggestions.jsonl --subsamples 20 [--fraction 0.7]
 
-With ``--subsamples N`` it also analyses N random subsets (each a ``--fraction`` of the rows,
+With ``--subsamples N`` it also analyzes N random subsets (each a ``--fraction`` of the rows,
 fixed seeds) and prints the mean, spread and minimum of every score over them: a check that
 a figure is not a lucky fit to this one set of rows.
 """
@@ -74,7 +74,7 @@ def main() -> None:
         _cache_embeddings()
     started = time.perf_counter()
     result = analyze_corpus([(r["id"], r["text"]) for r in rows], n_themes=args.n_themes, semantic=semantic)
-    print(f"analysed {len(rows)} suggestions in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"analyzed {len(rows)} suggestions in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if not args.scorer.exists():
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in result), encoding="utf-8")

@@ -4,7 +4,7 @@
         --out var/portal_out.jsonl [--no-semantic] [--beat-every N] [--database-url postgres://…/hamandishi_eval]
 
 Each line ``{"id", "text", ...}`` is submitted in the file's order through ``services.submit_suggestion`` (title
-the first words, body the rest, a topic, role and province), so the ``analyze_suggestion`` task analyses it and the
+the first words, body the rest, a topic, role and province), so the ``analyze_suggestion`` task analyzes it and the
 ``embed_suggestion`` task embeds it and re-ranks its similar list as it arrives. Then ``recluster_themes`` groups
 the collection with the number of themes chosen automatically. What the database then holds (duplicate groups,
 theme memberships, similar rows) is written in ``analyze_file``'s format and scored by the shared scorer, beside
@@ -103,7 +103,7 @@ class TaskClock:
 
 
 def title_and_body(text: str) -> tuple[str, str]:
-    """The text's first words as the title and the rest as the body: the portal analyses «title\\nbody», so it
+    """The text's first words as the title and the rest as the body: the portal analyzes «title\\nbody», so it
     reads the same words as analyze_file does, not the first words twice."""
     words = text.split()
     cut = min(TITLE_WORDS, max(1, len(words) // 2))  # a short text is split in two halves

@@ -1,4 +1,4 @@
-"""A labelled set alone and hidden among the first N crowd texts, analysed by ``manage.py analyze_file``, scored on
+"""A labelled set alone and hidden among the first N crowd texts, analyzed by ``manage.py analyze_file``, scored on
 the labelled rows only: the procedure of ``../shared/eval/haystack.sh``, at several N, with the time each run took.
 
     python benchmarks/haystack.py                                   # development set; alone, 2,000 and 20,000

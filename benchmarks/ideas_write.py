@@ -4,7 +4,7 @@ ideas stored, then again with 5 % of the suggestions moved to other ideas of the
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/ideas_write.py                  # 100,000
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/ideas_write.py --size 1000000 --ideas 300000
 
-It drops and recreates a dedicated database (default `hamandishi_bench_ideas`), migrates it, inserts N analysed
+It drops and recreates a dedicated database (default `hamandishi_bench_ideas`), migrates it, inserts N analyzed
 suggestions placed in 60 themes (each idea's members in one theme), and times the two writes: reading every
 suggestion's idea and every membership, carrying the ids, creating or updating the ideas, setting each moved
 suggestion's idea and recounting sizes, in one transaction each. Labels are given, not computed: the analysis
@@ -49,7 +49,7 @@ def main() -> None:
     topic = Topic.objects.first()
     Suggestion.objects.bulk_create(
         (
-            Suggestion(tracking_code=f"B{n:09d}", role="citizen", topic=topic, title="t", body="b", state="analysed")
+            Suggestion(tracking_code=f"B{n:09d}", role="citizen", topic=topic, title="t", body="b", state="analyzed")
             for n in range(args.size)
         ),
         batch_size=5000,

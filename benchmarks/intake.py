@@ -13,12 +13,12 @@ What it does, in order:
    warm-up, then the trivial view for --duration seconds (two GETs a visit), then submissions for --duration
    seconds. One submission is what a browser does: GET /suggest/, read the CSRF token and hidden fields (form
    clock, idempotency key) from the page, POST the filled-in form, expect 302 to a receipt;
-4. waits for the worker to drain and checks that every accepted submission is stored and analysed.
+4. waits for the worker to drain and checks that every accepted submission is stored and analyzed.
 
 It prints requests per second with p50/p95/p99 latency for both, the ratio, the targets (at least 150 accepted
 submissions per second with p99 under 500 ms, at least 40 % of the trivial view's throughput), where the CPU went
 during each phase, and a table of every figure (`--json PATH` writes them as JSON). Exit status 1 means an
-accepted submission was lost or never analysed, or the portal could not be started; missing a target is reported,
+accepted submission was lost or never analyzed, or the portal could not be started; missing a target is reported,
 not failed.
 """
 
@@ -213,7 +213,7 @@ def run(args, stack: Stack) -> int:
     results, cpu = {}, {}
     # The load generator is a second process, so its CPU use and GIL are its own.
     with multiprocessing.get_context("spawn").Pool(1) as driver:
-        print(f"Warming up for {args.warmup:.0f} s, then waiting for the worker to analyse the warm-up", flush=True)
+        print(f"Warming up for {args.warmup:.0f} s, then waiting for the worker to analyze the warm-up", flush=True)
         warm = driver.apply(drive, ("submit", args.warmup, opts))
         codes.update(warm["codes"])
         if not warm["codes"]:
@@ -287,11 +287,11 @@ def print_report(args, results, cpu, counts, drained, states) -> int:
         f"ratio to trivial view >= {TARGET_RATIO:.0%}": ratio >= TARGET_RATIO,
     }
     print("Targets: " + " · ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in targets.items()))
-    intact = counts["accepted"] == counts["stored"] == counts["analysed"] == counts["rows_in_table"]
+    intact = counts["accepted"] == counts["stored"] == counts["analyzed"] == counts["rows_in_table"]
     took = f"{drained:.1f} s" if drained is not None else "INCOMPLETE"
     print(
         f"After the drain ({took}): accepted {counts['accepted']} {'=' if intact else '≠'} stored "
-        f"{counts['stored']} {'=' if intact else '≠'} analysed {counts['analysed']} (rows in the table "
+        f"{counts['stored']} {'=' if intact else '≠'} analyzed {counts['analyzed']} (rows in the table "
         f"{counts['rows_in_table']}, by state {states}; warm-up included)"
     )
     summary = {

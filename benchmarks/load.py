@@ -23,10 +23,10 @@ faults: runs --clients clients for --duration seconds with Celery beat running (
 seconds), and meanwhile stops the private Redis (SIGTERM, a clean shutdown) at --redis-stop-at of the run for
 --redis-down seconds and starts it again on its AOF, then SIGKILLs the busiest Celery pool child at --kill-at of the
 run (the pool starts a new one). It prints the outcomes per phase, waits for the drain and prints
-accepted = stored = analysed: submissions answered 302 with a receipt, their rows in the database, and those
-analysed; and how long after Redis returned the submissions made during the outage were all analysed.
+accepted = stored = analyzed: submissions answered 302 with a receipt, their rows in the database, and those
+analyzed; and how long after Redis returned the submissions made during the outage were all analyzed.
 
-Exit status 1 when an accepted submission is not stored, when a drained run left one unanalysed, when (faults) a
+Exit status 1 when an accepted submission is not stored, when a drained run left one unanalyzed, when (faults) a
 submission was answered with anything but a receipt, or when the portal could not be started. In knee mode, which runs
 no beat, a backlog still left at --drain-timeout is reported, not failed. Missing a latency target is not a failure.
 Every figure is also printed as a table at the end; `--json PATH` writes them as JSON.
@@ -285,15 +285,15 @@ def drain_and_verify(stack: Stack, args, codes: set[str], stall: float) -> tuple
 
 
 def integrity_line(counts: dict, drained: float | None) -> tuple[bool, bool, str]:
-    """Whether every accepted submission is stored, whether every stored one is analysed, and the line saying so."""
+    """Whether every accepted submission is stored, whether every stored one is analyzed, and the line saying so."""
     stored = counts["accepted"] == counts["stored"] == counts["rows_in_table"]
-    analysed = counts["stored"] == counts["analysed"]
+    analyzed = counts["stored"] == counts["analyzed"]
     took = f"drained {drained:.1f} s after the load" if drained is not None else "NOT drained before --drain-timeout"
     return (
         stored,
-        analysed,
+        analyzed,
         f"accepted {counts['accepted']} {'=' if stored else '≠'} stored {counts['stored']} "
-        f"{'=' if analysed else '≠'} analysed {counts['analysed']}   (rows in the table {counts['rows_in_table']}; "
+        f"{'=' if analyzed else '≠'} analyzed {counts['analyzed']}   (rows in the table {counts['rows_in_table']}; "
         f"{took})",
     )
 
@@ -302,19 +302,19 @@ def analysis_facts(url: str, start: float, end: float) -> dict:
     """Worker throughput over the load, and how often a suggestion needed more than one attempt."""
     with pg_connect(url) as conn:
         row = conn.execute(
-            "SELECT count(*) FILTER (WHERE analysed_at >= to_timestamp(%s) AND analysed_at < to_timestamp(%s)), "
+            "SELECT count(*) FILTER (WHERE analyzed_at >= to_timestamp(%s) AND analyzed_at < to_timestamp(%s)), "
             "count(*) FILTER (WHERE attempts > 1), max(attempts), "
-            "percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM analysed_at - created_at)), "
-            "max(extract(epoch FROM analysed_at - created_at)) FROM suggestions_suggestion",
+            "percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM analyzed_at - created_at)), "
+            "max(extract(epoch FROM analyzed_at - created_at)) FROM suggestions_suggestion",
             (start, end),
         ).fetchone()
-    analysed_in_load, retried, most, median_wait, worst_wait = row
+    analyzed_in_load, retried, most, median_wait, worst_wait = row
     return {
-        "analysed_per_s_during_load": round(analysed_in_load / max(end - start, 1e-9), 1),
+        "analyzed_per_s_during_load": round(analyzed_in_load / max(end - start, 1e-9), 1),
         "retried": retried,
         "most_attempts": most,
-        "median_s_from_receipt_to_analysed": round(float(median_wait or 0), 1),
-        "worst_s_from_receipt_to_analysed": round(float(worst_wait or 0), 1),
+        "median_s_from_receipt_to_analyzed": round(float(median_wait or 0), 1),
+        "worst_s_from_receipt_to_analyzed": round(float(worst_wait or 0), 1),
     }
 
 
@@ -392,11 +392,11 @@ def report_knee(args, mix, rows, cpu, counts, drained, facts, step_seconds) -> i
             f"and p99 x{after['p99_ms'] / knee['p99_ms']:.1f}."
         )
     print(
-        f"Analysis: {facts['analysed_per_s_during_load']:.1f} suggestions/s analysed during the load; receipt to "
-        f"analysed median {facts['median_s_from_receipt_to_analysed']:.1f} s, worst "
-        f"{facts['worst_s_from_receipt_to_analysed']:.1f} s"
+        f"Analysis: {facts['analyzed_per_s_during_load']:.1f} suggestions/s analyzed during the load; receipt to "
+        f"analyzed median {facts['median_s_from_receipt_to_analyzed']:.1f} s, worst "
+        f"{facts['worst_s_from_receipt_to_analyzed']:.1f} s"
     )
-    stored, analysed, line = integrity_line(counts, drained)
+    stored, analyzed, line = integrity_line(counts, drained)
     print(f"After the drain: {line}")
     if drained is None:
         print("  (knee mode runs no beat; a backlog left at --drain-timeout is reported, not failed)")
@@ -405,7 +405,7 @@ def report_knee(args, mix, rows, cpu, counts, drained, facts, step_seconds) -> i
     for row in summary["steps"]:
         row.pop("first_error")
     report(summary, args.json, title="load figures (knee)")
-    return 0 if stored and (analysed or drained is None) else 1
+    return 0 if stored and (analyzed or drained is None) else 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -486,17 +486,17 @@ def _inject_faults(args, stack: Stack, redis_server: PrivateRedis, started: floa
 
 def outage_facts(url: str, down: float, back: float) -> dict:
     with pg_connect(url) as conn:
-        made, flagged, analysed, last = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE awaiting_enqueue), count(*) FILTER (WHERE state = 'analysed'), "
-            "extract(epoch FROM max(analysed_at)) FROM suggestions_suggestion "
+        made, flagged, analyzed, last = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE awaiting_enqueue), count(*) FILTER (WHERE state = 'analyzed'), "
+            "extract(epoch FROM max(analyzed_at)) FROM suggestions_suggestion "
             "WHERE created_at >= to_timestamp(%s) AND created_at < to_timestamp(%s)",
             (down, back),
         ).fetchone()
     return {
         "stored_during_outage": made,
         "still_awaiting_enqueue": flagged,
-        "analysed": analysed,
-        "all_analysed_s_after_redis_returned": round(float(last) - back, 1) if last is not None else None,
+        "analyzed": analyzed,
+        "all_analyzed_s_after_redis_returned": round(float(last) - back, 1) if last is not None else None,
     }
 
 
@@ -568,22 +568,22 @@ def report_faults(args, mix, result, log, counts, drained, outage, facts) -> int
     print(
         f"Redis outage: {outage['stored_during_outage']} suggestions stored while Redis was down "
         f"({outage_row['accepted']} of {outage_row['submitted']} submissions answered with a receipt), "
-        f"{outage['analysed']} analysed, the last {outage['all_analysed_s_after_redis_returned']} s after Redis "
+        f"{outage['analyzed']} analyzed, the last {outage['all_analyzed_s_after_redis_returned']} s after Redis "
         f"returned (promise: within 120 s)"
     )
     print(f"Worker kill: {log.get('kill', 'not done')}; {facts['retried']} suggestions needed more than one attempt")
     print(
-        f"Analysis: {facts['analysed_per_s_during_load']:.1f}/s during the load; receipt to analysed median "
-        f"{facts['median_s_from_receipt_to_analysed']:.1f} s, worst {facts['worst_s_from_receipt_to_analysed']:.1f} s"
+        f"Analysis: {facts['analyzed_per_s_during_load']:.1f}/s during the load; receipt to analyzed median "
+        f"{facts['median_s_from_receipt_to_analyzed']:.1f} s, worst {facts['worst_s_from_receipt_to_analyzed']:.1f} s"
     )
-    stored, analysed, line = integrity_line(counts, drained)
+    stored, analyzed, line = integrity_line(counts, drained)
     print(f"After the drain: {line}")
     summary = {"mode": "faults", "phases": rows, "whole": whole, "integrity": counts, "outage": outage}
     summary.update(analysis=facts, kill=log.get("kill"), submissions_without_receipt=refused)
     report(summary, args.json, title="load figures (faults)")
     if refused:
         print(f"{refused} submissions were not answered with a receipt", file=sys.stderr)
-    return 0 if stored and analysed and not refused else 1
+    return 0 if stored and analyzed and not refused else 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

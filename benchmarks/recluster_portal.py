@@ -7,13 +7,13 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --keep --profile   # where it goes
 
 `benchmarks/analysis.py` times the library's clustering alone; this times what the Celery task
-`recluster_themes` does around it: reading every analysed suggestion and the rank-0 similar rows, fitting the
+`recluster_themes` does around it: reading every analyzed suggestion and the rank-0 similar rows, fitting the
 vectorisers, clustering, matching the old themes, writing the themes and every machine membership, recounting
 sizes and storing the snapshot (arrays and JSON), in one transaction.
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_recluster`), migrates it and
-   fills it with COPY: N analysed suggestions whose stored display forms are Persian texts from the harness's
+   fills it with COPY: N analyzed suggestions whose stored display forms are Persian texts from the harness's
    corpus (`benchmarks.harness.bulk.texts`), duplicate groups (pairs to fours,
    and a few campaigns of hundreds), and similar lists (five rows, ranks 0-4) for 60 % of them, some pairs
    each other's best; with `--vectors`, a stored e5-like vector for each (the portal clusters with them up to
@@ -24,7 +24,7 @@ What it does, in order:
 4. runs `recluster()` again in a fresh process, continuing the old themes as the beat schedule does.
 
 For each run it prints the wall time of each stage the task reports through its `progress` callback (reading
-covers the query for every analysed suggestion, up to the «vectorising» report), the total, the peak RSS, the
+covers the query for every analyzed suggestion, up to the «vectorising» report), the total, the peak RSS, the
 number of themes and the rows written, then a table of the figures (`--json PATH` writes them as JSON). The
 targets: 100,000 under 30 s, 1,000,000 under 5 minutes, peak under 4 GB. PostgreSQL's own memory is not in the
 figure.
@@ -59,7 +59,7 @@ PINNED_SHARE = 0.002  # suggestions a reviewer placed by hand before the second 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=100_000, help="analysed suggestions")
+    parser.add_argument("--size", type=int, default=100_000, help="analyzed suggestions")
     parser.add_argument("--keep", action="store_true", help="reuse the suggestions of an earlier run")
     parser.add_argument(
         "--vectors",
@@ -135,7 +135,7 @@ def build(args):
                 gid = group_of.get(pk)
                 copy.write_row(
                     (pk, f"R{pk:015d}", "citizen", "tehran", topic, display[:140], display, display, "", "")
-                    + (gid, 0.95 if gid else None, "analysed", 1, "", "", "bench", moment, moment, moment, moment)
+                    + (gid, 0.95 if gid else None, "analyzed", 1, "", "", "bench", moment, moment, moment, moment)
                     + (False, False)
                 )
         print(f"copied {args.size:,} suggestions in {time.perf_counter() - started:.0f} s", flush=True)

@@ -1,4 +1,4 @@
-"""Review-queue benchmark: the queue page over 1,000,000 analysed suggestions in PostgreSQL.
+"""Review-queue benchmark: the queue page over 1,000,000 analyzed suggestions in PostgreSQL.
 
     .venv/bin/python benchmarks/review_queue.py                  # build the data once (about 4 minutes), then time
     .venv/bin/python benchmarks/review_queue.py --reuse          # time again on the data already built
@@ -10,7 +10,7 @@ What it does, in order:
    match form from `suggestions.analysis.match_form`, spread over 120 days, every province, role and topic),
    duplicate groups (pairs and triples, and campaigns of a few hundred copies), a theme for every suggestion,
    and review rows for about a third of them (accepted, rejected, duplicate, follow-up, recused, claimed).
-   The trigram index is dropped for the load and built afterwards, then the tables are analysed;
+   The trigram index is dropped for the load and built afterwards, then the tables are analyzed;
 3. times the queue page through Django's test client (in process, so no HTTP server is measured, only the
    view, its queries and the templates) as a logged-in reviewer, over a mix of filters: the default queue,
    later pages, newest first, each status, province, role, topic, theme, Jalali date range, «has duplicates»,
@@ -186,7 +186,7 @@ def build(args):
                         "",
                         gid,
                         0.95 if gid else None,
-                        "analysed",
+                        "analyzed",
                         1,
                         "",
                         "",

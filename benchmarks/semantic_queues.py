@@ -5,7 +5,7 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/semantic_queues.py apart   # as `serve` runs them
 
 Starts a private redis-server and a throw-away SQLite database, queues --backlog vectors, starts the workers, then
-submits --submissions suggestions two a second and prints the analysis latency (enqueue to analysed) as a table
+submits --submissions suggestions two a second and prints the analysis latency (enqueue to analyzed) as a table
 (`--json PATH` writes it as JSON).
 """
 
@@ -58,8 +58,8 @@ def run(args, stack: Stack) -> dict:
             tracking_code=f"B{n:08d}",
             body=text,
             normalized_text=text,
-            state=State.ANALYSED,
-            analysed_at=timezone.now(),
+            state=State.ANALYZED,
+            analyzed_at=timezone.now(),
             **fields,
         )
         enqueue_embedding(waiting.pk)
@@ -72,15 +72,15 @@ def run(args, stack: Stack) -> dict:
         enqueue_analysis(suggestion.pk)
         time.sleep(0.5)
     deadline = time.time() + 120
-    analysed = Suggestion.objects.filter(pk__in=sent, state=State.ANALYSED)
-    while time.time() < deadline and analysed.count() < len(sent):
+    analyzed = Suggestion.objects.filter(pk__in=sent, state=State.ANALYZED)
+    while time.time() < deadline and analyzed.count() < len(sent):
         stack.check_alive()
         time.sleep(0.5)
-    done = dict(analysed.values_list("pk", "analysed_at"))
+    done = dict(analyzed.values_list("pk", "analyzed_at"))
     latency = sorted((done[pk] - sent[pk]).total_seconds() * 1000 for pk in done)
     return {
         "config": args.config,
-        "analysed": len(latency),
+        "analyzed": len(latency),
         "of": len(sent),
         "p50_ms": round(statistics.median(latency)) if latency else None,
         "p95_ms": round(percentile(latency, 0.95)) if latency else None,
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     with Stack(f"semantic-queues-{args.config}") as stack:
         figures = run(args, stack)
     report(figures, args.json, title="analysis latency with a vector backlog")
-    return 0 if figures["analysed"] == figures["of"] else 1
+    return 0 if figures["analyzed"] == figures["of"] else 1
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ What it does, in order:
    POST the filled-in form, expect 302 to a receipt. The minimum fill time is lowered and the per-address rate
    limit raised in the stack's environment, since every citizen here comes from 127.0.0.1;
 4. samples the memory of the whole stack (`serve` and every process under it) each time;
-5. after the last one, waits up to --drain seconds for every receipt to be analysed, reads /healthz and the
+5. after the last one, waits up to --drain seconds for every receipt to be analyzed, reads /healthz and the
    supervisor's record, stops `serve` with SIGTERM as Ctrl-C would, and scans its log.
 
-It prints, as one table (`--json PATH` also writes it as JSON): receipts, stored, analysed, crashes and restarts
+It prints, as one table (`--json PATH` also writes it as JSON): receipts, stored, analyzed, crashes and restarts
 per process, peak memory (RSS summed, and PSS, which counts pages shared by forked processes once) and the log
-lines that matter. Exit status 1 when a receipt was not stored or not analysed, a process crashed, or the stack did
+lines that matter. Exit status 1 when a receipt was not stored or not analyzed, a process crashed, or the stack did
 not start or stop cleanly.
 """
 
@@ -97,14 +97,14 @@ def submit_one(port: int, rng: random.Random, texts, options: dict) -> tuple[str
     return None, tally.first_rejection[:300] or f"GET /suggest/ answered {tally.status}"
 
 
-def stored_and_analysed(database: Path, codes: list[str]) -> tuple[int, int]:
+def stored_and_analyzed(database: Path, codes: list[str]) -> tuple[int, int]:
     if not codes:
         return 0, 0
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
         marks = ",".join("?" * len(codes))
         rows = db.execute(f"SELECT state FROM suggestions_suggestion WHERE tracking_code IN ({marks})", codes)
         states = [state for (state,) in rows]
-    return len(states), sum(1 for state in states if state == "analysed")
+    return len(states), sum(1 for state in states if state == "analyzed")
 
 
 def count_markers(log: Path) -> dict[str, int]:
@@ -164,11 +164,11 @@ def run(args, stack: Stack) -> int:
         result["soaked_minutes"] = round((time.monotonic() - begin) / 60, 2)
         result["receipts"], result["refused"] = len(codes), len(result["refusals"])
         drain_until = time.monotonic() + args.drain
-        stored, analysed = stored_and_analysed(var_dir / "hamandishi.sqlite3", codes)
-        while analysed < len(codes) and time.monotonic() < drain_until and serve.poll() is None:
+        stored, analyzed = stored_and_analyzed(var_dir / "hamandishi.sqlite3", codes)
+        while analyzed < len(codes) and time.monotonic() < drain_until and serve.poll() is None:
             time.sleep(2)
-            stored, analysed = stored_and_analysed(var_dir / "hamandishi.sqlite3", codes)
-        result.update(stored=stored, analysed=analysed)
+            stored, analyzed = stored_and_analyzed(var_dir / "hamandishi.sqlite3", codes)
+        result.update(stored=stored, analyzed=analyzed)
         result["healthz_status"], health = get_json(port, "/healthz")
         result["healthz_processes"] = health.get("processes")
         result["web_alive_at_end"] = serve.poll() is None
@@ -188,7 +188,7 @@ def print_report(result: dict, json_path: Path | None) -> int:
         print(f"refused: {problem}")
     report(result, json_path, title="soak figures")
     crashes = sum(result["crashes"].values())
-    lost = result["stored"] < result["receipts"] or result["analysed"] < result["receipts"]
+    lost = result["stored"] < result["receipts"] or result["analyzed"] < result["receipts"]
     clean_stop = result["serve_exit_code"] == 0
     return 1 if lost or crashes or not result["web_alive_at_end"] or not clean_stop else 0
 

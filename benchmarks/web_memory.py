@@ -7,7 +7,7 @@ analysis: the form and the live look-up of similar ideas while a citizen types.
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_memory`) and fills it with COPY,
-   as `benchmarks/worker_latency.py` does (analysed suggestions with their forms, fingerprints, signatures and
+   as `benchmarks/worker_latency.py` does (analyzed suggestions with their forms, fingerprints, signatures and
    duplicate groups), then re-clusters once in a child process, so that the web finds a theme snapshot of the whole
    collection, as it would in production (words alone above 200,000 suggestions);
 2. starts gunicorn with one gthread worker (4 threads) on that database and a redis-server of the run's own (the
@@ -37,7 +37,7 @@ LSH_PREFIX = "hamandishi:lsh"  # the settings' default LSH_REDIS_PREFIX
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=1_000_000, help="analysed suggestions stored")
+    parser.add_argument("--size", type=int, default=1_000_000, help="analyzed suggestions stored")
     parser.add_argument("--lookups", type=int, default=300, help="live look-ups in the warm-up")
     parser.add_argument("--keep", action="store_true", help="reuse the rows and snapshot of an earlier run")
     parser.add_argument("--database", default="hamandishi_bench_memory")

@@ -6,7 +6,7 @@
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_latency`, its name must contain
-   "bench"), migrates it and fills it with COPY: N analysed suggestions whose display forms are Persian texts
+   "bench"), migrates it and fills it with COPY: N analyzed suggestions whose display forms are Persian texts
    from `benchmarks/generate.py` (through `benchmarks/review_queue.py`'s text pool), each with its match form,
    fingerprint and MinHash signature, copies of one text in duplicate groups; the band index is then built from
    them in a redis-server of the run's own (`benchmarks.harness.broker`), so the machine's Redis is never touched;
@@ -42,8 +42,8 @@ TARGET_P99_MS = 50.0
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=100_000, help="analysed suggestions stored first")
-    parser.add_argument("--count", type=int, default=600, help="suggestions analysed and timed")
+    parser.add_argument("--size", type=int, default=100_000, help="analyzed suggestions stored first")
+    parser.add_argument("--count", type=int, default=600, help="suggestions analyzed and timed")
     parser.add_argument("--warmup", type=int, default=50, help="first analyses not counted")
     parser.add_argument("--keep", action="store_true", help="reuse the rows and snapshot of an earlier run")
     parser.add_argument("--profile", action="store_true", help="print where the analyses spent their time")
@@ -58,7 +58,7 @@ def parse_args():
 
 
 def build(args) -> None:
-    """N analysed suggestions with every stored form the analysis reads, by COPY."""
+    """N analyzed suggestions with every stored form the analysis reads, by COPY."""
     import psycopg
     from django.core.management import call_command
     from django.db import connection
@@ -106,7 +106,7 @@ def build(args) -> None:
                 moment = _iso(now - span + span * pk / args.size)
                 copy.write_row(
                     (pk, f"L{pk:015d}", "citizen", "tehran", topic, made[text][0], made[text][1], pool[text])
-                    + (matches[text], fingerprints[text], gid, 1.0 if gid else None, "analysed", 1, "", "", "bench")
+                    + (matches[text], fingerprints[text], gid, 1.0 if gid else None, "analyzed", 1, "", "", "bench")
                     + (moment, moment, moment, moment, False, signatures[text], False)
                 )
         for table in ("suggestions_suggestion", "suggestions_duplicategroup"):
@@ -191,7 +191,7 @@ def measure(args) -> None:
     ms = sorted(1000 * s for s in seconds)
     figures = {
         "stored": stored,
-        "analysed": len(ms),
+        "analyzed": len(ms),
         "median_ms": round(statistics.median(ms), 2),
         "p90_ms": round(ms[int(0.9 * (len(ms) - 1))], 2),
         "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2),

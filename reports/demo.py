@@ -1,6 +1,6 @@
 """One published demo report, so a newcomer's portal has something at /reports/. Development only.
 
-It walks the real path: demo suggestions are analysed and clustered (inline, when the worker has not got
+It walks the real path: demo suggestions are analyzed and clustered (inline, when the worker has not got
 to them yet), a few are accepted and one rejected by the demo reviewer, each theme gets a summary and a
 confirmed quote, the reviewer submits, the demo editor approves and publishes.
 """
@@ -45,8 +45,8 @@ def _account(username: str, group_name: str):
     return user
 
 
-def _analyse_waiting() -> int:
-    """Analyse, inline, what the worker has not analysed yet, then cluster if there are no themes."""
+def _analyze_waiting() -> int:
+    """Analyze, inline, what the worker has not analyzed yet, then cluster if there are no themes."""
     done = 0
     for pk in Suggestion.objects.unprocessed().oldest_first().values_list("pk", flat=True):
         if intake.claim_for_analysis(suggestion_id=pk):
@@ -66,7 +66,7 @@ def _first_sentence(suggestion: Suggestion) -> str:
 
 
 def _prepare_theme(theme: Theme, *, reviewer) -> bool:
-    members = Suggestion.objects.analysed().filter(theme_membership__theme=theme).order_by("created_at", "pk")
+    members = Suggestion.objects.analyzed().filter(theme_membership__theme=theme).order_by("created_at", "pk")
     accepted = list(members.filter(review__status=ReviewStatus.ACCEPTED)[:ACCEPTED_PER_THEME])
     for suggestion in members.exclude(review__status__in=[ReviewStatus.ACCEPTED, ReviewStatus.REJECTED])[:10]:
         if len(accepted) >= ACCEPTED_PER_THEME:
@@ -110,7 +110,7 @@ def _reject_one(*, reviewer, themes: list[Theme]) -> None:
     if Review.objects.filter(status=ReviewStatus.REJECTED).exists():
         return
     candidate = (
-        Suggestion.objects.analysed()
+        Suggestion.objects.analyzed()
         .exclude(theme_membership__theme__in=themes)
         .exclude(review__status__in=[ReviewStatus.ACCEPTED, ReviewStatus.REJECTED])
         .order_by("pk")
@@ -128,7 +128,7 @@ def publish_demo_report() -> ReportVersion | None:
     existing = ReportVersion.objects.published().filter(report__is_demo=True).order_by("-number").first()
     if existing is not None:
         return existing
-    _analyse_waiting()
+    _analyze_waiting()
     reviewer = _account("reviewer", REVIEWER)
     editor = _account("editor", EDITOR)
     themes = [

@@ -17,7 +17,7 @@ ACCEPTED = "accepted"
 REPORTED = "reported"
 
 # The badge /track/ shows: the suggestion's fate, not the state of its analysis (a rejected suggestion is
-# analysed too, and a green «تحلیل شد» above «در گزارش نیامد» told two stories).
+# analyzed too, and a green «تحلیل شد» above «در گزارش نیامد» told two stories).
 BADGES = {
     PENDING: ("در دست بررسی", "text-bg-secondary"),
     REJECTED: ("در گزارش نیامد", "text-bg-danger"),

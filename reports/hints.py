@@ -150,7 +150,7 @@ def receipt_similar(request, code: str):
     if refused := lookups_exhausted(request):
         return refused
     suggestion = get_object_or_404(Suggestion, tracking_code=parse_tracking_code(code) or "")
-    if suggestion.state == State.ANALYSED:
+    if suggestion.state == State.ANALYZED:
         found = [link.other for link in stored_similar(suggestion)]
     else:
         found = pipeline.similar_to_text(suggestion.body)

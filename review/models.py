@@ -38,7 +38,7 @@ class ReviewQuerySet(models.QuerySet):
 
 class Review(models.Model):
     """What reviewers made of one suggestion. Created on the first claim, decision or note: a suggestion
-    without one is simply pending, so the queue sees every analysed suggestion without a copy step."""
+    without one is simply pending, so the queue sees every analyzed suggestion without a copy step."""
 
     suggestion = models.OneToOneField(
         Suggestion, primary_key=True, on_delete=models.CASCADE, related_name="review", verbose_name="پیشنهاد"

@@ -1,7 +1,7 @@
 """Reads of the review workspace: the queue as a QuerySet, its counts, and the dashboard figures.
 
-The queue is the analysed suggestions LEFT JOIN their review: a suggestion nobody has touched has no review
-row and counts as pending, so every analysed suggestion is in the queue the moment its analysis commits.
+The queue is the analyzed suggestions LEFT JOIN their review: a suggestion nobody has touched has no review
+row and counts as pending, so every analyzed suggestion is in the queue the moment its analysis commits.
 """
 
 from contextlib import contextmanager
@@ -29,8 +29,8 @@ ALL = "all"
 
 class QueueQuerySet(SuggestionQuerySet):
     def for_queue(self):
-        """Analysed suggestions with what a queue row shows, in one query."""
-        return self.analysed().select_related(
+        """Analyzed suggestions with what a queue row shows, in one query."""
+        return self.analyzed().select_related(
             "topic", "review", "review__claimed_by", "theme_membership__theme", "duplicate_group"
         )
 
@@ -101,8 +101,8 @@ class QueueQuerySet(SuggestionQuerySet):
 
 
 def queue() -> QueueQuerySet:
-    """Every analysed suggestion, whatever its review."""
-    return QueueQuerySet(Suggestion).analysed()
+    """Every analyzed suggestion, whatever its review."""
+    return QueueQuerySet(Suggestion).analyzed()
 
 
 @dataclass(frozen=True)
@@ -361,7 +361,7 @@ FACETS = ("status", "province", "role", "topic", "theme", "has_duplicates", "cam
 
 
 def compute_filter_counts() -> dict:
-    """How many analysed suggestions each filter value holds, split by review status:
+    """How many analyzed suggestions each filter value holds, split by review status:
     {"by_status": {status: {facet: {value: count}}}}. One pass over the queue; on PostgreSQL with GROUPING
     SETS (about 3 s over a million suggestions), elsewhere grouped by every facet at once."""
     rows = _facet_rows_grouping_sets() if connection.vendor == "postgresql" else _facet_rows_portable()
@@ -376,7 +376,7 @@ def compute_filter_counts() -> dict:
 
 def _facet_rows_portable():
     rows = (
-        Suggestion.objects.analysed()
+        Suggestion.objects.analyzed()
         .order_by()
         .values(
             _status=Coalesce("review__status", Value(ReviewStatus.PENDING)),
@@ -414,7 +414,7 @@ FROM {suggestion} s
 LEFT JOIN {review} r ON r.suggestion_id = s.id
 LEFT JOIN {membership} m ON m.suggestion_id = s.id
 LEFT JOIN {group} g ON g.id = s.duplicate_group_id
-WHERE s.state = %(analysed)s
+WHERE s.state = %(analyzed)s
 GROUP BY GROUPING SETS (
     (COALESCE(r.status, %(pending)s), s.province),
     (COALESCE(r.status, %(pending)s), s.role),
@@ -435,7 +435,7 @@ def _facet_rows_grouping_sets():
         membership=ThemeMembership._meta.db_table,
         group=DuplicateGroup._meta.db_table,
     )
-    params = {"pending": ReviewStatus.PENDING.value, "campaign": GroupKind.CAMPAIGN.value, "analysed": "analysed"}
+    params = {"pending": ReviewStatus.PENDING.value, "campaign": GroupKind.CAMPAIGN.value, "analyzed": "analyzed"}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for status, province, role, topic, theme, dup, campaign, g_prov, g_role, g_topic, g_theme, g_dup, n in cursor:
@@ -493,9 +493,9 @@ THROUGHPUT_DAYS = 14
 
 def compute_dashboard() -> dict:
     now = timezone.now()
-    analysed = Suggestion.objects.analysed().order_by()
+    analyzed = Suggestion.objects.analyzed().order_by()
     backlog = dict(
-        analysed.values_list(Coalesce("review__status", Value(ReviewStatus.PENDING))).annotate(n=Count("pk"))
+        analyzed.values_list(Coalesce("review__status", Value(ReviewStatus.PENDING))).annotate(n=Count("pk"))
     )
     ages = []
     lower = 0
@@ -509,7 +509,7 @@ def compute_dashboard() -> dict:
         lower = days or lower
     since = start_of_day(timezone.localdate() - timedelta(weeks=WEEKS))
     weekly = (
-        analysed.filter(created_at__gte=since)
+        analyzed.filter(created_at__gte=since)
         .annotate(week=TruncWeek("created_at"))
         .values_list("week", "role")
         .annotate(n=Count("pk"))
@@ -520,12 +520,12 @@ def compute_dashboard() -> dict:
         by_role_week[key] = by_role_week.get(key, 0) + n
     weeks = sorted({key.partition("|")[0] for key in by_role_week})
     themes = list(
-        analysed.filter(theme_membership__theme__is_active=True)
+        analyzed.filter(theme_membership__theme__is_active=True)
         .values_list("theme_membership__theme_id", "theme_membership__theme__label")
         .annotate(n=Count("pk"))
         .order_by("-n")[:12]
     )
-    provinces = list(analysed.values_list("province").annotate(n=Count("pk")).order_by("-n"))
+    provinces = list(analyzed.values_list("province").annotate(n=Count("pk")).order_by("-n"))
     decided_since = start_of_day(timezone.localdate() - timedelta(days=THROUGHPUT_DAYS - 1))
     throughput = list(
         Review.objects.filter(decided_at__gte=decided_since, decided_by__isnull=False)

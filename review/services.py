@@ -41,7 +41,7 @@ def _locked_review(suggestion: Suggestion) -> Review:
 
 
 def _check_can_decide(review: Review, *, reviewer, version: int | None) -> None:
-    if not Suggestion.objects.filter(pk=review.pk, state=State.ANALYSED).exists():
+    if not Suggestion.objects.filter(pk=review.pk, state=State.ANALYZED).exists():
         raise ReviewError("این پیشنهاد هنوز تحلیل نشده است و نمی‌توان دربارهٔ آن تصمیم گرفت.")
     if Recusal.objects.filter(suggestion_id=review.pk, reviewer=reviewer).exists():
         raise ReviewConflict("شما از بررسی این پیشنهاد کناره گرفته‌اید؛ بررسی آن با همکاران دیگر است.")
@@ -208,7 +208,7 @@ def mark_duplicate(*, suggestion: Suggestion, reviewer, original: Suggestion, ve
     other has none), then recount the groups it left and joined."""
     if original.pk == suggestion.pk:
         raise ReviewError("یک پیشنهاد نمی‌تواند تکراریِ خودش باشد.")
-    if original.state != State.ANALYSED:
+    if original.state != State.ANALYZED:
         raise ReviewError("پیشنهاد اصلی هنوز تحلیل نشده است.")
     review = _decide(
         suggestion=suggestion,
@@ -313,14 +313,14 @@ def _bulk_targets(suggestion_ids: list[int], *, reviewer) -> tuple[list[Review],
 
 
 def _locked_reviews_not_recused(ids: list[int], *, reviewer) -> list[Review]:
-    """The review rows of the analysed suggestions among `ids`, made where missing and locked, leaving out those
+    """The review rows of the analyzed suggestions among `ids`, made where missing and locked, leaving out those
     `reviewer` stepped back from."""
-    analysed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYSED).values_list("pk", flat=True))
-    Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analysed], ignore_conflicts=True)
+    analyzed = list(Suggestion.objects.filter(pk__in=ids, state=State.ANALYZED).values_list("pk", flat=True))
+    Review.objects.bulk_create([Review(suggestion_id=pk) for pk in analyzed], ignore_conflicts=True)
     # Locked in id order, so two actions over overlapping selections take turns instead of deadlocking.
-    reviews = list(Review.objects.select_for_update().filter(pk__in=analysed).order_by("pk"))
+    reviews = list(Review.objects.select_for_update().filter(pk__in=analyzed).order_by("pk"))
     recused = set(
-        Recusal.objects.filter(suggestion_id__in=analysed, reviewer=reviewer).values_list("suggestion_id", flat=True)
+        Recusal.objects.filter(suggestion_id__in=analyzed, reviewer=reviewer).values_list("suggestion_id", flat=True)
     )
     return [review for review in reviews if review.pk not in recused]
 
@@ -449,7 +449,7 @@ def _check_can_assign(*, editor, reviewer) -> None:
 @transaction.atomic
 def assign_suggestions(*, suggestion_ids: list[int], reviewer, editor) -> AssignResult:
     """Hand undecided suggestions to a reviewer; one already with a colleague is handed over. Decided and
-    unanalysed ones, and those the reviewer stepped back from, are left as they are. One audit row each."""
+    unanalyzed ones, and those the reviewer stepped back from, are left as they are. One audit row each."""
     _check_can_assign(editor=editor, reviewer=reviewer)
     ids = sorted(set(suggestion_ids))
     if len(ids) > settings.REVIEW_BULK_LIMIT:

@@ -45,7 +45,7 @@ class SuggestionAdmin(ReadOnlyAdmin):
         "source",
         "created_at",
         "state_changed_at",
-        "analysed_at",
+        "analyzed_at",
     ]
     date_hierarchy = "created_at"
     list_select_related = ["topic"]

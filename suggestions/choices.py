@@ -47,6 +47,6 @@ class Province(models.TextChoices):
 
 class State(models.TextChoices):
     RECEIVED = "received", "دریافت شد"
-    ANALYSING = "analysing", "در حال تحلیل"
-    ANALYSED = "analysed", "تحلیل شد"
+    ANALYZING = "analyzing", "در حال تحلیل"
+    ANALYZED = "analyzed", "تحلیل شد"
     FAILED = "failed", "تحلیل ناموفق"

@@ -443,7 +443,7 @@ def write_themes(
     for theme_id, size in ThemeMembership.objects.values_list("theme_id").annotate(n=Count("pk")):
         Theme.objects.filter(pk=theme_id).update(size=size)
     arrays, metadata = snapshot_of(theme_of_cluster)
-    # Every analysed suggestion, the skipped too: recluster_is_due measures growth against this count.
+    # Every analyzed suggestion, the skipped too: recluster_is_due measures growth against this count.
     ThemeSnapshot.objects.create(version=version, arrays=arrays, metadata=metadata, item_count=item_count)
     ThemeSnapshot.objects.filter(version__lte=version - SNAPSHOTS_KEPT).delete()
     return version, theme_of_cluster

@@ -1,4 +1,4 @@
-"""The re-clustering's ideas step: group the analysed suggestions into ideas (`suggestions.analysis.ideas`) from
+"""The re-clustering's ideas step: group the analyzed suggestions into ideas (`suggestions.analysis.ideas`) from
 their duplicate groups and similar lists, label each, and save them through `grouping.write_ideas`, which keeps
 stable ids and reviewers' moves. Called once per re-clustering, after its themes are written, so each idea is
 placed in the theme its members are in."""
@@ -16,7 +16,7 @@ _CHUNK = 20000
 
 
 def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None = None) -> dict:
-    """`rows`: (suggestion id, display text, canonical id of its duplicate group or None), one per analysed
+    """`rows`: (suggestion id, display text, canonical id of its duplicate group or None), one per analyzed
     suggestion with words. `keys`: each row's idea key when the engine grouped them already. Returns figures."""
     rows = list(rows)
     if not rows:

@@ -26,13 +26,13 @@ class Topic(models.Model):
 
 class SuggestionQuerySet(models.QuerySet):
     def unprocessed(self):
-        return self.filter(state__in=[State.RECEIVED, State.ANALYSING])
+        return self.filter(state__in=[State.RECEIVED, State.ANALYZING])
 
     def stuck(self, *, older_than: timedelta):
         return self.unprocessed().filter(state_changed_at__lt=timezone.now() - older_than)
 
-    def analysed(self):
-        return self.filter(state=State.ANALYSED)
+    def analyzed(self):
+        return self.filter(state=State.ANALYZED)
 
     def oldest_first(self):
         return self.order_by("created_at", "id")
@@ -74,7 +74,7 @@ class Suggestion(models.Model):
     source = models.CharField("منبع", max_length=16, default="web", editable=False)
     created_at = models.DateTimeField("زمان ثبت", default=timezone.now, db_index=True)
     state_changed_at = models.DateTimeField("زمان تغییر وضعیت", default=timezone.now)
-    analysed_at = models.DateTimeField("زمان تحلیل", null=True, blank=True)
+    analyzed_at = models.DateTimeField("زمان تحلیل", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SuggestionQuerySet.as_manager()
@@ -291,8 +291,8 @@ class ThemeSnapshot(models.Model):
 
 
 class SuggestionEmbedding(models.Model):
-    """The e5 vector of an analysed suggestion, made later on the slow queue; the lexical analysis never waits
-    for it, and a suggestion whose vector cannot be made stays analysed."""
+    """The e5 vector of an analyzed suggestion, made later on the slow queue; the lexical analysis never waits
+    for it, and a suggestion whose vector cannot be made stays analyzed."""
 
     class State(models.TextChoices):
         # Waiting for a message to be sent: never sent, the broker refused it, or the last attempt failed.
@@ -346,7 +346,7 @@ class SupportQuerySet(models.QuerySet):
 
 class Support(models.Model):
     """A citizen's backing of an idea that is already public, instead of a near copy of it. Never a suggestion:
-    never analysed, never in the queue, never counted among the suggestions.
+    never analyzed, never in the queue, never counted among the suggestions.
 
     `idea` is the suggestion that stands for the idea when the support arrived (its duplicate group's canonical
     suggestion). It is not re-pointed to `Idea`: ideas are merged, split and retired by reviewers and every

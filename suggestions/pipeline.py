@@ -183,7 +183,7 @@ def latest_snapshot_is_readable() -> bool:
 
 class StoredIndex:
     """The engine's `Index` over what the portal stores: the band index, the database and the theme pools. Seen
-    from one suggestion being analysed, whose own row and the suggestions a reviewer kept apart from it are
+    from one suggestion being analyzed, whose own row and the suggestions a reviewer kept apart from it are
     never proposed."""
 
     def __init__(self, suggestion_id: int | None = None, snapshot: Snapshot | None = None):
@@ -191,7 +191,7 @@ class StoredIndex:
         self.snapshot = snapshot
 
     def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
-        rows = Suggestion.objects.filter(fingerprint=fingerprint, state=State.ANALYSED).exclude(pk__in=self.excluded)
+        rows = Suggestion.objects.filter(fingerprint=fingerprint, state=State.ANALYZED).exclude(pk__in=self.excluded)
         return rows.order_by("created_at", "pk").values_list("pk", flat=True).first()
 
     def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
@@ -220,7 +220,7 @@ class StoredIndex:
         return [Neighbour(pks[i], float(values[i])) for i in best[:limit] if values[i] > 0]
 
     def recent_texts(self, limit: int) -> dict[int, str]:
-        rows = Suggestion.objects.analysed().exclude(pk__in=self.excluded).order_by("-pk")
+        rows = Suggestion.objects.analyzed().exclude(pk__in=self.excluded).order_by("-pk")
         return dict(rows.values_list("pk", "normalized_text")[:limit])
 
     def active_themes(self, theme_ids) -> set[int]:
@@ -237,7 +237,7 @@ def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
 
 def analyze_suggestion_text(suggestion: Suggestion) -> None:
     """Ask the engine for the suggestion's forms, duplicate group, similar list and theme, and write them through
-    `grouping`. The caller holds the claim on the suggestion (state analysing). A text with nothing left once
+    `grouping`. The caller holds the claim on the suggestion (state analyzing). A text with nothing left once
     normalised keeps its forms, joins nothing and is listed nowhere (the engine logs it)."""
     snapshot = current_snapshot()
     engine = analysis_engine(snapshot)
@@ -349,8 +349,8 @@ def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tup
     own_group = _own_group(suggestion)
     found = dict(index.nearest(vector, k=SEMANTIC_CANDIDATES, exclude={suggestion.pk, *own_group}))
     meaning = {**index.cosines(vector, listed), **found}
-    # The matrix may still hold a suggestion deleted since; only analysed ones are listed.
-    texts = dict(Suggestion.objects.analysed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
+    # The matrix may still hold a suggestion deleted since; only analyzed ones are listed.
+    texts = dict(Suggestion.objects.analyzed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
     words = _lexical_cosines(suggestion.normalized_text, texts)
     fallback = {pk: score for pk, score in listed.items() if pk in texts}
     scores = mixed_scores(words, meaning, _overlaps(suggestion, texts), fallback=fallback)
@@ -405,16 +405,16 @@ POOLS_KEPT = 24
 
 
 def _pool(snapshot: Snapshot, theme_id: int | None):
-    """The vectors of the THEME_POOL most recent analysed members of a theme (of all suggestions: None), kept
-    per process and topped up on each look-up with those analysed since: the form's live look-up asks on
-    every pause in typing, and a burst of submissions must find each other. One analysed late, with an id
+    """The vectors of the THEME_POOL most recent analyzed members of a theme (of all suggestions: None), kept
+    per process and topped up on each look-up with those analyzed since: the form's live look-up asks on
+    every pause in typing, and a burst of submissions must find each other. One analyzed late, with an id
     below the newest already held, joins at the next re-clustering."""
     key = (snapshot.key, theme_id)
     pools = process_caches.pools
     pks, matrix = pools.get(key, ([], None))
     if key in pools:
         pools.move_to_end(key)
-    rows = Suggestion.objects.analysed().filter(pk__gt=pks[-1] if pks else 0)
+    rows = Suggestion.objects.analyzed().filter(pk__gt=pks[-1] if pks else 0)
     if theme_id is not None:
         rows = rows.filter(theme_membership__theme_id=theme_id)
     fresh = list(rows.order_by("-pk").values_list("pk", "normalized_text")[:THEME_POOL])[::-1]
@@ -441,7 +441,7 @@ def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | 
 def place_in_theme(
     suggestion: Suggestion, display: str, vector: np.ndarray | None = None, *, nearest: tuple | None = None
 ) -> None:
-    """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analysed
+    """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analyzed
     (`nearest`, when the caller has asked already), and again by words and meaning once its e5 vector is made
     (`vector`), when the themes were clustered with e5 vectors. Copies follow their canonical member; a
     reviewer's placement is never overridden (`grouping.place_in_theme` checks, under its lock)."""
@@ -481,7 +481,7 @@ LIVE_MIN_SCORE = 0.3
 
 
 def similar_to_text(text: str) -> list[Suggestion]:
-    """For a text being typed: up to five analysed suggestions like it, near-duplicates first, one per duplicate
+    """For a text being typed: up to five analyzed suggestions like it, near-duplicates first, one per duplicate
     group (several times as many candidates are looked up, so that copies of one text leave room for others)."""
     display = analysis.display_form(text)
     signature = analysis.signature(display)
@@ -499,7 +499,7 @@ def similar_to_text(text: str) -> list[Suggestion]:
         scores[pk] = max(scores.get(pk, 0.0), score)
     ranked = [pk for pk, score in sorted(scores.items(), key=lambda item: -item[1]) if score >= LIVE_MIN_SCORE]
     found = Suggestion.objects.select_related("duplicate_group").in_bulk(ranked)
-    shown = [found[pk] for pk in ranked if pk in found and found[pk].state == State.ANALYSED]
+    shown = [found[pk] for pk in ranked if pk in found and found[pk].state == State.ANALYZED]
     return one_per_group(shown)[:SIMILAR_K]
 
 
@@ -507,26 +507,26 @@ def similar_to_text(text: str) -> list[Suggestion]:
 
 
 def recluster(*, n_themes: int | None = None, progress=None) -> dict:
-    """Cluster every analysed suggestion into themes. New clusters continue the old themes they overlap,
+    """Cluster every analyzed suggestion into themes. New clusters continue the old themes they overlap,
     reviewer labels and reviewer placements are kept, and a new snapshot places later suggestions."""
     report = progress or (lambda stage, done, total: None)
     stored = (
-        Suggestion.objects.analysed()
+        Suggestion.objects.analyzed()
         .order_by("pk")
         .annotate(match_length=Length("match_text"))
         .values_list("pk", "normalized_text", "duplicate_group__canonical_id", "match_length")
     )
-    analysed, has_words = [], []
+    analyzed, has_words = [], []
     for pk, text, canonical, match_length in stored:
-        analysed.append((pk, text, canonical))
+        analyzed.append((pk, text, canonical))
         # A text with nothing left once normalised (one stored before the form refused it) has no words to
         # cluster. Its stored match form says so; only where none is stored is it made again (100,000: 1.5 s).
         has_words.append(bool(match_length) or bool(analysis.match_form(text or "")))
-    rows = [row for row, ok in zip(analysed, has_words, strict=True) if ok]
-    skipped = [row[0] for row, ok in zip(analysed, has_words, strict=True) if not ok]
+    rows = [row for row, ok in zip(analyzed, has_words, strict=True) if ok]
+    skipped = [row[0] for row, ok in zip(analyzed, has_words, strict=True) if not ok]
     if len(rows) < 3:
-        _log_skipped(skipped, len(analysed))
-        return {"suggestions": len(analysed), "themes": 0}
+        _log_skipped(skipped, len(analyzed))
+        return {"suggestions": len(analyzed), "themes": 0}
     report("vectorising", 0, len(rows))
     ids = [pk for pk, _, _ in rows]
     displays = [text for _, text, _ in rows]
@@ -555,7 +555,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
     clustered = labels != analysis.UNCLUSTERED
     skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
-    _log_skipped(skipped, len(analysed))
+    _log_skipped(skipped, len(analyzed))
     ids, labels = [pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if ok], labels[clustered]
     clusters: dict[int, list[int]] = {}
     for pk, label in zip(ids, labels.tolist(), strict=True):
@@ -575,13 +575,13 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         continues=continues,
         labels=model.labels,
         keywords=model.keywords,
-        item_count=len(analysed),
+        item_count=len(analyzed),
         snapshot_of=snapshot_of,
     )
     ideas = idea_sync.sync_ideas(rows, keys=idea_keys)  # after the themes: each idea lies in its members' theme
     report("done", len(rows), len(rows))
     return {
-        "suggestions": len(analysed),
+        "suggestions": len(analyzed),
         "themes": len(clusters),
         "ideas": ideas["ideas"],
         "version": version,
@@ -618,7 +618,7 @@ def _log_skipped(skipped: list[int], total: int) -> None:
     if skipped:
         shown = ", ".join(f"#{pk}" for pk in skipped[:20]) + (" ..." if len(skipped) > 20 else "")
         logger.warning(
-            "Re-clustering left %s of %s analysed suggestions without a theme, with no words or a vector of zeros "
+            "Re-clustering left %s of %s analyzed suggestions without a theme, with no words or a vector of zeros "
             "or NaN to cluster: %s",
             len(skipped),
             total,
@@ -650,11 +650,11 @@ def recluster_is_due() -> bool:
     """No themes yet, the latest snapshot is one this release cannot read, the collection grew by a tenth since
     the last clustering, or that is a day old."""
     latest = ThemeSnapshot.objects.order_by("-version").first()
-    analysed = Suggestion.objects.analysed().count()
+    analyzed = Suggestion.objects.analyzed().count()
     if latest is None:
-        return analysed >= settings.RECLUSTER_MIN_SUGGESTIONS
+        return analyzed >= settings.RECLUSTER_MIN_SUGGESTIONS
     if not latest_snapshot_is_readable():
-        return analysed >= 3  # fewer would make no theme, and leave the refused snapshot as the latest
-    grown = analysed - latest.item_count
+        return analyzed >= 3  # fewer would make no theme, and leave the refused snapshot as the latest
+    grown = analyzed - latest.item_count
     age = (timezone.now() - latest.created_at).total_seconds()
     return grown >= max(1, latest.item_count // 10) or (grown > 0 and age > 24 * 3600)

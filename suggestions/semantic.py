@@ -1,4 +1,4 @@
-"""The semantic tier: e5 vectors of analysed suggestions, and a matrix of them in each process that searches.
+"""The semantic tier: e5 vectors of analyzed suggestions, and a matrix of them in each process that searches.
 
 Only the worker of the `semantic` queue embeds and searches: the model (about 0.7 s to load) and the matrix
 (1.5 KB a suggestion as float32: 150 MB at 100,000) are loaded there, lazily, once per process, and the matrix

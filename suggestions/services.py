@@ -134,7 +134,7 @@ def do_support_idea(
 ) -> Support:
     """Count one browser's support for an idea the caller found public, with its own tracking code. A second
     support for the same idea from the same browser raises AlreadySupported and stores nothing. Never a
-    suggestion: nothing is analysed or queued."""
+    suggestion: nothing is analyzed or queued."""
     # The same idea backed earlier through another suggestion of its group (its canonical one then).
     earlier = Support.objects.for_idea_of(idea).filter(browser=browser).first()
     if earlier is not None:
@@ -163,51 +163,51 @@ def do_support_idea(
 
 
 def claim_for_analysis(*, suggestion_id: int) -> bool:
-    """Move a received suggestion to analysing. False when another delivery already took it."""
+    """Move a received suggestion to analyzing. False when another delivery already took it."""
     now = timezone.now()
     claimed = Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(
-        state=State.ANALYSING, attempts=F("attempts") + 1, state_changed_at=now
+        state=State.ANALYZING, attempts=F("attempts") + 1, state_changed_at=now
     )
     return claimed == 1
 
 
 def do_analyze(*, suggestion_id: int) -> None:
     """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
-    and mark it analysed, all in one transaction."""
+    and mark it analyzed, all in one transaction."""
     suggestion = Suggestion.objects.get(pk=suggestion_id)
     with transaction.atomic():
         pipeline.analyze_suggestion_text(suggestion)
         now = timezone.now()
-        updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
-            state=State.ANALYSED, analysed_at=now, state_changed_at=now, last_error=""
+        updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYZING).update(
+            state=State.ANALYZED, analyzed_at=now, state_changed_at=now, last_error=""
         )
         if not updated:
             # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
             transaction.set_rollback(True)
-            logger.info("Suggestion %s was no longer analysing; its result was not written", suggestion_id)
+            logger.info("Suggestion %s was no longer analyzing; its result was not written", suggestion_id)
 
 
 def release_after_failure(*, suggestion_id: int, error: Exception) -> State:
     """Give a failed attempt back to the sweeper, or mark the suggestion failed after the last attempt."""
     suggestion = Suggestion.objects.get(pk=suggestion_id)
     state = State.FAILED if suggestion.attempts >= settings.ANALYSIS_MAX_ATTEMPTS else State.RECEIVED
-    Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSING).update(
+    Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYZING).update(
         state=state, state_changed_at=timezone.now(), last_error=f"{error.__class__.__name__}: {error}"[:200]
     )
     return state
 
 
 def sweep_stuck_suggestions() -> dict[str, int]:
-    """Re-enqueue suggestions left received or analysing too long; fail those out of attempts."""
+    """Re-enqueue suggestions left received or analyzing too long; fail those out of attempts."""
     age = timezone.timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
     now = timezone.now()
     stuck = Suggestion.objects.stuck(older_than=age)
     failed = stuck.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
         state=State.FAILED, state_changed_at=now, last_error="تعداد تلاش‌ها به پایان رسید"
     )
-    # An analysing row this old belongs to a worker that died; hand it back so a new delivery can claim it.
+    # An analyzing row this old belongs to a worker that died; hand it back so a new delivery can claim it.
     # Its clock stays old, so the lines below enqueue it in this same sweep.
-    Suggestion.objects.stuck(older_than=age).filter(state=State.ANALYSING).update(state=State.RECEIVED)
+    Suggestion.objects.stuck(older_than=age).filter(state=State.ANALYZING).update(state=State.RECEIVED)
     # Those the broker refused at submit time go first and at once; the rest once they are stuck.
     ids = list(
         Suggestion.objects.filter(state=State.RECEIVED)
@@ -231,12 +231,12 @@ def purge_expired_contacts() -> int:
     return deleted
 
 
-# The semantic tier: an e5 vector per analysed suggestion, made on the slow queue after the analysis. A
+# The semantic tier: an e5 vector per analyzed suggestion, made on the slow queue after the analysis. A
 # failure here never touches the suggestion's state: its lexical analysis stands.
 
 
 def enqueue_embedding(suggestion_id: int) -> bool:
-    """Send one message for the e5 vector of an analysed suggestion, counted as an attempt. Sends nothing when a
+    """Send one message for the e5 vector of an analyzed suggestion, counted as an attempt. Sends nothing when a
     message already waits for it, it is being made or stored, or it was given up. A broker that is down leaves
     it pending for the sweeper."""
     from suggestions.tasks import embed_suggestion
@@ -264,9 +264,9 @@ def _embedding_refused(suggestion_id: int, exc: Exception) -> None:
 
 
 def claim_for_embedding(*, suggestion_id: int) -> bool:
-    """Move an analysed suggestion's vector to embedding. False when it is stored or given up, another delivery
-    took it, or the suggestion is not analysed."""
-    if not Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYSED).exists():
+    """Move an analyzed suggestion's vector to embedding. False when it is stored or given up, another delivery
+    took it, or the suggestion is not analyzed."""
+    if not Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYZED).exists():
         return False
     SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=suggestion_id)], ignore_conflicts=True)
     waiting = [SuggestionEmbedding.State.QUEUED, SuggestionEmbedding.State.PENDING]
@@ -355,9 +355,9 @@ def sweep_missing_embeddings() -> dict[str, int]:
         .order_by("state_changed_at")
         .values_list("pk", flat=True)[:5000]
     )
-    # Analysed before this tier existed, or while the broker refused the task.
-    never = Suggestion.objects.analysed().filter(embedding__isnull=True, analysed_at__lt=stuck)
-    ids += list(never.order_by("analysed_at").values_list("pk", flat=True)[: 5000 - len(ids)])
+    # Analyzed before this tier existed, or while the broker refused the task.
+    never = Suggestion.objects.analyzed().filter(embedding__isnull=True, analyzed_at__lt=stuck)
+    ids += list(never.order_by("analyzed_at").values_list("pk", flat=True)[: 5000 - len(ids)])
     requeued = 0
     for pk in ids:
         if enqueue_embedding(pk):

@@ -21,13 +21,13 @@ def analyze_suggestion(suggestion_id: int) -> None:
         state = services.release_after_failure(suggestion_id=suggestion_id, error=exc)
         logger.exception("Analysis of suggestion %s failed; now %s", suggestion_id, state)
         return
-    # The slow tier follows on its own queue; its claim ignores a suggestion another delivery analysed.
+    # The slow tier follows on its own queue; its claim ignores a suggestion another delivery analyzed.
     transaction.on_commit(lambda: services.enqueue_embedding(suggestion_id))
 
 
 @shared_task(name="suggestions.embed_suggestion")
 def embed_suggestion(suggestion_id: int) -> None:
-    """The e5 vector of an analysed suggestion, and its similar list re-ranked with it. On a queue of its own,
+    """The e5 vector of an analyzed suggestion, and its similar list re-ranked with it. On a queue of its own,
     so the fast analysis never waits behind it; a failure leaves the lexical result as it was."""
     if not services.claim_for_embedding(suggestion_id=suggestion_id):
         return

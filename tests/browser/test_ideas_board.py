@@ -18,7 +18,7 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth 
 
 
 def _members(count: int, title: str, body: str) -> list[Suggestion]:
-    return [SuggestionFactory(state=State.ANALYSED, title=title, body=f"{body} ({n})") for n in range(count)]
+    return [SuggestionFactory(state=State.ANALYZED, title=title, body=f"{body} ({n})") for n in range(count)]
 
 
 @pytest.fixture

@@ -49,22 +49,22 @@ def fill_the_form(page):
 def test_similar_ideas_a_reviewer_let_out_appear_once_each_as_links_as_the_citizen_types(
     live_server, page, screenshot, seeded_topics, reviewer, editor
 ):
-    from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory, ThemeFactory, ThemeMembershipFactory
+    from tests.factories import AnalyzedSuggestionFactory, DuplicateGroupFactory, ThemeFactory, ThemeMembershipFactory
     from tests.reports.data import draft_report, publish, write_summary
     from tests.security.test_public_hint import decide
     from tests.suggestions.ideas import IDEAS
 
     made = {
-        (name, number): AnalysedSuggestionFactory(title=f"{name} {number}", body=body)
+        (name, number): AnalyzedSuggestionFactory(title=f"{name} {number}", body=body)
         for name, bodies in IDEAS.items()
         for number, body in enumerate(bodies)
     }
-    copies = [AnalysedSuggestionFactory(title="masks 0", body=IDEAS["masks"][0]) for _ in range(2)]
+    copies = [AnalyzedSuggestionFactory(title="masks 0", body=IDEAS["masks"][0]) for _ in range(2)]
     DuplicateGroupFactory(members=[made["masks", 0], *copies])  # one text sent three times
     theme = ThemeFactory(label="ماسک و دستکش رایگان", keywords=[])
     ThemeMembershipFactory(suggestion=copies[0], theme=theme)
     decide(copies[0], theme=theme)
-    decide(AnalysedSuggestionFactory(title="ماسک مجانی برای رأی‌دهندگان", body=IDEAS["masks"][1]))
+    decide(AnalyzedSuggestionFactory(title="ماسک مجانی برای رأی‌دهندگان", body=IDEAS["masks"][1]))
     write_summary(theme, by=reviewer)
     publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
 

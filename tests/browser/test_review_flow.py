@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from review.models import Review, ReviewStatus
 from suggestions.models import Theme
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,13 +19,13 @@ def test_a_reviewer_triages_three_suggestions_with_the_keyboard(live_server, pag
     theme = Theme.objects.create(label="ساعت و روزهای رأی‌گیری", keywords=["ساعت", "رأی‌گیری"], size=3)
     made = []
     for minutes, (title, body) in zip((50, 40, 30), IDEAS, strict=True):
-        suggestion = AnalysedSuggestionFactory(
+        suggestion = AnalyzedSuggestionFactory(
             title=title, body=body, created_at=timezone.now() - timezone.timedelta(minutes=minutes)
         )
         ThemeMembershipFactory(suggestion=suggestion, theme=theme)
         made.append(suggestion)
     for n in range(4):
-        AnalysedSuggestionFactory(title=f"پیشنهاد دیگری دربارهٔ شعبه‌ها {n}", province="fars", role="lawyer")
+        AnalyzedSuggestionFactory(title=f"پیشنهاد دیگری دربارهٔ شعبه‌ها {n}", province="fars", role="lawyer")
 
     page.goto(f"{live_server.url}/accounts/login/?next=/review/")
     page.fill("#id_username", "sara")
@@ -77,12 +77,12 @@ def test_an_editor_assigns_a_theme_and_the_reviewers_next_serves_it(live_server,
     UserFactory(username="maryam", groups=["editor"])
     sara = UserFactory(username="sara", groups=["reviewer"])
     voting = Theme.objects.create(label="ساعت و روزهای رأی‌گیری", keywords=["ساعت"], size=2)
-    older = AnalysedSuggestionFactory(
+    older = AnalyzedSuggestionFactory(
         title="پیشنهاد قدیمی بی‌محور", created_at=timezone.now() - timezone.timedelta(days=3)
     )
     in_theme = []
     for n in range(2):
-        suggestion = AnalysedSuggestionFactory(title=f"پیشنهاد محور ساعت {n}")
+        suggestion = AnalyzedSuggestionFactory(title=f"پیشنهاد محور ساعت {n}")
         ThemeMembershipFactory(suggestion=suggestion, theme=voting)
         in_theme.append(suggestion)
 

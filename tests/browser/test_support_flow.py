@@ -35,16 +35,16 @@ def back_the_idea(page, size: str, step: str) -> str:
 
 @pytest.mark.parametrize("size", WIDTHS)
 def test_a_citizen_backs_an_idea_from_the_hint_instead_of_writing_it_again(live_server, browser, size, seeded_topics):
-    from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory
+    from tests.factories import AnalyzedSuggestionFactory, DuplicateGroupFactory
     from tests.security.test_public_hint import decide
     from tests.suggestions.ideas import IDEAS
 
     made = {
-        (name, number): AnalysedSuggestionFactory(title=f"{name} {number}", body=body)
+        (name, number): AnalyzedSuggestionFactory(title=f"{name} {number}", body=body)
         for name, bodies in IDEAS.items()
         for number, body in enumerate(bodies)
     }
-    idea = decide(AnalysedSuggestionFactory(title="ماسک و دستکش رایگان در شعبه", body=IDEAS["masks"][0]))
+    idea = decide(AnalyzedSuggestionFactory(title="ماسک و دستکش رایگان در شعبه", body=IDEAS["masks"][0]))
     DuplicateGroupFactory(members=[made["masks", 0], idea])  # the same text sent twice: one group
     suggestions_before = Suggestion.objects.count()
 

@@ -3,7 +3,7 @@
 import pytest
 
 from suggestions.models import DuplicateGroup, Suggestion, Theme
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory, UserFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def test_payloads_submitted_through_the_form_run_nowhere(live_server, watched, s
 
     theme = Theme.objects.create(label="<b>محور</b> <script>alert(9)</script>", keywords=["<i>ماسک</i>"], size=5)
     made = [
-        AnalysedSuggestionFactory(title=f"عنوان {n} <img src=x onerror=alert({n})>", body=payload)
+        AnalyzedSuggestionFactory(title=f"عنوان {n} <img src=x onerror=alert({n})>", body=payload)
         for n, payload in enumerate(PAYLOADS)
     ]
     for suggestion in made:

@@ -1,4 +1,4 @@
-"""Faults in the services the portal leans on: no accepted suggestion is lost, and none is analysed twice."""
+"""Faults in the services the portal leans on: no accepted suggestion is lost, and none is analyzed twice."""
 
 import os
 import signal
@@ -21,19 +21,19 @@ def states() -> dict[str, int]:
     return {state: Suggestion.objects.filter(state=state).count() for state in State.values}
 
 
-def sweep_until_analysed(expected: int, seconds: float) -> float:
-    """Run the sweeper as beat would (every few seconds here) until `expected` suggestions are analysed."""
+def sweep_until_analyzed(expected: int, seconds: float) -> float:
+    """Run the sweeper as beat would (every few seconds here) until `expected` suggestions are analyzed."""
     started = time.monotonic()
 
     def done():
         sweep_stuck_suggestions()
-        return Suggestion.objects.filter(state=State.ANALYSED).count() >= expected
+        return Suggestion.objects.filter(state=State.ANALYZED).count() >= expected
 
     wait_until(done, seconds, step=2)
     return time.monotonic() - started
 
 
-def test_submissions_while_redis_is_down_all_get_receipts_and_are_analysed_after_it_returns(
+def test_submissions_while_redis_is_down_all_get_receipts_and_are_analyzed_after_it_returns(
     seeded_topics, private_redis, broker_at, start_worker, settings, capsys
 ):
     settings.SUBMIT_RATE_LIMIT = "1000/60"
@@ -47,12 +47,12 @@ def test_submissions_while_redis_is_down_all_get_receipts_and_are_analysed_after
     assert states()[State.RECEIVED] == 20
 
     private_redis.start()
-    elapsed = sweep_until_analysed(20, seconds=120)
+    elapsed = sweep_until_analyzed(20, seconds=120)
     with capsys.disabled():
         print(
-            f"\n  redis outage: 20 accepted, {states()[State.ANALYSED]} analysed {elapsed:.1f} s after Redis returned"
+            f"\n  redis outage: 20 accepted, {states()[State.ANALYZED]} analyzed {elapsed:.1f} s after Redis returned"
         )
-    assert states() == {State.RECEIVED: 0, State.ANALYSING: 0, State.ANALYSED: 20, State.FAILED: 0}
+    assert states() == {State.RECEIVED: 0, State.ANALYZING: 0, State.ANALYZED: 20, State.FAILED: 0}
 
 
 def test_a_worker_killed_mid_task_gets_the_task_again_and_its_effect_happens_once(
@@ -66,25 +66,25 @@ def test_a_worker_killed_mid_task_gets_the_task_again_and_its_effect_happens_onc
     suggestion = Suggestion.objects.get()
 
     worker = start_worker(private_redis.url, faults="slow")
-    assert wait_until(lambda: Suggestion.objects.get().state == State.ANALYSING, 60)
+    assert wait_until(lambda: Suggestion.objects.get().state == State.ANALYZING, 60)
     for child in worker.children():
         os.kill(child, signal.SIGKILL)
 
-    sweep_until_analysed(1, seconds=90)
+    sweep_until_analyzed(1, seconds=90)
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
     assert suggestion.attempts == 2
     assert SimilarSuggestion.objects.filter(suggestion=suggestion).count() <= 5
 
 
-def test_the_same_task_delivered_twice_is_analysed_once(seeded_topics, private_redis, broker_at, start_worker):
+def test_the_same_task_delivered_twice_is_analyzed_once(seeded_topics, private_redis, broker_at, start_worker):
     broker_at(private_redis.url)
     Client().post(reverse("suggestions:suggest"), form_data())
     suggestion = Suggestion.objects.get()
     analyze_suggestion.delay(suggestion.pk)  # the second delivery; the first went out on commit
     start_worker(private_redis.url)
 
-    assert wait_until(lambda: Suggestion.objects.get().state == State.ANALYSED, 60)
+    assert wait_until(lambda: Suggestion.objects.get().state == State.ANALYZED, 60)
     time.sleep(2)  # let the second delivery run too
     suggestion.refresh_from_db()
     assert suggestion.attempts == 1

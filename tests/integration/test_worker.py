@@ -35,7 +35,7 @@ def wait_for_state(pk: int, state: str, seconds: float = 60) -> Suggestion:
     return Suggestion.objects.get(pk=pk)
 
 
-def test_a_real_worker_analyses_a_submitted_suggestion(worker, seeded_topics):
+def test_a_real_worker_analyzes_a_submitted_suggestion(worker, seeded_topics):
     suggestion = submit_suggestion(
         role="journalist",
         province="fars",
@@ -44,7 +44,7 @@ def test_a_real_worker_analyses_a_submitted_suggestion(worker, seeded_topics):
         body="سامانهٔ نوبت‌دهی اینترنتی راه‌اندازی شود تا مردم در ساعت مشخص به شعبه بروند و صف تشکیل نشود.",
     )
     assert suggestion.state == State.RECEIVED
-    analysed = wait_for_state(suggestion.pk, State.ANALYSED)
-    assert analysed.state == State.ANALYSED
-    assert analysed.attempts == 1
-    assert analysed.fingerprint
+    analyzed = wait_for_state(suggestion.pk, State.ANALYZED)
+    assert analyzed.state == State.ANALYZED
+    assert analyzed.attempts == 1
+    assert analyzed.fingerprint

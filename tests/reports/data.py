@@ -22,7 +22,7 @@ CANARY_TEXTS = (CANARY_PHONE_FA, CANARY_PHONE_LATIN, "7734456", "۷۷۳۴۴۵۶"
 def make_suggestion(
     *, theme: Theme | None = None, status: str = "", reason: str = "", group=None, days_ago: int = 3, **fields
 ):
-    fields.setdefault("state", State.ANALYSED)
+    fields.setdefault("state", State.ANALYZED)
     suggestion = SuggestionFactory(created_at=timezone.now() - timedelta(days=days_ago), **fields)
     if theme is not None:
         ThemeMembership.objects.create(suggestion=suggestion, theme=theme)

@@ -30,10 +30,10 @@ def test_tracking_accepts_the_code_in_persian_digits(citizen, suggestion):
     assert suggestion.title in response.content.decode()
 
 
-def test_tracking_shows_an_analysed_suggestion_no_one_decided_as_under_review_in_persian():
-    suggestion = SuggestionFactory(state=State.ANALYSED)
+def test_tracking_shows_an_analyzed_suggestion_no_one_decided_as_under_review_in_persian():
+    suggestion = SuggestionFactory(state=State.ANALYZED)
     page = Client().get(reverse("reports:track"), {"code": suggestion.tracking_code}).content.decode()
-    # The badge is the suggestion's fate, not the machine's progress: analysed is not yet reviewed.
+    # The badge is the suggestion's fate, not the machine's progress: analyzed is not yet reviewed.
     assert "در دست بررسی" in page and "تحلیل شد" not in page
 
 

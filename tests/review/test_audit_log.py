@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from common.persian import persian_digits
 from review.audit import record_action
-from tests.factories import AnalysedSuggestionFactory, ContactFactory
+from tests.factories import AnalyzedSuggestionFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def editor_client(client, editor):
 
 
 def test_the_audit_log_lists_actions_newest_first(editor_client, reviewer, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     record_action(actor=reviewer, action="claim", target=suggestion)
     record_action(
         actor=reviewer, action="accept", target=suggestion, before={"status": "pending"}, after={"status": "accepted"}
@@ -34,7 +34,7 @@ def test_the_audit_log_lists_actions_newest_first(editor_client, reviewer, theme
 
 
 def test_the_audit_log_filters_by_actor_action_object_and_jalali_dates(editor_client, reviewer, editor):
-    first, second = AnalysedSuggestionFactory(), AnalysedSuggestionFactory()
+    first, second = AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory()
     record_action(actor=reviewer, action="accept", target=first)
     record_action(actor=editor, action="reject", target=second)
     assert [
@@ -63,7 +63,7 @@ def test_a_bad_audit_filter_gets_a_persian_error(editor_client):
 def test_the_csv_export_has_utc_times_and_no_personal_data(reviewer, administrator, editor):
     contact = ContactFactory(email="canary-9913@example.ir", phone="09129913000", name="مریم احمدی")
     suggestion = contact.suggestion
-    suggestion.state = "analysed"
+    suggestion.state = "analyzed"
     suggestion.save()
     as_reviewer, as_administrator, as_editor = Client(), Client(), Client()
     as_reviewer.force_login(reviewer)
@@ -86,7 +86,7 @@ def test_the_csv_export_has_utc_times_and_no_personal_data(reviewer, administrat
 
 
 def test_the_csv_export_follows_the_filters(editor_client, reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     record_action(actor=reviewer, action="accept", target=suggestion)
     record_action(actor=reviewer, action="claim", target=suggestion)
     text = b"".join(editor_client.get("/review/audit/export.csv", {"action": "claim"}).streaming_content).decode()

@@ -7,7 +7,7 @@ from django.test import Client
 from common.persian import jalali_datetime, persian_digits
 from review import queries, services
 from review.audit import record_action
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory
 from tests.reports.data import draft_report
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def _audit_table(client) -> str:
 
 
 def test_a_decision_shows_before_and_after_as_persian_fields_and_values(editor_client, reviewer, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     ThemeMembershipFactory(suggestion=suggestion, theme=theme)
     services.accept_suggestion(suggestion=suggestion, reviewer=reviewer, theme=theme, version=None)
     table = _audit_table(editor_client)
@@ -37,7 +37,7 @@ def test_a_decision_shows_before_and_after_as_persian_fields_and_values(editor_c
 
 
 def test_a_claim_shows_its_end_as_a_jalali_tehran_time(editor_client, reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     services.claim_next_suggestion(reviewer=reviewer, queue=queries.queue())
     review = suggestion.review
     review.refresh_from_db()
@@ -54,7 +54,7 @@ def test_a_report_version_is_named_by_its_title_and_number(editor_client, editor
 
 
 def test_tag_notes_show_the_tags_and_the_length_of_the_note_not_its_text(editor_client, reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     services.save_private_notes(suggestion=suggestion, reviewer=reviewer, notes="یادداشت محرمانه", tags=["فوری"])
     table = _audit_table(editor_client)
     assert "برچسب‌ها" in table and "فوری" in table
@@ -65,7 +65,7 @@ def test_tag_notes_show_the_tags_and_the_length_of_the_note_not_its_text(editor_
 def test_a_reviewer_opens_the_audit_page_and_sees_actions_on_suggestions_but_not_the_export(
     reviewer, editor, second_reviewer, theme
 ):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     record_action(actor=second_reviewer, action="claim", target=suggestion)
     draft_report(author=editor, themes=[theme], title="گزارش محرمانهٔ ویراستار")
     client = Client()

@@ -5,14 +5,14 @@ import pytest
 from review.models import AuditEntry, Review, ReviewStatus
 from suggestions.choices import Province
 from suggestions.models import ThemeMembership
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_rejecting_ticked_rows_as_spam_writes_one_audit_row_each(reviewer_client):
-    ticked = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
-    untouched = AnalysedSuggestionFactory()
+    ticked = [AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory()]
+    untouched = AnalyzedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "reject_spam", "scope": "selected", "ids": [s.pk for s in ticked]}
     )
@@ -26,16 +26,16 @@ def test_rejecting_ticked_rows_as_spam_writes_one_audit_row_each(reviewer_client
 
 
 def test_a_bulk_action_can_cover_everything_the_filters_match(reviewer_client):
-    fars = [AnalysedSuggestionFactory(province=Province.FARS) for _ in range(3)]
-    AnalysedSuggestionFactory(province=Province.TEHRAN)
+    fars = [AnalyzedSuggestionFactory(province=Province.FARS) for _ in range(3)]
+    AnalyzedSuggestionFactory(province=Province.TEHRAN)
     reviewer_client.post("/review/bulk/", {"action": "reject_spam", "scope": "all", "filters": "province=fars"})
     assert set(Review.objects.values_list("pk", flat=True)) == {s.pk for s in fars}
 
 
 def test_bulk_rejection_leaves_decided_suggestions_alone(reviewer_client, theme):
-    decided = AnalysedSuggestionFactory()
+    decided = AnalyzedSuggestionFactory()
     Review.objects.create(suggestion=decided, status=ReviewStatus.ACCEPTED, theme=theme, version=1)
-    waiting = AnalysedSuggestionFactory()
+    waiting = AnalyzedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "reject_spam", "scope": "selected", "ids": [decided.pk, waiting.pk]}, follow=True
     )
@@ -45,7 +45,7 @@ def test_bulk_rejection_leaves_decided_suggestions_alone(reviewer_client, theme)
 
 
 def test_moving_to_a_theme_pins_each_suggestion_there(reviewer_client, theme, other_theme):
-    moved = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
+    moved = [AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory()]
     for suggestion in moved:
         ThemeMembershipFactory(suggestion=suggestion, theme=other_theme)
     reviewer_client.post(
@@ -59,7 +59,7 @@ def test_moving_to_a_theme_pins_each_suggestion_there(reviewer_client, theme, ot
 
 
 def test_moving_needs_a_theme(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(
         "/review/bulk/", {"action": "move_theme", "scope": "selected", "ids": [suggestion.pk]}, follow=True
     )
@@ -68,7 +68,7 @@ def test_moving_needs_a_theme(reviewer_client):
 
 
 def test_marking_reviewed_accepts_each_into_its_current_theme(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     ThemeMembershipFactory(suggestion=suggestion, theme=theme)
     reviewer_client.post("/review/bulk/", {"action": "mark_reviewed", "scope": "selected", "ids": [suggestion.pk]})
     review = Review.objects.get(pk=suggestion.pk)
@@ -79,7 +79,7 @@ def test_marking_reviewed_accepts_each_into_its_current_theme(reviewer_client, t
 def test_a_selection_over_the_limit_changes_nothing(reviewer_client, settings):
     settings.REVIEW_BULK_LIMIT = 2
     for _ in range(3):
-        AnalysedSuggestionFactory()
+        AnalyzedSuggestionFactory()
     response = reviewer_client.post("/review/bulk/", {"action": "reject_spam", "scope": "all"}, follow=True)
     assert "حداکثر ۲ پیشنهاد" in response.content.decode()
     assert not Review.objects.exists() and not AuditEntry.objects.exists()
@@ -88,7 +88,7 @@ def test_a_selection_over_the_limit_changes_nothing(reviewer_client, settings):
 def test_a_bulk_action_is_all_or_nothing(reviewer, monkeypatch):
     from review import services
 
-    suggestions = [AnalysedSuggestionFactory(), AnalysedSuggestionFactory()]
+    suggestions = [AnalyzedSuggestionFactory(), AnalyzedSuggestionFactory()]
     calls = []
 
     def failing_record(**kwargs):

@@ -12,7 +12,7 @@ from review.models import Review, ReviewStatus
 from review.queries import get_suggestion_for_reviewer_or_404, queue
 from review.services import claim_next_suggestion, recuse_from_suggestion
 from suggestions.choices import Province
-from tests.factories import AnalysedSuggestionFactory, SuggestionFactory, UserFactory
+from tests.factories import AnalyzedSuggestionFactory, SuggestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def minutes_ago(n):
 
 
 def test_next_claims_the_oldest_unclaimed_suggestion_and_opens_it(reviewer_client, reviewer):
-    oldest = AnalysedSuggestionFactory(created_at=minutes_ago(30))
-    AnalysedSuggestionFactory(created_at=minutes_ago(10))
+    oldest = AnalyzedSuggestionFactory(created_at=minutes_ago(30))
+    AnalyzedSuggestionFactory(created_at=minutes_ago(10))
     response = reviewer_client.post("/review/next/", {"filters": ""})
     assert response.status_code == 302
     assert response["Location"].startswith(f"/review/{oldest.pk}/")
@@ -33,8 +33,8 @@ def test_next_claims_the_oldest_unclaimed_suggestion_and_opens_it(reviewer_clien
 
 def test_two_reviewers_pressing_next_get_different_suggestions(reviewer, second_reviewer):
     first, second = (
-        AnalysedSuggestionFactory(created_at=minutes_ago(30)),
-        AnalysedSuggestionFactory(created_at=minutes_ago(10)),
+        AnalyzedSuggestionFactory(created_at=minutes_ago(30)),
+        AnalyzedSuggestionFactory(created_at=minutes_ago(10)),
     )
     assert claim_next_suggestion(reviewer=reviewer, queue=queue()) == first
     assert claim_next_suggestion(reviewer=second_reviewer, queue=queue()) == second
@@ -42,21 +42,21 @@ def test_two_reviewers_pressing_next_get_different_suggestions(reviewer, second_
 
 
 def test_next_respects_the_queue_filters(reviewer_client):
-    AnalysedSuggestionFactory(province=Province.TEHRAN, created_at=minutes_ago(30))
-    fars = AnalysedSuggestionFactory(province=Province.FARS, created_at=minutes_ago(10))
+    AnalyzedSuggestionFactory(province=Province.TEHRAN, created_at=minutes_ago(30))
+    fars = AnalyzedSuggestionFactory(province=Province.FARS, created_at=minutes_ago(10))
     response = reviewer_client.post("/review/next/", {"filters": "province=fars"})
     assert response["Location"] == f"/review/{fars.pk}/?province=fars"
 
 
 def test_next_skips_decided_suggestions(reviewer):
-    decided = AnalysedSuggestionFactory(created_at=minutes_ago(30))
+    decided = AnalyzedSuggestionFactory(created_at=minutes_ago(30))
     Review.objects.create(suggestion=decided, status=ReviewStatus.ACCEPTED)
-    waiting = AnalysedSuggestionFactory(created_at=minutes_ago(10))
+    waiting = AnalyzedSuggestionFactory(created_at=minutes_ago(10))
     assert claim_next_suggestion(reviewer=reviewer, queue=queue()) == waiting
 
 
 def test_an_expired_claim_returns_the_suggestion_to_the_queue(reviewer, second_reviewer, settings):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     assert claim_next_suggestion(reviewer=second_reviewer, queue=queue()) is None
     Review.objects.filter(pk=suggestion.pk).update(claim_expires_at=minutes_ago(1))
@@ -66,14 +66,14 @@ def test_an_expired_claim_returns_the_suggestion_to_the_queue(reviewer, second_r
 
 def test_claims_last_as_long_as_the_setting_says(reviewer, settings):
     settings.REVIEW_CLAIM_MINUTES = 5
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     remaining = Review.objects.get(pk=suggestion.pk).claim_expires_at - timezone.now()
     assert timezone.timedelta(minutes=4) < remaining <= timezone.timedelta(minutes=5)
 
 
 def test_a_recused_reviewer_never_gets_that_suggestion_again(reviewer, second_reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     recuse_from_suggestion(suggestion=suggestion, reviewer=reviewer)
     review = Review.objects.get(pk=suggestion.pk)
@@ -90,7 +90,7 @@ def test_an_empty_queue_says_so_in_persian(reviewer_client):
 def test_a_claim_is_written_to_the_audit_log(reviewer):
     from review.models import AuditEntry
 
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     claim_next_suggestion(reviewer=reviewer, queue=queue())
     assert AuditEntry.objects.for_object(suggestion).get().action == "claim"
 
@@ -101,7 +101,7 @@ def test_a_claim_is_written_to_the_audit_log(reviewer):
 def test_a_claim_race_between_two_connections_never_gives_one_suggestion_twice(seeded_topics):
     reviewers = [UserFactory(username=f"racer-{n}", groups=["reviewer"]) for n in range(2)]
     for n in range(12):
-        AnalysedSuggestionFactory(created_at=minutes_ago(60 - n))
+        AnalyzedSuggestionFactory(created_at=minutes_ago(60 - n))
     claimed = {0: [], 1: []}
     barrier = threading.Barrier(2)
 

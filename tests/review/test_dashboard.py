@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from review.models import Review, ReviewStatus
 from suggestions.choices import Province, Role
-from tests.factories import AnalysedSuggestionFactory, ThemeMembershipFactory
+from tests.factories import AnalyzedSuggestionFactory, ThemeMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def chart_data(page, chart_id):
 
 
 def test_the_dashboard_draws_each_chart_from_json_with_a_table_beside_it(reviewer_client, reviewer, theme):
-    ThemeMembershipFactory(suggestion=AnalysedSuggestionFactory(province=Province.FARS, role=Role.LAWYER), theme=theme)
-    AnalysedSuggestionFactory(province=Province.FARS, created_at=timezone.now() - timezone.timedelta(days=10))
-    decided = AnalysedSuggestionFactory(province=Province.ILAM)
+    ThemeMembershipFactory(suggestion=AnalyzedSuggestionFactory(province=Province.FARS, role=Role.LAWYER), theme=theme)
+    AnalyzedSuggestionFactory(province=Province.FARS, created_at=timezone.now() - timezone.timedelta(days=10))
+    decided = AnalyzedSuggestionFactory(province=Province.ILAM)
     Review.objects.create(
         suggestion=decided, status=ReviewStatus.REJECTED, decided_by=reviewer, decided_at=timezone.now(), version=1
     )
@@ -47,8 +47,8 @@ def test_the_dashboard_draws_each_chart_from_json_with_a_table_beside_it(reviewe
 
 
 def test_the_dashboard_figures_are_cached_between_views(reviewer_client, django_assert_max_num_queries):
-    AnalysedSuggestionFactory()
+    AnalyzedSuggestionFactory()
     reviewer_client.get("/review/dashboard/")
-    AnalysedSuggestionFactory()
+    AnalyzedSuggestionFactory()
     with django_assert_max_num_queries(4):
         reviewer_client.get("/review/dashboard/")

@@ -5,18 +5,18 @@ import pytest
 
 from review.models import AuditEntry, Recusal, Review, ReviewStatus
 from suggestions.models import DuplicateGroup, GroupKind, SimilarSuggestion, ThemeMembership
-from tests.factories import AnalysedSuggestionFactory, ContactFactory, ThemeMembershipFactory
+from tests.factories import AnalyzedSuggestionFactory, ContactFactory, ThemeMembershipFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_review_page_shows_text_metadata_theme_similar_and_shortcuts(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory(
+    suggestion = AnalyzedSuggestionFactory(
         title="رأی‌گیری در دو روز", body="رأی‌گیری در دو روز برگزار شود تا ازدحام کم شود."
     )
     ThemeMembershipFactory(suggestion=suggestion, theme=theme)
-    other = AnalysedSuggestionFactory(title="رأی‌گیری سه‌روزه")
+    other = AnalyzedSuggestionFactory(title="رأی‌گیری سه‌روزه")
     SimilarSuggestion.objects.create(suggestion=suggestion, other=other, score=0.81, rank=0)
     page = reviewer_client.get(f"/review/{suggestion.pk}/").content.decode()
     for expected in ["رأی‌گیری در دو روز", "تهران", "شهروند", theme.label, "رأی‌گیری سه‌روزه", "۸۱٪", "<kbd>j</kbd>"]:
@@ -25,13 +25,13 @@ def test_the_review_page_shows_text_metadata_theme_similar_and_shortcuts(reviewe
 
 
 def test_the_review_page_lists_copies_of_one_text_once_with_their_count(reviewer_client):
-    suggestion = AnalysedSuggestionFactory(title="رأی‌گیری در دو روز")
-    copies = [AnalysedSuggestionFactory(title="رأی‌گیری سه‌روزه") for _ in range(3)]
+    suggestion = AnalyzedSuggestionFactory(title="رأی‌گیری در دو روز")
+    copies = [AnalyzedSuggestionFactory(title="رأی‌گیری سه‌روزه") for _ in range(3)]
     group = DuplicateGroup.objects.create(kind=GroupKind.EXACT, canonical=copies[0], size=3)
     for copy in copies:
         copy.duplicate_group = group
         copy.save()
-    other = AnalysedSuggestionFactory(title="ساعت رأی‌گیری تا نیمه‌شب")
+    other = AnalyzedSuggestionFactory(title="ساعت رأی‌گیری تا نیمه‌شب")
     for rank, shown in enumerate([copies[1], copies[0], other, copies[2]]):
         SimilarSuggestion.objects.create(suggestion=suggestion, other=shown, score=0.9 - rank / 10, rank=rank)
     page = reviewer_client.get(f"/review/{suggestion.pk}/").content.decode()
@@ -41,7 +41,7 @@ def test_the_review_page_lists_copies_of_one_text_once_with_their_count(reviewer
 
 
 def test_the_text_toggles_to_its_normalised_form_over_htmx(reviewer_client):
-    suggestion = AnalysedSuggestionFactory(body="پيشنهاد با ي عربي و كاف عربي که یکسان می‌شود.")
+    suggestion = AnalyzedSuggestionFactory(body="پيشنهاد با ي عربي و كاف عربي که یکسان می‌شود.")
     response = reviewer_client.get(f"/review/{suggestion.pk}/text/", {"text": "normalised"}, **HTMX)
     page = response.content.decode()
     assert "<html" not in page and 'data-form="normalised"' in page
@@ -49,7 +49,7 @@ def test_the_text_toggles_to_its_normalised_form_over_htmx(reviewer_client):
 
 
 def test_without_htmx_the_text_toggle_is_a_full_page(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.get(f"/review/{suggestion.pk}/text/", {"text": "normalised"})
     assert response.status_code == 302 and response["Location"] == f"/review/{suggestion.pk}/?text=normalised"
     page = reviewer_client.get(response["Location"]).content.decode()
@@ -57,7 +57,7 @@ def test_without_htmx_the_text_toggle_is_a_full_page(reviewer_client):
 
 
 def test_accepting_into_a_theme_pins_the_suggestion_there_and_is_audited(reviewer_client, reviewer, theme, other_theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     ThemeMembershipFactory(suggestion=suggestion, theme=other_theme)
     response = reviewer_client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk}, **HTMX)
     assert response.status_code == 200
@@ -79,7 +79,7 @@ def test_accepting_into_a_theme_pins_the_suggestion_there_and_is_audited(reviewe
 
 
 def test_without_htmx_a_decision_redirects_back_to_the_review_page(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(
         f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk, "filters": "province=fars"}
     )
@@ -88,7 +88,7 @@ def test_without_htmx_a_decision_redirects_back_to_the_review_page(reviewer_clie
 
 
 def test_rejecting_needs_a_reason_from_the_list(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(f"/review/{suggestion.pk}/reject/", {"version": 0, "reason": "boring"}, **HTMX)
     assert response.status_code == 400 and "از فهرست انتخاب کنید" in response.content.decode()
     assert not Review.objects.filter(pk=suggestion.pk).exists()
@@ -96,7 +96,7 @@ def test_rejecting_needs_a_reason_from_the_list(reviewer_client):
 
 
 def test_rejecting_for_another_reason_needs_a_note(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(f"/review/{suggestion.pk}/reject/", {"version": 0, "reason": "other"}, **HTMX)
     assert response.status_code == 400 and "توضیح کوتاهی بنویسید" in response.content.decode()
     response = reviewer_client.post(
@@ -107,7 +107,7 @@ def test_rejecting_for_another_reason_needs_a_note(reviewer_client):
 
 
 def test_marking_a_duplicate_puts_it_in_the_others_new_group(reviewer_client, reviewer):
-    original, copy = AnalysedSuggestionFactory(title="اصلی"), AnalysedSuggestionFactory(title="رونوشت")
+    original, copy = AnalyzedSuggestionFactory(title="اصلی"), AnalyzedSuggestionFactory(title="رونوشت")
     response = reviewer_client.post(
         f"/review/{copy.pk}/duplicate/", {"version": 0, "original": str(original.pk)}, **HTMX
     )
@@ -123,10 +123,10 @@ def test_marking_a_duplicate_puts_it_in_the_others_new_group(reviewer_client, re
 
 def test_marking_a_duplicate_by_tracking_code_joins_the_existing_group_and_leaves_the_old_one(reviewer_client):
     canonical, member, stray, partner = (
-        AnalysedSuggestionFactory(),
-        AnalysedSuggestionFactory(),
-        AnalysedSuggestionFactory(),
-        AnalysedSuggestionFactory(),
+        AnalyzedSuggestionFactory(),
+        AnalyzedSuggestionFactory(),
+        AnalyzedSuggestionFactory(),
+        AnalyzedSuggestionFactory(),
     )
     group = DuplicateGroup.objects.create(canonical=canonical, size=2, kind=GroupKind.EXACT)
     old = DuplicateGroup.objects.create(canonical=stray, size=2, kind=GroupKind.NEAR)
@@ -142,7 +142,7 @@ def test_marking_a_duplicate_by_tracking_code_joins_the_existing_group_and_leave
 
 
 def test_a_suggestion_cannot_be_its_own_duplicate_and_an_unknown_one_is_refused(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     own = reviewer_client.post(f"/review/{suggestion.pk}/duplicate/", {"version": 0, "original": suggestion.pk}, **HTMX)
     assert own.status_code == 400 and "تکراریِ خودش" in own.content.decode()
     unknown = reviewer_client.post(f"/review/{suggestion.pk}/duplicate/", {"version": 0, "original": "99999"}, **HTMX)
@@ -151,7 +151,7 @@ def test_a_suggestion_cannot_be_its_own_duplicate_and_an_unknown_one_is_refused(
 
 
 def test_needs_follow_up_keeps_its_note(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post(f"/review/{suggestion.pk}/follow-up/", {"version": 0, "note": "نظر حقوقی لازم است"}, **HTMX)
     review = Review.objects.get(pk=suggestion.pk)
     assert (review.status, review.decision_note) == (ReviewStatus.FOLLOW_UP, "نظر حقوقی لازم است")
@@ -160,7 +160,7 @@ def test_needs_follow_up_keeps_its_note(reviewer_client):
 def test_a_second_reviewer_deciding_an_already_decided_suggestion_gets_a_persian_conflict(
     client, reviewer, second_reviewer, theme
 ):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     client.force_login(reviewer)
     client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk}, **HTMX)
     client.force_login(second_reviewer)
@@ -173,7 +173,7 @@ def test_a_second_reviewer_deciding_an_already_decided_suggestion_gets_a_persian
 
 
 def test_the_conflict_is_shown_on_a_full_page_too(client, reviewer, second_reviewer, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     client.force_login(reviewer)
     client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk})
     client.force_login(second_reviewer)
@@ -183,7 +183,7 @@ def test_the_conflict_is_shown_on_a_full_page_too(client, reviewer, second_revie
 
 
 def test_a_suggestion_another_reviewer_holds_cannot_be_decided(client, reviewer, second_reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     client.force_login(reviewer)
     client.post("/review/next/", {"filters": ""})
     client.force_login(second_reviewer)
@@ -192,7 +192,7 @@ def test_a_suggestion_another_reviewer_holds_cannot_be_decided(client, reviewer,
 
 
 def test_the_holder_decides_and_the_claim_is_released(reviewer_client, reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post("/review/next/", {"filters": ""})
     reviewer_client.post(f"/review/{suggestion.pk}/reject/", {"version": 0, "reason": "spam"}, **HTMX)
     review = Review.objects.get(pk=suggestion.pk)
@@ -200,7 +200,7 @@ def test_the_holder_decides_and_the_claim_is_released(reviewer_client, reviewer)
 
 
 def test_recusing_releases_the_claim_and_is_audited(reviewer_client, reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post("/review/next/", {"filters": ""})
     response = reviewer_client.post(f"/review/{suggestion.pk}/recuse/", **HTMX)
     assert "کناره‌گیری شما ثبت شد" in response.content.decode()
@@ -212,21 +212,21 @@ def test_recusing_releases_the_claim_and_is_audited(reviewer_client, reviewer):
 
 
 def test_a_recused_reviewer_cannot_decide(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post(f"/review/{suggestion.pk}/recuse/")
     response = reviewer_client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk}, **HTMX)
     assert response.status_code == 409 and "کناره گرفته‌اید" in response.content.decode()
 
 
 def test_releasing_a_claim_frees_the_suggestion(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post("/review/next/", {"filters": ""})
     reviewer_client.post(f"/review/{suggestion.pk}/release/", **HTMX)
     assert Review.objects.get(pk=suggestion.pk).claimed_by is None
 
 
 def test_private_notes_and_tags_are_saved_but_the_audit_keeps_no_note_text(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(
         f"/review/{suggestion.pk}/notes/",
         {"private_notes": "فرستنده همان کسی است که دیروز زنگ زد", "tags": "فوری، حقوقی, فوری"},
@@ -241,7 +241,7 @@ def test_private_notes_and_tags_are_saved_but_the_audit_keeps_no_note_text(revie
 
 
 def test_too_many_tags_are_refused_and_nothing_changes(reviewer_client):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     tags = ", ".join(f"برچسب{n}" for n in range(11))
     response = reviewer_client.post(f"/review/{suggestion.pk}/notes/", {"tags": tags, "private_notes": "x"}, **HTMX)
     assert response.status_code == 400 and "حداکثر ۱۰ برچسب" in response.content.decode()
@@ -251,7 +251,7 @@ def test_too_many_tags_are_refused_and_nothing_changes(reviewer_client):
 def test_contact_details_are_shown_to_the_permitted_only_and_each_look_is_audited(client, administrator):
     contact = ContactFactory(email="canary-5521@example.ir")
     suggestion = contact.suggestion
-    suggestion.state = "analysed"
+    suggestion.state = "analyzed"
     suggestion.save()
     client.force_login(administrator)
     page = client.get(f"/review/{suggestion.pk}/").content.decode()
@@ -263,13 +263,13 @@ def test_contact_details_are_shown_to_the_permitted_only_and_each_look_is_audite
 
 
 def test_the_review_page_lists_the_suggestions_audit_trail(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     reviewer_client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk})
     page = reviewer_client.get(f"/review/{suggestion.pk}/").content.decode()
     assert "reviewer-persona" in page and "پذیرش ← پذیرفته" in page
 
 
 def test_an_htmx_decision_also_refreshes_the_audit_trail_out_of_band(reviewer_client, theme):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     response = reviewer_client.post(f"/review/{suggestion.pk}/accept/", {"version": 0, "theme": theme.pk}, **HTMX)
     assert 'id="audit-trail" hx-swap-oob="true"' in response.content.decode()

@@ -5,7 +5,7 @@ import pytest
 
 from review import queries
 from review.audit import record_action
-from tests.factories import AnalysedSuggestionFactory
+from tests.factories import AnalyzedSuggestionFactory
 
 pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999"
@@ -19,7 +19,7 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def three_entries(reviewer):
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     for action in ("claim", "release", "claim"):
         record_action(actor=reviewer, action=action, target=suggestion)
 
@@ -41,7 +41,7 @@ def test_a_missing_or_unreadable_audit_page_number_shows_the_first_page(editor_c
 def test_the_second_audit_page_is_shown_while_it_has_entries(editor_client, reviewer):
     from review.views import AUDIT_PAGE_SIZE
 
-    suggestion = AnalysedSuggestionFactory()
+    suggestion = AnalyzedSuggestionFactory()
     for _ in range(AUDIT_PAGE_SIZE + 1):
         record_action(actor=reviewer, action="claim", target=suggestion)
     response = editor_client.get("/review/audit/", {"page": "2"})
@@ -55,7 +55,7 @@ def test_an_empty_audit_log_still_has_a_first_page(editor_client):
 
 def test_a_huge_queue_page_shows_the_last_page(reviewer_client, settings):
     settings.REVIEW_PAGE_SIZE = 2
-    made = [AnalysedSuggestionFactory() for _ in range(3)]
+    made = [AnalyzedSuggestionFactory() for _ in range(3)]
     response = reviewer_client.get("/review/", {"page": HUGE})
     assert response.status_code == 200
     assert response.context["page"].number == 2 and [s.pk for s in response.context["page"].rows] == [made[2].pk]
@@ -64,7 +64,7 @@ def test_a_huge_queue_page_shows_the_last_page(reviewer_client, settings):
 def test_a_huge_queue_page_whose_count_ran_out_of_time_is_not_found(reviewer_client, settings, monkeypatch):
     settings.REVIEW_PAGE_SIZE = 2
     for _ in range(3):
-        AnalysedSuggestionFactory()
+        AnalyzedSuggestionFactory()
     monkeypatch.setattr(queries, "bounded_count", lambda queryset, limit: None)
     response = reviewer_client.get("/review/", {"q": "ساعت", "province": "tehran", "page": HUGE})
     assert response.status_code == 404

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.factories import AnalysedSuggestionFactory, UserFactory
+from tests.factories import AnalyzedSuggestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def allowed(name, kind):
 
 @pytest.mark.parametrize("persona", ["anonymous", "citizen", "reviewer", "editor", "administrator", "outsider"])
 def test_the_permission_matrix_holds_for_every_staff_address(persona):
-    pk = AnalysedSuggestionFactory().pk
+    pk = AnalyzedSuggestionFactory().pk
     client = persona_client(persona)
     for kind, urls, method in [
         ("reviewer", REVIEWER_PAGES, "get"),
@@ -66,20 +66,20 @@ def test_the_permission_matrix_holds_for_every_staff_address(persona):
 
 @pytest.mark.parametrize("persona", ["reviewer", "editor", "outsider"])
 def test_contact_details_need_their_own_permission(persona):
-    pk = AnalysedSuggestionFactory().pk
+    pk = AnalyzedSuggestionFactory().pk
     response = persona_client(persona).get(f"/review/{pk}/contact/")
     assert response.status_code == 403
 
 
 def test_an_administrator_may_see_contact_details(administrator, client):
     client.force_login(administrator)
-    pk = AnalysedSuggestionFactory().pk
+    pk = AnalyzedSuggestionFactory().pk
     assert client.get(f"/review/{pk}/contact/").status_code == 200
 
 
 def test_staff_pages_are_persian_right_to_left_with_one_heading(editor, client):
     client.force_login(editor)
-    pk = AnalysedSuggestionFactory().pk
+    pk = AnalyzedSuggestionFactory().pk
     for url in ["/review/", f"/review/{pk}/", "/review/dashboard/", "/review/audit/", "/accounts/two-factor/"]:
         page = client.get(url).content.decode()
         assert '<html lang="fa" dir="rtl">' in page, url

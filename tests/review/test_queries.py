@@ -11,7 +11,7 @@ from review import queries
 from review.models import ReviewStatus
 from suggestions.choices import Province, Role
 from tests.factories import (
-    AnalysedSuggestionFactory,
+    AnalyzedSuggestionFactory,
     DuplicateGroupFactory,
     ReviewFactory,
     SuggestionFactory,
@@ -37,12 +37,12 @@ def summed(rows) -> Counter:
 
 @pytest.fixture
 def a_mixed_queue():
-    """Analysed suggestions in two provinces and roles, two themes, a near group, a campaign and three review
+    """Analyzed suggestions in two provinces and roles, two themes, a near group, a campaign and three review
     statuses; one suggestion still waiting for the analysis, which no count may include."""
     hours, masks = ThemeFactory(), ThemeFactory()
-    alone = [AnalysedSuggestionFactory(province=Province.FARS, role=Role.JOURNALIST) for _ in range(3)]
-    near = [AnalysedSuggestionFactory(body=f"صندوق سیار برای روستاهای {place}") for place in ("دور", "کوهستانی")]
-    campaign = [AnalysedSuggestionFactory(body="کارزار ساعت رأی‌گیری تا نیمه‌شب") for _ in range(5)]
+    alone = [AnalyzedSuggestionFactory(province=Province.FARS, role=Role.JOURNALIST) for _ in range(3)]
+    near = [AnalyzedSuggestionFactory(body=f"صندوق سیار برای روستاهای {place}") for place in ("دور", "کوهستانی")]
+    campaign = [AnalyzedSuggestionFactory(body="کارزار ساعت رأی‌گیری تا نیمه‌شب") for _ in range(5)]
     DuplicateGroupFactory(members=near)
     DuplicateGroupFactory(members=campaign, kind="campaign")
     for suggestion in alone[:2] + near:
@@ -51,7 +51,7 @@ def a_mixed_queue():
     ReviewFactory(suggestion=alone[0], status=ReviewStatus.ACCEPTED)
     ReviewFactory(suggestion=near[1], status=ReviewStatus.REJECTED)
     ReviewFactory(suggestion=campaign[2])
-    SuggestionFactory()  # received, not analysed
+    SuggestionFactory()  # received, not analyzed
 
 
 def test_the_grouping_sets_counts_equal_the_portable_counts(a_mixed_queue):

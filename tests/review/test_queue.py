@@ -11,7 +11,7 @@ from django.utils import timezone
 from review.models import Review, ReviewStatus
 from suggestions.choices import Province, Role
 from suggestions.models import DuplicateGroup, GroupKind, Topic
-from tests.factories import AnalysedSuggestionFactory, SuggestionFactory, ThemeMembershipFactory
+from tests.factories import AnalyzedSuggestionFactory, SuggestionFactory, ThemeMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,8 @@ def titles(response):
     return [row.title for row in response.context["page"].rows]
 
 
-def test_the_queue_shows_every_analysed_suggestion_and_nothing_unanalysed(reviewer_client):
-    shown = AnalysedSuggestionFactory(title="پیشنهاد تحلیل‌شده برای صف")
+def test_the_queue_shows_every_analyzed_suggestion_and_nothing_unanalyzed(reviewer_client):
+    shown = AnalyzedSuggestionFactory(title="پیشنهاد تحلیل‌شده برای صف")
     SuggestionFactory(title="پیشنهاد هنوز تحلیل‌نشده")
     response = reviewer_client.get("/review/")
     assert titles(response) == [shown.title]
@@ -29,15 +29,15 @@ def test_the_queue_shows_every_analysed_suggestion_and_nothing_unanalysed(review
 
 
 def test_the_queue_lists_the_oldest_first_and_can_sort_newest_first(reviewer_client):
-    old = AnalysedSuggestionFactory(title="پیشنهاد قدیمی‌تر", created_at=timezone.now() - timezone.timedelta(days=3))
-    new = AnalysedSuggestionFactory(title="پیشنهاد تازه‌تر")
+    old = AnalyzedSuggestionFactory(title="پیشنهاد قدیمی‌تر", created_at=timezone.now() - timezone.timedelta(days=3))
+    new = AnalyzedSuggestionFactory(title="پیشنهاد تازه‌تر")
     assert titles(reviewer_client.get("/review/")) == [old.title, new.title]
     assert titles(reviewer_client.get("/review/", {"sort": "newest"})) == [new.title, old.title]
 
 
 def test_the_queue_filters_by_review_status(reviewer_client, reviewer):
-    waiting = AnalysedSuggestionFactory(title="در انتظار")
-    rejected = AnalysedSuggestionFactory(title="رد شده")
+    waiting = AnalyzedSuggestionFactory(title="در انتظار")
+    rejected = AnalyzedSuggestionFactory(title="رد شده")
     Review.objects.create(suggestion=rejected, status=ReviewStatus.REJECTED, reject_reason="spam")
     assert titles(reviewer_client.get("/review/")) == [waiting.title]
     assert titles(reviewer_client.get("/review/", {"status": "rejected"})) == [rejected.title]
@@ -46,10 +46,10 @@ def test_the_queue_filters_by_review_status(reviewer_client, reviewer):
 
 
 def test_the_queue_filters_by_theme_province_role_and_topic(reviewer_client, theme):
-    match = AnalysedSuggestionFactory(title="مطابق همه", province=Province.FARS, role=Role.LAWYER)
+    match = AnalyzedSuggestionFactory(title="مطابق همه", province=Province.FARS, role=Role.LAWYER)
     ThemeMembershipFactory(suggestion=match, theme=theme)
-    AnalysedSuggestionFactory(title="استان دیگر", province=Province.TEHRAN, role=Role.LAWYER)
-    AnalysedSuggestionFactory(
+    AnalyzedSuggestionFactory(title="استان دیگر", province=Province.TEHRAN, role=Role.LAWYER)
+    AnalyzedSuggestionFactory(
         title="موضوع دیگر", province=Province.FARS, role=Role.LAWYER, topic=Topic.objects.get(slug="other")
     )
     query = {"theme": theme.pk, "province": "fars", "role": "lawyer", "topic": match.topic_id}
@@ -58,16 +58,16 @@ def test_the_queue_filters_by_theme_province_role_and_topic(reviewer_client, the
 
 
 def test_the_queue_filters_by_a_jalali_date_range_in_persian_digits(reviewer_client):
-    inside = AnalysedSuggestionFactory(title="آذر ۱۴۰۵", created_at=timezone.make_aware(datetime(2026, 11, 26, 10, 0)))
-    AnalysedSuggestionFactory(title="پیش از بازه", created_at=timezone.make_aware(datetime(2026, 11, 1, 10, 0)))
-    AnalysedSuggestionFactory(title="پس از بازه", created_at=timezone.make_aware(datetime(2026, 12, 20, 10, 0)))
+    inside = AnalyzedSuggestionFactory(title="آذر ۱۴۰۵", created_at=timezone.make_aware(datetime(2026, 11, 26, 10, 0)))
+    AnalyzedSuggestionFactory(title="پیش از بازه", created_at=timezone.make_aware(datetime(2026, 11, 1, 10, 0)))
+    AnalyzedSuggestionFactory(title="پس از بازه", created_at=timezone.make_aware(datetime(2026, 12, 20, 10, 0)))
     # 1405/09/05 is 26 November 2026.
     response = reviewer_client.get("/review/", {"date_from": "۱۴۰۵/۰۹/۰۵", "date_to": "1405-09-05"})
     assert titles(response) == [inside.title]
 
 
 def test_a_bad_jalali_date_gets_a_persian_error_and_no_list(reviewer_client):
-    AnalysedSuggestionFactory()
+    AnalyzedSuggestionFactory()
     response = reviewer_client.get("/review/", {"date_from": "۱۴۰۵/۱۳/۴۰"})
     assert response.status_code == 400
     assert "سال/ماه/روز خورشیدی" in response.content.decode()
@@ -76,9 +76,9 @@ def test_a_bad_jalali_date_gets_a_persian_error_and_no_list(reviewer_client):
 
 def test_the_queue_filters_suggestions_with_duplicates_and_campaign_members(reviewer_client):
     first, second, alone = (
-        AnalysedSuggestionFactory(title="یک"),
-        AnalysedSuggestionFactory(title="دو"),
-        AnalysedSuggestionFactory(title="تنها"),
+        AnalyzedSuggestionFactory(title="یک"),
+        AnalyzedSuggestionFactory(title="دو"),
+        AnalyzedSuggestionFactory(title="تنها"),
     )
     group = DuplicateGroup.objects.create(canonical=first, size=2, kind=GroupKind.CAMPAIGN)
     first.duplicate_group = second.duplicate_group = group
@@ -91,23 +91,23 @@ def test_the_queue_filters_suggestions_with_duplicates_and_campaign_members(revi
 
 @pytest.mark.parametrize("query", ["برنامه‌ریزی", "برنامه ریزی", "برنامهريزي", "بَرنامه‌ریزی"])
 def test_search_finds_spelling_variants_through_the_match_form(reviewer_client, query):
-    found = AnalysedSuggestionFactory(
+    found = AnalyzedSuggestionFactory(
         title="برنامه‌ریزی دقیق نوبت‌ها", body="برای هر شعبه برنامه‌ریزی نوبت اینترنتی انجام شود تا صف نباشد."
     )
-    AnalysedSuggestionFactory(title="ماسک رایگان", body="در ورودی همهٔ شعبه‌ها ماسک رایگان به رأی‌دهندگان داده شود.")
+    AnalyzedSuggestionFactory(title="ماسک رایگان", body="در ورودی همهٔ شعبه‌ها ماسک رایگان به رأی‌دهندگان داده شود.")
     assert titles(reviewer_client.get("/review/", {"q": query})) == [found.title]
 
 
 def test_search_requires_every_word(reviewer_client):
-    AnalysedSuggestionFactory(title="ماسک رایگان", body="در ورودی همهٔ شعبه‌ها ماسک رایگان داده شود.")
-    AnalysedSuggestionFactory(title="ماسک و دستکش", body="ماسک و دستکش به عوامل اجرایی داده شود.")
+    AnalyzedSuggestionFactory(title="ماسک رایگان", body="در ورودی همهٔ شعبه‌ها ماسک رایگان داده شود.")
+    AnalyzedSuggestionFactory(title="ماسک و دستکش", body="ماسک و دستکش به عوامل اجرایی داده شود.")
     assert titles(reviewer_client.get("/review/", {"q": "ماسک دستکش"})) == ["ماسک و دستکش"]
 
 
 def test_the_queue_pages_through_many_suggestions(reviewer_client, settings):
     settings.REVIEW_PAGE_SIZE = 5
     made = [
-        AnalysedSuggestionFactory(
+        AnalyzedSuggestionFactory(
             title=f"پیشنهاد شمارهٔ {n:02d}", created_at=timezone.now() - timezone.timedelta(minutes=60 - n)
         )
         for n in range(12)
@@ -123,15 +123,15 @@ def test_a_count_over_the_limit_says_more_than(reviewer_client, settings):
     settings.REVIEW_COUNT_LIMIT = 3
     settings.REVIEW_PAGE_SIZE = 2
     for _ in range(5):
-        AnalysedSuggestionFactory()
+        AnalyzedSuggestionFactory()
     page = reviewer_client.get("/review/").content.decode()
     assert "بیش از ۳ پیشنهاد" in page
 
 
 def test_counts_stand_beside_each_filter(reviewer_client, theme):
-    ThemeMembershipFactory(suggestion=AnalysedSuggestionFactory(province=Province.FARS), theme=theme)
-    AnalysedSuggestionFactory(province=Province.FARS)
-    AnalysedSuggestionFactory(province=Province.ILAM, role=Role.JOURNALIST)
+    ThemeMembershipFactory(suggestion=AnalyzedSuggestionFactory(province=Province.FARS), theme=theme)
+    AnalyzedSuggestionFactory(province=Province.FARS)
+    AnalyzedSuggestionFactory(province=Province.ILAM, role=Role.JOURNALIST)
     page = reviewer_client.get("/review/").content.decode()
     assert "فارس (۲)" in page
     assert "ایلام (۱)" in page
@@ -155,10 +155,10 @@ def test_a_queue_page_costs_the_same_number_of_queries_however_many_rows(
         return len(captured)
 
     for _ in range(2):
-        ThemeMembershipFactory(suggestion=AnalysedSuggestionFactory(), theme=theme)
+        ThemeMembershipFactory(suggestion=AnalyzedSuggestionFactory(), theme=theme)
     few = queries_for_page()
     for _ in range(20):
-        suggestion = AnalysedSuggestionFactory()
+        suggestion = AnalyzedSuggestionFactory()
         ThemeMembershipFactory(suggestion=suggestion, theme=theme)
         Review.objects.create(suggestion=suggestion, status=ReviewStatus.PENDING)
     # Session, user, roles, the reviewers to filter by, themes, topics, this reviewer's open assignments, the
@@ -171,7 +171,7 @@ def test_a_queue_page_costs_the_same_number_of_queries_however_many_rows(
 
 
 def test_htmx_gets_the_queue_partial_without_the_page_around_it(reviewer_client):
-    AnalysedSuggestionFactory(title="پیشنهاد در پاسخ htmx")
+    AnalyzedSuggestionFactory(title="پیشنهاد در پاسخ htmx")
     response = reviewer_client.get("/review/", HTTP_HX_REQUEST="true")
     page = response.content.decode()
     assert response.status_code == 200
@@ -192,7 +192,7 @@ def test_a_count_that_runs_out_of_time_still_lets_the_reviewer_page_on(reviewer_
 
     settings.REVIEW_PAGE_SIZE = 2
     for _ in range(5):
-        AnalysedSuggestionFactory()
+        AnalyzedSuggestionFactory()
     monkeypatch.setattr(queries, "bounded_count", lambda queryset, limit: None)
     response = reviewer_client.get("/review/", {"q": "ساعت", "province": "tehran"})
     page = response.content.decode()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from review.models import Review, ReviewStatus
 from suggestions.models import DuplicateGroup, GroupKind, Theme, ThemeMembership
-from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory
+from tests.factories import AnalyzedSuggestionFactory, DuplicateGroupFactory
 from tests.reports.data import draft_report, publish, write_summary
 from tests.suggestions.ideas import IDEAS
 
@@ -33,27 +33,27 @@ def receipt_hint(suggestion) -> str:
 
 def copies_of(body: str, title: str, count: int):
     """`count` suggestions with the same text, grouped as the analysis groups copies; the first of them."""
-    copies = [AnalysedSuggestionFactory(body=body, title=title) for _ in range(count)]
+    copies = [AnalyzedSuggestionFactory(body=body, title=title) for _ in range(count)]
     DuplicateGroupFactory(members=copies)
     return copies[0]
 
 
 def test_an_unreviewed_title_never_reaches_the_live_hint(seeded_topics):
-    AnalysedSuggestionFactory(body=IDEAS["masks"][0], title=PRIVATE_TITLE)
+    AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title=PRIVATE_TITLE)
     assert "۰۹۱۲" not in live_hint() and "هماهنگی" not in live_hint()
 
 
 def test_an_unreviewed_title_never_reaches_a_receipts_list(seeded_topics):
-    AnalysedSuggestionFactory(body=IDEAS["masks"][0], title=PRIVATE_TITLE)
-    mine = AnalysedSuggestionFactory(body=IDEAS["masks"][1], title="ماسک مجانی برای همه")
+    AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title=PRIVATE_TITLE)
+    mine = AnalyzedSuggestionFactory(body=IDEAS["masks"][1], title="ماسک مجانی برای همه")
     page = receipt_hint(mine)
     assert "۰۹۱۲" not in page and "هماهنگی" not in page
     assert "هنوز ایدهٔ مشابهی بررسی و منتشر نشده است." in page
 
 
 def test_rejected_and_pending_titles_stay_hidden_too(seeded_topics):
-    decide(AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="هرزنامهٔ ردشده دربارهٔ ماسک"), ReviewStatus.REJECTED)
-    Review.objects.create(suggestion=AnalysedSuggestionFactory(body=IDEAS["masks"][1], title="در انتظار بررسی ماسک"))
+    decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="هرزنامهٔ ردشده دربارهٔ ماسک"), ReviewStatus.REJECTED)
+    Review.objects.create(suggestion=AnalyzedSuggestionFactory(body=IDEAS["masks"][1], title="در انتظار بررسی ماسک"))
     page = live_hint()
     assert "هرزنامه" not in page and "در انتظار" not in page
 
@@ -69,8 +69,8 @@ def test_an_accepted_idea_is_shown_once_with_how_many_people_sent_it(seeded_topi
 
 
 def test_one_idea_in_two_groups_with_the_same_title_is_one_entry_with_both_counts(seeded_topics):
-    decide(AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="نوبت‌دهی اینترنتی"))
-    decide(AnalysedSuggestionFactory(body=IDEAS["masks"][1], title="نوبت‌دهی  اینترنتی"))
+    decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="نوبت‌دهی اینترنتی"))
+    decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][1], title="نوبت‌دهی  اینترنتی"))
     page = live_hint()
     assert page.count("اینترنتی") == 1
     assert "۲ نفر" in page
@@ -78,7 +78,7 @@ def test_one_idea_in_two_groups_with_the_same_title_is_one_entry_with_both_count
 
 def test_an_accepted_idea_in_a_published_report_links_to_its_theme_section(seeded_topics, reviewer, editor):
     theme = Theme.objects.create(label="ماسک و دستکش", keywords=[], size=2)
-    accepted = [AnalysedSuggestionFactory(body=body, title=f"ماسک {n}") for n, body in enumerate(IDEAS["masks"][:2])]
+    accepted = [AnalyzedSuggestionFactory(body=body, title=f"ماسک {n}") for n, body in enumerate(IDEAS["masks"][:2])]
     for suggestion in accepted:
         ThemeMembership.objects.update_or_create(suggestion=suggestion, defaults={"theme": theme})
         decide(suggestion, theme=theme)
@@ -95,7 +95,7 @@ def test_a_published_entry_whose_acceptance_was_withdrawn_shows_its_theme_not_it
     seeded_topics, reviewer, editor
 ):
     theme = Theme.objects.create(label="بهداشت شعبه", keywords=[], size=1)
-    suggestion = AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="عنوانی که دیگر پذیرفته نیست")
+    suggestion = AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="عنوانی که دیگر پذیرفته نیست")
     ThemeMembership.objects.update_or_create(suggestion=suggestion, defaults={"theme": theme})
     decide(suggestion, theme=theme)
     write_summary(theme, by=reviewer)
@@ -107,9 +107,9 @@ def test_a_published_entry_whose_acceptance_was_withdrawn_shows_its_theme_not_it
 
 
 def test_the_receipt_leaves_out_the_citizens_own_idea(seeded_topics):
-    others = decide(AnalysedSuggestionFactory(body=IDEAS["masks"][1], title="ماسک مجانی دیگران"))
-    mine = decide(AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان من", similar=[others]))
-    copy = AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان من", similar=[mine, others])
+    others = decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][1], title="ماسک مجانی دیگران"))
+    mine = decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان من", similar=[others]))
+    copy = AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان من", similar=[mine, others])
     DuplicateGroupFactory(members=[mine, copy])
     for receipt in (mine, copy):  # nor a copy's receipt its group's idea
         page = receipt_hint(receipt)
@@ -118,7 +118,7 @@ def test_the_receipt_leaves_out_the_citizens_own_idea(seeded_topics):
 
 
 def test_an_accepted_title_is_redacted_before_the_public_sees_it(seeded_topics):
-    decide(AnalysedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان؛ تماس ۰۹۱۲۳۴۵۶۷۸۹"))
+    decide(AnalyzedSuggestionFactory(body=IDEAS["masks"][0], title="ماسک رایگان؛ تماس ۰۹۱۲۳۴۵۶۷۸۹"))
     page = live_hint()
     assert "ماسک رایگان" in page
     assert "۰۹۱۲۳۴۵۶۷۸۹" not in page and "09123456789" not in page

@@ -1,5 +1,5 @@
 """Persian suggestions of four different ideas, three wordings each, and ways to run the real pipeline on them:
-`analysed` as the worker analyses one, `clustered_corpus` and `near_copies` for the groups and themes it makes.
+`analyzed` as the worker analyzes one, `clustered_corpus` and `near_copies` for the groups and themes it makes.
 The texts are shared by every test tree; the pipeline runs only in tests/suggestions/ (and the fault and
 benchmark tests of the worker itself); elsewhere tests use tests/factories.py."""
 
@@ -35,7 +35,7 @@ IDEAS = {
 }
 
 
-def analysed(body: str, title: str = "پیشنهاد برای انتخابات", **fields) -> Suggestion:
+def analyzed(body: str, title: str = "پیشنهاد برای انتخابات", **fields) -> Suggestion:
     suggestion = SuggestionFactory(title=title, body=body, **fields)
     # Run what waits for commit (adding to the band index), as a real worker's transaction would.
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -45,11 +45,11 @@ def analysed(body: str, title: str = "پیشنهاد برای انتخابات",
 
 
 def clustered_corpus() -> list[Theme]:
-    """The twelve suggestions of IDEAS analysed by the worker and clustered into themes by a real re-clustering;
+    """The twelve suggestions of IDEAS analyzed by the worker and clustered into themes by a real re-clustering;
     the active themes, largest first."""
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     pipeline.recluster()
     themes = list(Theme.objects.filter(is_active=True, size__gt=0).order_by("-size", "pk"))
     assert len(themes) >= 2, "the corpus should make at least two themes"
@@ -57,10 +57,10 @@ def clustered_corpus() -> list[Theme]:
 
 
 def near_copies(size: int = 3) -> DuplicateGroup:
-    """HOURS and lightly edited copies of it, analysed by the worker: the near-duplicate group it forms."""
+    """HOURS and lightly edited copies of it, analyzed by the worker: the near-duplicate group it forms."""
     cities = ["تهران", "اصفهان", "شیراز", "تبریز", "مشهد", "کرج"]
     bodies = [HOURS.replace("به شعبه‌ها بروند", f"به شعبه‌های {city} بروند") for city in cities[:size]]
-    members = [analysed(body) for body in bodies]
+    members = [analyzed(body) for body in bodies]
     group = members[-1].duplicate_group
     assert group is not None and group.size == size, "the copies should have formed one group"
     return group

@@ -1,4 +1,4 @@
-"""How many database round trips analysing one suggestion on a worker takes: a fixed few, however large the theme
+"""How many database round trips analyzing one suggestion on a worker takes: a fixed few, however large the theme
 it joins and however many lists it is offered to."""
 
 import pytest
@@ -32,7 +32,7 @@ def grow_theme_of_masks_to(members: int) -> Theme:
     return theme
 
 
-def queries_to_analyse_a_newcomer(django_capture_on_commit_callbacks) -> tuple[int, list[str]]:
+def queries_to_analyze_a_newcomer(django_capture_on_commit_callbacks) -> tuple[int, list[str]]:
     suggestion = SuggestionFactory(title="پیشنهاد برای انتخابات", body=NEWCOMER)
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         analyze_suggestion(suggestion.pk)
@@ -40,12 +40,12 @@ def queries_to_analyse_a_newcomer(django_capture_on_commit_callbacks) -> tuple[i
 
 
 @pytest.mark.parametrize("members", [5, 500])
-def test_analysing_one_suggestion_takes_a_fixed_few_queries_however_large_its_theme(
+def test_analyzing_one_suggestion_takes_a_fixed_few_queries_however_large_its_theme(
     members, django_capture_on_commit_callbacks
 ):
     clustered_corpus()
     theme = grow_theme_of_masks_to(members)
-    count, sql = queries_to_analyse_a_newcomer(django_capture_on_commit_callbacks)
+    count, sql = queries_to_analyze_a_newcomer(django_capture_on_commit_callbacks)
     newcomer = Suggestion.objects.get(body=NEWCOMER)
     assert newcomer.theme_membership.theme_id == theme.pk
     assert Theme.objects.get(pk=theme.pk).size == members + 1

@@ -6,7 +6,7 @@ import redis
 
 from suggestions import pipeline
 from suggestions.caches import process_caches
-from tests.suggestions.ideas import HOURS, analysed
+from tests.suggestions.ideas import HOURS, analyzed
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def lost_redis_index(settings):
         client.ping()
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
-    analysed(HOURS)  # stored with its signature, before Redis is used
+    analyzed(HOURS)  # stored with its signature, before Redis is used
     settings.REDIS_URL = REDIS_URL
     settings.LSH_REDIS_PREFIX = PREFIX
     process_caches.reset()
@@ -38,6 +38,6 @@ def test_a_live_look_up_with_the_redis_index_lost_answers_without_rebuilding_it(
 
 
 def test_the_worker_rebuilds_the_lost_redis_index_before_it_looks_for_copies(lost_redis_index):
-    copy = analysed(HOURS.replace("۲۴", "24"))
+    copy = analyzed(HOURS.replace("۲۴", "24"))
     assert lost_redis_index.exists(f"{PREFIX}:built")
     assert copy.duplicate_group is not None

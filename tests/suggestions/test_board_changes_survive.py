@@ -1,4 +1,4 @@
-"""What a reviewer changes on the boards outlives the pipeline: re-analysing a suggestion and re-clustering the
+"""What a reviewer changes on the boards outlives the pipeline: re-analyzing a suggestion and re-clustering the
 collection keep a separated pair apart, a reviewer's label, merge, move and split. These run the real analysis
 and clustering; the boards' own behaviour is tested on factories in tests/review/boards/."""
 
@@ -12,7 +12,7 @@ from suggestions import pipeline
 from suggestions.choices import State
 from suggestions.models import DuplicateGroup, Suggestion, Theme, ThemeMembership
 from suggestions.tasks import analyze_suggestion, recluster_themes
-from tests.suggestions.ideas import HOURS, analysed, clustered_corpus, near_copies
+from tests.suggestions.ideas import HOURS, analyzed, clustered_corpus, near_copies
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def pick(theme: Theme, count: int = 1) -> list[Suggestion]:
     return list(Suggestion.objects.filter(theme_membership__theme=theme).order_by("pk")[:count])
 
 
-def analysed_again(suggestion: Suggestion) -> Suggestion:
+def analyzed_again(suggestion: Suggestion) -> Suggestion:
     Suggestion.objects.filter(pk=suggestion.pk).update(state=State.RECEIVED)
     analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
@@ -40,24 +40,24 @@ def analysed_again(suggestion: Suggestion) -> Suggestion:
 # Duplicates ----------------------------------------------------------------------------------------------
 
 
-def test_a_pair_marked_not_duplicate_is_not_merged_when_analysed_again(client, reviewer):
-    original = analysed(HOURS)
-    copy = analysed(HOURS)
+def test_a_pair_marked_not_duplicate_is_not_merged_when_analyzed_again(client, reviewer):
+    original = analyzed(HOURS)
+    copy = analyzed(HOURS)
     group = copy.duplicate_group
     client.force_login(reviewer)
     client.post(reverse("boards:group_not_duplicate", args=[group.pk]), {"suggestion": copy.pk})
     assert not DuplicateGroup.objects.exists()
 
-    copy = analysed_again(copy)
-    assert copy.state == State.ANALYSED and copy.duplicate_group is None
-    assert analysed_again(original).duplicate_group is None
+    copy = analyzed_again(copy)
+    assert copy.state == State.ANALYZED and copy.duplicate_group is None
+    assert analyzed_again(original).duplicate_group is None
 
 
 def test_a_member_marked_not_duplicate_stays_apart_while_the_rest_stay_grouped(reviewer):
     group = near_copies(3)
     third = Suggestion.objects.filter(duplicate_group=group).order_by("created_at", "pk").last()
     services.mark_not_duplicate(group=group, suggestion=third, actor=reviewer)
-    assert analysed_again(third).duplicate_group is None
+    assert analyzed_again(third).duplicate_group is None
     assert DuplicateGroup.objects.get().size == 2
 
 
@@ -90,10 +90,10 @@ def test_moved_suggestions_stay_where_the_reviewer_put_them_through_reclustering
     assert all(ThemeMembership.objects.get(suggestion=s).theme_id == target.pk for s in moving)
 
 
-def test_a_moved_suggestion_keeps_its_theme_when_analysed_again(reviewer, themes):
+def test_a_moved_suggestion_keeps_its_theme_when_analyzed_again(reviewer, themes):
     moving = pick(themes[0])[0]
     services.move_to_theme(suggestions=[moving], from_theme=themes[0], to_theme=themes[1], actor=reviewer)
-    analysed_again(moving)
+    analyzed_again(moving)
     assert ThemeMembership.objects.get(suggestion=moving).theme_id == themes[1].pk
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from suggestions import pipeline, semantic
 from suggestions.caches import process_caches
 from suggestions.topic_cache import active_topics
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_one_reset_forgets_the_band_index_snapshot_pools_vectors_topics_and_blank_forms(client):
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     pipeline.recluster()
     pipeline.similar_to_text(IDEAS["masks"][0])  # the band index, the snapshot and a pool
     semantic.vector_index()

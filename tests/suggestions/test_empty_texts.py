@@ -16,7 +16,7 @@ from suggestions.analysis import ThemeSpace, analyze_corpus, cluster_themes
 from suggestions.models import Suggestion, SuggestionEmbedding, ThemeMembership
 from suggestions.tasks import analyze_suggestion
 from tests.factories import SuggestionFactory
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import IDEAS, analyzed
 
 ZWNJ = "\u200c"
 TEXTS = [text for texts in IDEAS.values() for text in texts]
@@ -120,7 +120,7 @@ def test_analyze_file_writes_an_invisible_text_without_a_theme_and_clusters_the_
 
 
 def _stored_past_the_form(**fields) -> Suggestion:
-    """A suggestion written straight to the database, as an old row or another path would, then analysed."""
+    """A suggestion written straight to the database, as an old row or another path would, then analyzed."""
     suggestion = SuggestionFactory(title=ZWNJ * 12, body=ZWNJ * 40, **fields)
     with TestCase.captureOnCommitCallbacks(execute=True):
         analyze_suggestion(suggestion.pk)
@@ -131,7 +131,7 @@ def _stored_past_the_form(**fields) -> Suggestion:
 @pytest.mark.django_db
 def test_a_stored_invisible_suggestion_gets_no_theme_and_the_others_are_reclustered(caplog):
     for text in TEXTS:
-        analysed(text)
+        analyzed(text)
     blank = _stored_past_the_form()
     with caplog.at_level(logging.WARNING, logger="suggestions.pipeline"):
         result = pipeline.recluster()
@@ -142,14 +142,14 @@ def test_a_stored_invisible_suggestion_gets_no_theme_and_the_others_are_recluste
     assert len(skipped) == 1
     # And it keeps working: the next re-clustering too, and a later suggestion still finds its theme.
     assert pipeline.recluster()["themes"] >= 2
-    later = analysed(IDEAS["masks"][0] + " همین حالا")
+    later = analyzed(IDEAS["masks"][0] + " همین حالا")
     assert ThemeMembership.objects.filter(suggestion=later).exists()
 
 
 @pytest.mark.django_db
-def test_an_invisible_suggestion_analysed_after_a_reclustering_is_placed_in_no_theme():
+def test_an_invisible_suggestion_analyzed_after_a_reclustering_is_placed_in_no_theme():
     for text in TEXTS:
-        analysed(text)
+        analyzed(text)
     pipeline.recluster()
     blank = _stored_past_the_form()
     assert not ThemeMembership.objects.filter(suggestion=blank).exists()
@@ -157,7 +157,7 @@ def test_an_invisible_suggestion_analysed_after_a_reclustering_is_placed_in_no_t
 
 @pytest.mark.django_db
 def test_stored_e5_vectors_of_zeros_or_nan_do_not_stop_the_reclustering():
-    suggestions = [analysed(text) for text in TEXTS]
+    suggestions = [analyzed(text) for text in TEXTS]
     rng = np.random.default_rng(1)
     for n, suggestion in enumerate(suggestions):
         vector = rng.normal(size=semantic.DIMENSIONS).astype(np.float32)

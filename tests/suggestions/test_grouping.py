@@ -18,7 +18,7 @@ from suggestions.choices import State
 from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
 from suggestions.tasks import analyze_suggestion
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
-from tests.suggestions.ideas import HOURS, IDEAS, analysed
+from tests.suggestions.ideas import HOURS, IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _themes_with_members(sizes: tuple[int, ...]) -> tuple[list[Theme], list[list
     for index, size in enumerate(sizes):
         theme = Theme.objects.create(label=f"محور {index}", size=size)
         themes.append(theme)
-        members.append([SuggestionFactory(state=State.ANALYSED) for _ in range(size)])
+        members.append([SuggestionFactory(state=State.ANALYZED) for _ in range(size)])
         for suggestion in members[-1]:
             ThemeMembership.objects.create(suggestion=suggestion, theme=theme, score=0.4)
     return themes, members
@@ -46,7 +46,7 @@ def _themes_with_members(sizes: tuple[int, ...]) -> tuple[list[Theme], list[list
 
 
 def test_joining_a_suggestion_to_an_ungrouped_original_makes_a_group_with_the_original_as_canonical():
-    original, copy = analysed(HOURS), analysed(IDEAS["masks"][0])
+    original, copy = analyzed(HOURS), analyzed(IDEAS["masks"][0])
     group = grouping.join_duplicate_group(suggestion=copy, original=original, by_reviewer=True)
     copy.refresh_from_db(), original.refresh_from_db()
     assert (group.canonical_id, group.size) == (original.pk, 2)
@@ -56,8 +56,8 @@ def test_joining_a_suggestion_to_an_ungrouped_original_makes_a_group_with_the_or
 
 
 def test_a_suggestion_joining_another_group_leaves_its_own_which_is_dissolved_when_one_is_left():
-    first, second = analysed(HOURS), analysed(HOURS)
-    other = analysed(IDEAS["masks"][0])
+    first, second = analyzed(HOURS), analyzed(HOURS)
+    other = analyzed(IDEAS["masks"][0])
     grouping.join_duplicate_group(suggestion=second, original=other, by_reviewer=True)
     first.refresh_from_db(), second.refresh_from_db()
     assert first.duplicate_group is None
@@ -66,7 +66,7 @@ def test_a_suggestion_joining_another_group_leaves_its_own_which_is_dissolved_wh
 
 
 def test_a_suggestion_cannot_be_joined_to_itself_and_nothing_is_written():
-    first, _second = analysed(HOURS), analysed(HOURS)
+    first, _second = analyzed(HOURS), analyzed(HOURS)
     before = (_groups(), _placements())
     with pytest.raises(grouping.GroupingError, match="تکراریِ خودش"):
         grouping.join_duplicate_group(suggestion=first, original=first)
@@ -74,7 +74,7 @@ def test_a_suggestion_cannot_be_joined_to_itself_and_nothing_is_written():
 
 
 def test_joining_a_member_to_its_own_group_changes_nothing():
-    first, second = analysed(HOURS), analysed(HOURS)
+    first, second = analyzed(HOURS), analyzed(HOURS)
     before = (_groups(), _placements())
     group = grouping.join_duplicate_group(suggestion=second, original=first, by_reviewer=True)
     assert group.pk == second.duplicate_group_id
@@ -82,7 +82,7 @@ def test_joining_a_member_to_its_own_group_changes_nothing():
 
 
 def test_a_pair_a_reviewer_separated_is_never_merged_by_another_reviewer_and_nothing_is_written():
-    first, second, third = analysed(HOURS), analysed(HOURS), analysed(HOURS)
+    first, second, third = analyzed(HOURS), analyzed(HOURS), analyzed(HOURS)
     grouping.mark_separate(group=third.duplicate_group, suggestion=third)
     before = (_groups(), _placements())
     with pytest.raises(grouping.GroupingError, match="تکراریِ یکی از اعضای این گروه نیست"):
@@ -92,7 +92,7 @@ def test_a_pair_a_reviewer_separated_is_never_merged_by_another_reviewer_and_not
 
 
 def test_marking_a_separated_pair_as_duplicates_is_refused_in_persian_and_leaves_no_decision(reviewer):
-    first, _second, third = analysed(HOURS), analysed(HOURS), analysed(HOURS)
+    first, _second, third = analyzed(HOURS), analyzed(HOURS), analyzed(HOURS)
     grouping.mark_separate(group=third.duplicate_group, suggestion=third)
     with pytest.raises(ReviewError, match="تکراریِ یکی از اعضای این گروه نیست"):
         mark_duplicate(suggestion=third, reviewer=reviewer, original=first, version=None)
@@ -101,18 +101,18 @@ def test_marking_a_separated_pair_as_duplicates_is_refused_in_persian_and_leaves
 
 
 def test_the_analysis_keeps_a_copy_out_of_a_group_holding_a_suggestion_it_was_separated_from():
-    first, second = analysed(HOURS), analysed(HOURS)
+    first, second = analyzed(HOURS), analyzed(HOURS)
     copy = SuggestionFactory(body=HOURS, title=first.title)
     SeparatePair.objects.create(first=second, second=copy)
     analyze_suggestion(copy.pk)
     copy.refresh_from_db()
-    assert copy.state == State.ANALYSED
+    assert copy.state == State.ANALYZED
     assert copy.duplicate_group is None
     assert DuplicateGroup.objects.get().size == 2
 
 
 def test_choosing_a_canonical_rescores_the_members_and_writes_no_audit_row():
-    _first, second = analysed(HOURS), analysed(HOURS.replace("مردم", "شهروندان"))
+    _first, second = analyzed(HOURS), analyzed(HOURS.replace("مردم", "شهروندان"))
     group = grouping.choose_canonical(group=second.duplicate_group, suggestion=second)
     assert (group.canonical_id, group.canonical_chosen_by_reviewer) == (second.pk, True)
     assert Suggestion.objects.get(pk=second.pk).duplicate_score == 1.0
@@ -120,7 +120,7 @@ def test_choosing_a_canonical_rescores_the_members_and_writes_no_audit_row():
 
 
 def test_marking_a_member_separate_writes_a_pair_with_every_other_member():
-    first, second, third = analysed(HOURS), analysed(HOURS), analysed(HOURS)
+    first, second, third = analyzed(HOURS), analyzed(HOURS), analyzed(HOURS)
     remaining, written = grouping.mark_separate(group=third.duplicate_group, suggestion=third)
     assert written == 2 and remaining.size == 2
     assert set(SeparatePair.objects.values_list("first_id", "second_id")) == {
@@ -131,7 +131,7 @@ def test_marking_a_member_separate_writes_a_pair_with_every_other_member():
 
 
 def test_a_group_dissolved_meanwhile_is_refused_in_persian():
-    _first, second = analysed(HOURS), analysed(HOURS)
+    _first, second = analyzed(HOURS), analyzed(HOURS)
     group = second.duplicate_group
     grouping.leave_duplicate_group(suggestion=second)
     with pytest.raises(grouping.GroupingError, match="دیگر وجود ندارد"):
@@ -208,8 +208,8 @@ def test_the_analysis_never_overrides_a_reviewer_placement_nor_joins_a_retired_t
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seeded_topics):
-    original = SuggestionFactory(state=State.ANALYSED)
-    copies = [SuggestionFactory(state=State.ANALYSED) for _ in range(2)]
+    original = SuggestionFactory(state=State.ANALYZED)
+    copies = [SuggestionFactory(state=State.ANALYZED) for _ in range(2)]
     joined, second_done = threading.Event(), threading.Event()
     errors = []
 
@@ -344,7 +344,7 @@ def test_the_source_check_finds_a_write_where_one_is_made(tmp_path):
 @pytest.mark.postgres
 def test_machine_memberships_written_with_copy_are_machine_placements_at_the_given_time():
     first, second = ThemeFactory(), ThemeFactory()
-    placed = [SuggestionFactory(state=State.ANALYSED) for _ in range(3)]
+    placed = [SuggestionFactory(state=State.ANALYZED) for _ in range(3)]
     at = timezone.now().replace(microsecond=0)
     grouping.write_machine_memberships(
         [(placed[0].pk, first.pk), (placed[1].pk, first.pk), (placed[2].pk, second.pk)], assigned_at=at
@@ -361,7 +361,7 @@ def test_machine_memberships_written_with_copy_are_machine_placements_at_the_giv
 @pytest.mark.postgres
 def test_ideas_written_in_bulk_place_their_members_and_take_those_of_a_retired_idea_out():
     theme = ThemeFactory()
-    placed = [SuggestionFactory(state=State.ANALYSED) for _ in range(3)]
+    placed = [SuggestionFactory(state=State.ANALYZED) for _ in range(3)]
     for suggestion in placed:
         ThemeMembership.objects.create(suggestion=suggestion, theme=theme)
     old = IdeaFactory(theme=theme, members=placed[2:])

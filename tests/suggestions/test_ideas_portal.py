@@ -13,14 +13,14 @@ from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support, ThemeMembership
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
 from tests.shared_data import DEV_SET
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import IDEAS, analyzed
 from tests.suggestions.test_one_engine import title_and_body
 
 pytestmark = pytest.mark.django_db
 
 
 def _suggestions(count: int, **fields) -> list[Suggestion]:
-    return [SuggestionFactory(state=State.ANALYSED, **fields) for _ in range(count)]
+    return [SuggestionFactory(state=State.ANALYZED, **fields) for _ in range(count)]
 
 
 def _idea_of(suggestion: Suggestion) -> int | None:
@@ -37,10 +37,10 @@ def _snapshot() -> set[tuple]:
 # The re-clustering writes ideas -------------------------------------------------------------------------
 
 
-def test_reclustering_puts_every_analysed_suggestion_in_an_idea_that_lies_in_its_theme():
+def test_reclustering_puts_every_analyzed_suggestion_in_an_idea_that_lies_in_its_theme():
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     result = pipeline.recluster()
 
     assert result["ideas"] == Idea.objects.filter(is_active=True).count() >= 1
@@ -53,9 +53,9 @@ def test_reclustering_puts_every_analysed_suggestion_in_an_idea_that_lies_in_its
 
 def test_copies_of_one_text_are_one_idea_and_a_second_reclustering_keeps_the_ids():
     for bodies in IDEAS.values():
-        analysed(bodies[0])
-        analysed(bodies[1])
-    copy, original = analysed(IDEAS["masks"][0]), Suggestion.objects.filter(body=IDEAS["masks"][0]).first()
+        analyzed(bodies[0])
+        analyzed(bodies[1])
+    copy, original = analyzed(IDEAS["masks"][0]), Suggestion.objects.filter(body=IDEAS["masks"][0]).first()
     pipeline.recluster()
     before = dict(Suggestion.objects.values_list("pk", "idea_id"))
     assert before[copy.pk] == before[original.pk]
@@ -160,8 +160,8 @@ def test_a_merge_a_reviewer_made_survives_the_next_reclustering():
 
 
 def test_splitting_an_idea_takes_each_chosen_suggestion_with_its_copies_and_keeps_the_split():
-    original = SuggestionFactory(state=State.ANALYSED)
-    copy = SuggestionFactory(state=State.ANALYSED, body=original.body)
+    original = SuggestionFactory(state=State.ANALYZED)
+    copy = SuggestionFactory(state=State.ANALYZED, body=original.body)
     grouping.join_duplicate_group(suggestion=copy, original=original, by_reviewer=True)
     others = _suggestions(2)
     idea = IdeaFactory(members=[original, copy, *others])
@@ -239,9 +239,9 @@ def test_merging_themes_takes_their_ideas_along():
 
 
 def test_a_copy_joining_a_group_between_reclusterings_is_counted_in_its_idea_at_once():
-    original = SuggestionFactory(state=State.ANALYSED)
+    original = SuggestionFactory(state=State.ANALYZED)
     idea = IdeaFactory(members=[original])
-    copy = SuggestionFactory(state=State.ANALYSED, body=original.body)
+    copy = SuggestionFactory(state=State.ANALYZED, body=original.body)
 
     grouping.join_duplicate_group(suggestion=copy, original=original)
 
@@ -306,7 +306,7 @@ def test_an_ideas_label_is_one_members_title_or_main_clause_never_a_title_run_in
     ]
     rows = []
     for title, body in texts:
-        suggestion = SuggestionFactory(state=State.ANALYSED, title=title, body=body)
+        suggestion = SuggestionFactory(state=State.ANALYZED, title=title, body=body)
         ThemeMembership.objects.create(suggestion=suggestion, theme=theme)
         rows.append((suggestion.pk, analysis.display_form(f"{title}\n{body}"), None))
 
@@ -326,7 +326,7 @@ def test_a_reclustering_stores_the_ideas_analyze_file_finds_in_the_development_s
     dataset_id = {}
     for row in rows:
         title, body = title_and_body(row["text"])
-        dataset_id[analysed(body, title=title).pk] = row["id"]
+        dataset_id[analyzed(body, title=title).pk] = row["id"]
     pipeline.recluster()
 
     batch = analyze_corpus([(row["id"], row["text"]) for row in rows], semantic=False)

@@ -31,7 +31,7 @@ def title_and_body(text: str) -> tuple[str, str]:
 
 
 def through_the_portal(rows: list[dict]) -> list[dict]:
-    """Each row submitted and analysed by the analysis task as a worker would, the beat's re-clustering every ten,
+    """Each row submitted and analyzed by the analysis task as a worker would, the beat's re-clustering every ten,
     and a last re-clustering; what the database then holds, in analyze_file's format."""
     topic = Topic.objects.order_by("position", "pk").first() or Topic.objects.create(slug="eval", name="ارزیابی")
     dataset_id = {}

@@ -15,14 +15,14 @@ from suggestions.models import (
 )
 from suggestions.tasks import analyze_suggestion
 from tests.factories import SuggestionFactory
-from tests.suggestions.ideas import HOURS, IDEAS, analysed
+from tests.suggestions.ideas import HOURS, IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
 
 
 def test_spelling_digit_and_zwnj_variants_join_one_exact_group():
-    first = analysed(HOURS)
-    variant = analysed(HOURS.replace("۲۴", "24").replace("می‌کنم", "میکنم").replace("ی", "ي"))
+    first = analyzed(HOURS)
+    variant = analyzed(HOURS.replace("۲۴", "24").replace("می‌کنم", "میکنم").replace("ی", "ي"))
     assert variant.duplicate_group is not None
     assert variant.duplicate_group.canonical_id == first.pk
     assert variant.duplicate_group.kind == GroupKind.EXACT
@@ -30,8 +30,8 @@ def test_spelling_digit_and_zwnj_variants_join_one_exact_group():
 
 
 def test_a_lightly_edited_copy_joins_as_a_near_duplicate():
-    first = analysed(HOURS)
-    edited = analysed(HOURS.replace("تا مردم مجبور نباشند", "تا شهروندان مجبور نباشند"))
+    first = analyzed(HOURS)
+    edited = analyzed(HOURS.replace("تا مردم مجبور نباشند", "تا شهروندان مجبور نباشند"))
     assert edited.duplicate_group.canonical_id == first.pk
     assert edited.duplicate_group.kind == GroupKind.NEAR
     assert 0.5 < edited.duplicate_score < 1.0
@@ -39,7 +39,7 @@ def test_a_lightly_edited_copy_joins_as_a_near_duplicate():
 
 def test_a_template_sent_many_times_with_small_edits_is_one_campaign_with_its_count():
     names = ["تهران", "اصفهان", "شیراز", "تبریز", "مشهد", "کرج"]
-    members = [analysed(HOURS.replace("به شعبه‌ها بروند", f"به شعبه‌های {name} بروند")) for name in names]
+    members = [analyzed(HOURS.replace("به شعبه‌ها بروند", f"به شعبه‌های {name} بروند")) for name in names]
     group = DuplicateGroup.objects.get()
     assert group.kind == GroupKind.CAMPAIGN
     assert group.size == len(names)
@@ -48,23 +48,23 @@ def test_a_template_sent_many_times_with_small_edits_is_one_campaign_with_its_co
 
 
 def test_a_different_idea_is_never_grouped():
-    analysed(HOURS)
-    other = analysed(IDEAS["masks"][0])
+    analyzed(HOURS)
+    other = analyzed(IDEAS["masks"][0])
     assert other.duplicate_group is None
 
 
 def test_a_paraphrase_is_listed_as_similar_but_not_merged():
-    first = analysed(IDEAS["masks"][0])
+    first = analyzed(IDEAS["masks"][0])
     for body in IDEAS["hours"] + IDEAS["ballots"] + IDEAS["observers"]:
-        analysed(body)
+        analyzed(body)
     pipeline.recluster()
-    paraphrase = analysed(IDEAS["masks"][1])
+    paraphrase = analyzed(IDEAS["masks"][1])
     assert paraphrase.duplicate_group is None
     assert first.pk in SimilarSuggestion.objects.filter(suggestion=paraphrase).values_list("other_id", flat=True)
 
 
 def test_a_pair_a_reviewer_separated_is_not_merged_again():
-    first = analysed(HOURS)
+    first = analyzed(HOURS)
     copy = SuggestionFactory(body=HOURS)
     SeparatePair.objects.create(first=first, second=copy)
     analyze_suggestion(copy.pk)
@@ -73,8 +73,8 @@ def test_a_pair_a_reviewer_separated_is_not_merged_again():
 
 
 def test_a_second_delivery_leaves_the_group_as_it_was():
-    analysed(HOURS)
-    copy = analysed(HOURS)
+    analyzed(HOURS)
+    copy = analyzed(HOURS)
     analyze_suggestion(copy.pk)
     assert DuplicateGroup.objects.get().size == 2
 
@@ -82,10 +82,10 @@ def test_a_second_delivery_leaves_the_group_as_it_was():
 def test_similar_suggestions_never_list_the_suggestion_or_its_own_copies():
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     pipeline.recluster()
-    first = analysed(HOURS)
-    copy = analysed(HOURS)
+    first = analyzed(HOURS)
+    copy = analyzed(HOURS)
     listed = set(SimilarSuggestion.objects.filter(suggestion=copy).values_list("other_id", flat=True))
     assert copy.pk not in listed and first.pk not in listed
     assert 0 < len(listed) <= 5
@@ -94,10 +94,10 @@ def test_similar_suggestions_never_list_the_suggestion_or_its_own_copies():
 def corpus():
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
 
 
-def test_reclustering_gives_every_analysed_suggestion_a_theme_with_a_persian_label():
+def test_reclustering_gives_every_analyzed_suggestion_a_theme_with_a_persian_label():
     corpus()
     result = pipeline.recluster()
     assert result["themes"] >= 2
@@ -110,7 +110,7 @@ def test_reclustering_gives_every_analysed_suggestion_a_theme_with_a_persian_lab
 def test_copies_share_the_theme_of_their_canonical_member():
     corpus()
     pipeline.recluster()
-    copy = analysed(IDEAS["ballots"][0])
+    copy = analyzed(IDEAS["ballots"][0])
     original = Suggestion.objects.filter(body=IDEAS["ballots"][0]).order_by("pk").first()
     assert copy.theme_membership.theme_id == original.theme_membership.theme_id
 
@@ -118,7 +118,7 @@ def test_copies_share_the_theme_of_their_canonical_member():
 def test_a_new_suggestion_joins_its_nearest_theme_at_once():
     corpus()
     pipeline.recluster()
-    newcomer = analysed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
+    newcomer = analyzed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
     masks_theme = Suggestion.objects.get(body=IDEAS["masks"][0]).theme_membership.theme_id
     assert newcomer.theme_membership.theme_id == masks_theme
 
@@ -132,7 +132,7 @@ def test_theme_identities_and_reviewer_edits_survive_reclustering():
     moved = Suggestion.objects.get(body=IDEAS["observers"][2])
     ThemeMembership.objects.filter(suggestion=moved).update(theme=theme, source=ThemeMembership.Source.REVIEWER)
 
-    analysed("روی میز هر شعبه مایع ضدعفونی و ماسک یک‌بار مصرف برای رأی‌دهندگان گذاشته شود.")
+    analyzed("روی میز هر شعبه مایع ضدعفونی و ماسک یک‌بار مصرف برای رأی‌دهندگان گذاشته شود.")
     result = pipeline.recluster(n_themes=4)
 
     mask_member.refresh_from_db()
@@ -150,7 +150,7 @@ def test_reclustering_reports_its_progress():
 
 
 def test_reclustering_too_few_suggestions_makes_no_themes():
-    analysed(HOURS)
+    analyzed(HOURS)
     assert pipeline.recluster() == {"suggestions": 1, "themes": 0}
     assert not Theme.objects.exists()
 
@@ -213,7 +213,7 @@ def test_a_reclustering_that_fails_while_writing_memberships_leaves_the_previous
 
 
 def test_failed_analysis_writes_no_partial_group(monkeypatch):
-    analysed(HOURS)
+    analyzed(HOURS)
     copy = SuggestionFactory(body=HOURS)
 
     def broken(*args, **kwargs):
@@ -232,7 +232,7 @@ def test_a_new_suggestion_skips_a_theme_that_reviewers_retired():
     pipeline.recluster()
     masks_theme = Suggestion.objects.get(body=IDEAS["masks"][0]).theme_membership.theme
     Theme.objects.filter(pk=masks_theme.pk).update(is_active=False)
-    newcomer = analysed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
+    newcomer = analyzed("ماسک و دستکش رایگان در ورودی شعبه‌ها به مردم داده شود تا بیماری کرونا منتقل نشود.")
     assert newcomer.theme_membership.theme_id != masks_theme.pk
     assert newcomer.theme_membership.theme.is_active
 
@@ -249,14 +249,14 @@ def test_a_cluster_made_only_of_reviewer_placements_makes_no_empty_theme():
 
 
 def test_a_canonical_member_leaving_hands_its_role_to_the_earliest_member_and_forgets_the_reviewer_choice():
-    first, second, _third = (analysed(HOURS) for _ in range(3))
+    first, second, _third = (analyzed(HOURS) for _ in range(3))
     DuplicateGroup.objects.update(canonical_chosen_by_reviewer=True)
     kept = grouping.leave_duplicate_group(suggestion=first)
     assert kept.canonical_id == second.pk and not kept.canonical_chosen_by_reviewer and kept.size == 2
 
 
 def test_a_group_left_with_one_member_is_dissolved():
-    first, second = analysed(HOURS), analysed(HOURS)
+    first, second = analyzed(HOURS), analyzed(HOURS)
     assert grouping.leave_duplicate_group(suggestion=second) is None
     first.refresh_from_db()
     assert first.duplicate_group is None and not DuplicateGroup.objects.exists()
@@ -267,7 +267,7 @@ def _two_themes_with_members(sizes: tuple[int, int]):
     members = []
     for theme, size in zip(themes, sizes, strict=True):
         for _ in range(size):
-            suggestion = SuggestionFactory(state=State.ANALYSED)
+            suggestion = SuggestionFactory(state=State.ANALYZED)
             ThemeMembership.objects.create(suggestion=suggestion, theme=theme, score=0.4)
             members.append(suggestion)
     return themes, members
@@ -300,25 +300,25 @@ def _listed(suggestion) -> list[tuple[int, float]]:
 def test_a_later_suggestion_takes_the_place_of_the_weakest_in_an_earlier_ones_full_list(
     django_capture_on_commit_callbacks,
 ):
-    earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
+    earlier, *others = (SuggestionFactory(state=State.ANALYZED) for _ in range(6))
     pipeline.store_similar(earlier, [(other.pk, 0.9 - 0.1 * i) for i, other in enumerate(others[:5])])
-    later = SuggestionFactory(state=State.ANALYSED)
+    later = SuggestionFactory(state=State.ANALYZED)
     with django_capture_on_commit_callbacks(execute=True):
         pipeline.store_similar(later, [(earlier.pk, 0.65)])
     assert [pk for pk, _ in _listed(earlier)] == [others[0].pk, others[1].pk, others[2].pk, later.pk, others[3].pk]
 
 
 def test_a_later_suggestion_is_left_out_of_a_list_whose_five_are_all_closer(django_capture_on_commit_callbacks):
-    earlier, *others = (SuggestionFactory(state=State.ANALYSED) for _ in range(6))
+    earlier, *others = (SuggestionFactory(state=State.ANALYZED) for _ in range(6))
     closer = [(other.pk, 0.9) for other in others[:5]]
     pipeline.store_similar(earlier, closer)
     with django_capture_on_commit_callbacks(execute=True):
-        pipeline.store_similar(SuggestionFactory(state=State.ANALYSED), [(earlier.pk, 0.3)])
+        pipeline.store_similar(SuggestionFactory(state=State.ANALYZED), [(earlier.pk, 0.3)])
     assert _listed(earlier) == closer
 
 
 def test_a_suggestion_is_offered_to_other_lists_only_once_its_own_analysis_commits(django_capture_on_commit_callbacks):
-    earlier, later = SuggestionFactory(state=State.ANALYSED), SuggestionFactory(state=State.ANALYSED)
+    earlier, later = SuggestionFactory(state=State.ANALYZED), SuggestionFactory(state=State.ANALYZED)
     with django_capture_on_commit_callbacks(execute=False) as waiting:
         pipeline.store_similar(later, [(earlier.pk, 0.7)])
     assert _listed(earlier) == []
@@ -327,8 +327,8 @@ def test_a_suggestion_is_offered_to_other_lists_only_once_its_own_analysis_commi
     assert _listed(earlier) == [(later.pk, 0.7)]
 
 
-def test_an_offer_that_fails_leaves_the_analysed_suggestion_and_its_own_list(monkeypatch, eager_tasks):
-    first = analysed(IDEAS["masks"][0])
+def test_an_offer_that_fails_leaves_the_analyzed_suggestion_and_its_own_list(monkeypatch, eager_tasks):
+    first = analyzed(IDEAS["masks"][0])
     real = pipeline._create_lists
 
     def refuse_offers(lists):
@@ -337,8 +337,8 @@ def test_an_offer_that_fails_leaves_the_analysed_suggestion_and_its_own_list(mon
         real(lists)
 
     monkeypatch.setattr(pipeline, "_create_lists", refuse_offers)
-    second = analysed(IDEAS["masks"][1])
-    assert second.state == State.ANALYSED
+    second = analyzed(IDEAS["masks"][1])
+    assert second.state == State.ANALYZED
     assert first.pk in [pk for pk, _ in _listed(second)]
     assert second.pk not in [pk for pk, _ in _listed(first)]
 
@@ -357,7 +357,7 @@ def test_a_process_keeps_only_the_theme_pools_it_used_last(monkeypatch):
 
 def test_the_live_list_shows_copies_of_one_text_once_and_other_ideas_beside_them():
     corpus()
-    copies = [analysed(IDEAS["masks"][0]) for _ in range(4)]
+    copies = [analyzed(IDEAS["masks"][0]) for _ in range(4)]
     pipeline.recluster()
     shown = pipeline.similar_to_text("ماسک و دستکش رایگان در ورودی شعبه‌ها به رأی‌دهندگان داده شود")
     groups = [s.duplicate_group_id or s.pk for s in shown]
@@ -367,7 +367,7 @@ def test_the_live_list_shows_copies_of_one_text_once_and_other_ideas_beside_them
 
 
 def test_the_live_list_offers_no_suggestion_of_another_idea():
-    idea_of = {analysed(body).pk: idea for idea, bodies in IDEAS.items() for body in bodies}
+    idea_of = {analyzed(body).pk: idea for idea, bodies in IDEAS.items() for body in bodies}
     pipeline.recluster()
     for idea, bodies in IDEAS.items():
         for typed in bodies:

@@ -1,4 +1,4 @@
-"""The semantic tier: an e5 vector per analysed suggestion, made on its own queue with the real model, and the
+"""The semantic tier: an e5 vector per analyzed suggestion, made on its own queue with the real model, and the
 similar suggestions re-ranked with it."""
 
 from datetime import timedelta
@@ -14,7 +14,7 @@ from suggestions.choices import State
 from suggestions.models import SimilarSuggestion, SuggestionEmbedding
 from suggestions.tasks import embed_suggestion, sweep_missing_embeddings
 from tests.factories import SuggestionFactory
-from tests.suggestions.ideas import HOURS, IDEAS, analysed
+from tests.suggestions.ideas import HOURS, IDEAS, analyzed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("e5_model")]
 
@@ -30,7 +30,7 @@ def embed(suggestion) -> SuggestionEmbedding:
 
 
 def test_the_vector_is_made_after_the_analysis_and_a_second_delivery_does_nothing(eager_tasks):
-    suggestion = analysed(IDEAS["masks"][0])
+    suggestion = analyzed(IDEAS["masks"][0])
     embedding = SuggestionEmbedding.objects.get(suggestion=suggestion)
     assert embedding.state == SuggestionEmbedding.State.STORED
     assert embedding.attempts == 1
@@ -43,16 +43,16 @@ def test_the_vector_is_made_after_the_analysis_and_a_second_delivery_does_nothin
     assert again.stored_at == embedding.stored_at
 
 
-def test_a_suggestion_not_analysed_gets_no_vector():
+def test_a_suggestion_not_analyzed_gets_no_vector():
     suggestion = SuggestionFactory(state=State.RECEIVED)
     embed_suggestion(suggestion.pk)
     assert not SuggestionEmbedding.objects.filter(suggestion=suggestion).exists()
 
 
-def test_a_failing_vector_leaves_the_suggestion_analysed_with_its_lexical_list(monkeypatch):
+def test_a_failing_vector_leaves_the_suggestion_analyzed_with_its_lexical_list(monkeypatch):
     for body in IDEAS["masks"][1:] + IDEAS["hours"]:
-        analysed(body)
-    suggestion = analysed(IDEAS["masks"][0])
+        analyzed(body)
+    suggestion = analyzed(IDEAS["masks"][0])
     lexical = similar_ids(suggestion)
 
     def broken(display):
@@ -61,7 +61,7 @@ def test_a_failing_vector_leaves_the_suggestion_analysed_with_its_lexical_list(m
     monkeypatch.setattr(semantic, "embed", broken)
     embedding = embed(suggestion)
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
     assert suggestion.last_error == ""
     assert similar_ids(suggestion) == lexical
     assert embedding.state == SuggestionEmbedding.State.PENDING
@@ -69,7 +69,7 @@ def test_a_failing_vector_leaves_the_suggestion_analysed_with_its_lexical_list(m
 
 
 def test_a_vector_that_always_fails_is_given_up_after_the_last_attempt(monkeypatch, settings):
-    suggestion = analysed(IDEAS["masks"][0])
+    suggestion = analyzed(IDEAS["masks"][0])
     monkeypatch.setattr(semantic, "embed", lambda display: 1 / 0)
     for _ in range(settings.EMBEDDING_MAX_ATTEMPTS + 2):
         embed_suggestion(suggestion.pk)
@@ -77,18 +77,18 @@ def test_a_vector_that_always_fails_is_given_up_after_the_last_attempt(monkeypat
     assert embedding.state == SuggestionEmbedding.State.FAILED
     assert embedding.attempts == settings.EMBEDDING_MAX_ATTEMPTS
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
 
 
-def test_the_sweeper_enqueues_a_suggestion_analysed_but_never_embedded(settings):
-    suggestion = analysed(IDEAS["masks"][0])  # not eager: the message went to a broker nobody reads
+def test_the_sweeper_enqueues_a_suggestion_analyzed_but_never_embedded(settings):
+    suggestion = analyzed(IDEAS["masks"][0])  # not eager: the message went to a broker nobody reads
     assert SuggestionEmbedding.objects.get(suggestion=suggestion).state == SuggestionEmbedding.State.QUEUED
     assert sweep_missing_embeddings() == {"embeddings_failed": 0, "embeddings_requeued": 0}  # still queued
 
-    # As if it had been analysed before the semantic tier existed.
+    # As if it had been analyzed before the semantic tier existed.
     SuggestionEmbedding.objects.filter(suggestion=suggestion).delete()
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
-    type(suggestion).objects.filter(pk=suggestion.pk).update(analysed_at=stale)
+    type(suggestion).objects.filter(pk=suggestion.pk).update(analyzed_at=stale)
     celery_app.conf.task_always_eager = True
     try:
         assert sweep_missing_embeddings() == {"embeddings_failed": 0, "embeddings_requeued": 1}
@@ -98,7 +98,7 @@ def test_the_sweeper_enqueues_a_suggestion_analysed_but_never_embedded(settings)
 
 
 def test_the_sweeper_takes_back_a_vector_whose_worker_died(eager_tasks, settings):
-    suggestion = analysed(IDEAS["masks"][0])
+    suggestion = analyzed(IDEAS["masks"][0])
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
     SuggestionEmbedding.objects.filter(suggestion=suggestion).update(
         state=SuggestionEmbedding.State.EMBEDDING, vector=None, stored_at=None, state_changed_at=stale
@@ -114,12 +114,12 @@ UNWORDED_HOURS = "بهتر است صندوق‌ها تا پاسی از شب با
 
 
 def test_the_semantic_tier_lists_a_paraphrase_the_words_alone_did_not(eager_tasks):
-    original = analysed(HOURS)
+    original = analyzed(HOURS)
     for bodies in IDEAS.values():
         for body in bodies[1:]:
-            analysed(body)
-    celery_app.conf.task_always_eager = False  # analyse it alone first: the lexical list
-    paraphrase = analysed(UNWORDED_HOURS)
+            analyzed(body)
+    celery_app.conf.task_always_eager = False  # analyze it alone first: the lexical list
+    paraphrase = analyzed(UNWORDED_HOURS)
     # In a large collection the original may sit in another theme, which the lexical tier never searches.
     SimilarSuggestion.objects.filter(suggestion=paraphrase, other=original).delete()
 
@@ -134,9 +134,9 @@ def test_the_semantic_tier_lists_a_paraphrase_the_words_alone_did_not(eager_task
 def test_the_semantic_list_keeps_out_the_suggestion_and_its_own_copies(eager_tasks):
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
-    first = analysed(IDEAS["masks"][1])
-    copy = analysed(IDEAS["masks"][1])
+            analyzed(body)
+    first = analyzed(IDEAS["masks"][1])
+    copy = analyzed(IDEAS["masks"][1])
     listed = similar_ids(copy)
     assert SuggestionEmbedding.objects.get(suggestion=copy).state == SuggestionEmbedding.State.STORED
     assert copy.pk not in listed and first.pk not in listed
@@ -165,18 +165,18 @@ def test_half_precision_storage_moves_no_cosine_by_more_than_a_thousandth():
 
 
 def test_an_earlier_suggestion_lists_a_later_paraphrase_of_it(eager_tasks):
-    original = analysed(IDEAS["hours"][0])
+    original = analyzed(IDEAS["hours"][0])
     for idea in ("masks", "ballots"):
         for body in IDEAS[idea]:
-            analysed(body)
-    paraphrase = analysed(IDEAS["hours"][2])
+            analyzed(body)
+    paraphrase = analyzed(IDEAS["hours"][2])
     assert paraphrase.pk in similar_ids(original)
 
 
 def test_reclustering_weighs_meaning_once_most_suggestions_have_a_vector(eager_tasks):
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     pipeline.recluster()
     assert pipeline.current_snapshot().space.mean is not None
 
@@ -184,6 +184,6 @@ def test_reclustering_weighs_meaning_once_most_suggestions_have_a_vector(eager_t
 def test_reclustering_is_lexical_while_most_suggestions_wait_for_their_vector():
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)  # not eager: no vector is made
+            analyzed(body)  # not eager: no vector is made
     pipeline.recluster()
     assert pipeline.current_snapshot().space.mean is None

@@ -44,17 +44,17 @@ def semantic_queue_length(client) -> int | None:
     return client.get("/healthz").json()["semantic_queue"]["length"]
 
 
-def analysed_long_ago(count: int) -> list[Suggestion]:
-    """Suggestions analysed before the semantic tier existed: no vector, no message."""
-    made = [SuggestionFactory(state=State.ANALYSED) for _ in range(count)]
-    Suggestion.objects.filter(pk__in=[s.pk for s in made]).update(analysed_at=F("created_at") - timedelta(days=1))
+def analyzed_long_ago(count: int) -> list[Suggestion]:
+    """Suggestions analyzed before the semantic tier existed: no vector, no message."""
+    made = [SuggestionFactory(state=State.ANALYZED) for _ in range(count)]
+    Suggestion.objects.filter(pk__in=[s.pk for s in made]).update(analyzed_at=F("created_at") - timedelta(days=1))
     return made
 
 
 def let_time_pass(seconds: int):
     """Move every clock the sweeper reads back, as if that much time had passed with no worker."""
     shift = timedelta(seconds=seconds)
-    Suggestion.objects.filter(analysed_at__isnull=False).update(analysed_at=F("analysed_at") - shift)
+    Suggestion.objects.filter(analyzed_at__isnull=False).update(analyzed_at=F("analyzed_at") - shift)
     SuggestionEmbedding.objects.update(state_changed_at=F("state_changed_at") - shift)
 
 
@@ -63,7 +63,7 @@ def embedding(suggestion) -> SuggestionEmbedding:
 
 
 def test_without_a_semantic_worker_each_missing_vector_waits_in_the_queue_once(semantic_broker, settings, client):
-    suggestions = analysed_long_ago(4)
+    suggestions = analyzed_long_ago(4)
     # Seventeen minutes of a sweep every two minutes, as when 7,786 messages piled up.
     for _ in range(9):
         sweep_missing_embeddings()
@@ -75,7 +75,7 @@ def test_without_a_semantic_worker_each_missing_vector_waits_in_the_queue_once(s
 
 
 def test_a_message_waiting_past_the_requeue_limit_is_sent_again_and_counted(semantic_broker, settings, client):
-    [suggestion] = analysed_long_ago(1)
+    [suggestion] = analyzed_long_ago(1)
     sweep_missing_embeddings()
     let_time_pass(settings.EMBEDDING_REQUEUE_AFTER_SECONDS + 1)
     assert sweep_missing_embeddings()["embeddings_requeued"] == 1
@@ -88,7 +88,7 @@ def test_a_vector_no_worker_takes_is_given_up_after_the_last_attempt_once_and_vi
     semantic_broker, settings, client, caplog
 ):
     settings.EMBEDDING_MAX_ATTEMPTS = 3
-    [suggestion] = analysed_long_ago(1)
+    [suggestion] = analyzed_long_ago(1)
     for attempt in range(1, settings.EMBEDDING_MAX_ATTEMPTS + 1):
         sweep_missing_embeddings()
         assert embedding(suggestion).attempts == attempt
@@ -104,14 +104,14 @@ def test_a_vector_no_worker_takes_is_given_up_after_the_last_attempt_once_and_vi
     assert embedding(suggestion).state == SuggestionEmbedding.State.FAILED
     assert embedding(suggestion).attempts == settings.EMBEDDING_MAX_ATTEMPTS
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED  # its lexical analysis stands
+    assert suggestion.state == State.ANALYZED  # its lexical analysis stands
     health = client.get("/healthz").json()
     assert health["embeddings_given_up"] == 1
     assert health["semantic_queue"]["length"] == settings.EMBEDDING_MAX_ATTEMPTS  # bounded, however long it waits
 
 
 def test_the_vector_of_a_new_analysis_is_sent_once_however_often_it_is_asked_for(semantic_broker, client):
-    [suggestion] = analysed_long_ago(1)
+    [suggestion] = analyzed_long_ago(1)
     assert enqueue_embedding(suggestion.pk) is True
     assert enqueue_embedding(suggestion.pk) is False
     assert sweep_missing_embeddings()["embeddings_requeued"] == 0
@@ -119,7 +119,7 @@ def test_the_vector_of_a_new_analysis_is_sent_once_however_often_it_is_asked_for
 
 
 def test_a_broker_that_refuses_the_message_leaves_the_vector_pending_and_uncounted(dead_broker, settings):
-    [suggestion] = analysed_long_ago(1)
+    [suggestion] = analyzed_long_ago(1)
     assert sweep_missing_embeddings()["embeddings_requeued"] == 0
     assert embedding(suggestion).state == SuggestionEmbedding.State.PENDING
     assert embedding(suggestion).attempts == 0

@@ -53,13 +53,13 @@ def test_a_failure_while_storing_contact_details_stores_no_suggestion(monkeypatc
     assert Suggestion.objects.count() == 0
 
 
-def test_a_submission_is_analysed_once_the_transaction_commits(django_capture_on_commit_callbacks, eager_tasks):
+def test_a_submission_is_analyzed_once_the_transaction_commits(django_capture_on_commit_callbacks, eager_tasks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         suggestion = submit(title="پخش زنده شمارش آراء در شعبه ها")
         assert Suggestion.objects.get(pk=suggestion.pk).state == State.RECEIVED
     suggestion.refresh_from_db()
     assert callbacks, "the analysis is enqueued only once the transaction commits"
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
     assert suggestion.fingerprint and suggestion.normalized_text
 
 

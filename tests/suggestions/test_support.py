@@ -58,7 +58,7 @@ def test_role_and_province_may_be_left_out(accepted_idea):
     assert Support.objects.get().role == "" and Support.objects.get().province == ""
 
 
-def test_a_support_is_never_a_suggestion_nor_analysed_nor_queued(accepted_idea):
+def test_a_support_is_never_a_suggestion_nor_analyzed_nor_queued(accepted_idea):
     before = Suggestion.objects.count()
     back(Client(), accepted_idea)
     assert Suggestion.objects.count() == before

@@ -22,7 +22,7 @@ def make_analysis_fail(monkeypatch):
 def test_the_task_stores_normalised_text_and_fingerprint(suggestion):
     analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
     assert suggestion.attempts == 1
     assert len(suggestion.fingerprint) == 32
     assert "رأی" in suggestion.normalized_text or "رای" in suggestion.normalized_text
@@ -31,18 +31,18 @@ def test_the_task_stores_normalised_text_and_fingerprint(suggestion):
 def test_a_second_delivery_of_the_same_task_does_nothing(suggestion):
     analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
-    first_analysed_at = suggestion.analysed_at
+    first_analyzed_at = suggestion.analyzed_at
     analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
     assert suggestion.attempts == 1
-    assert suggestion.analysed_at == first_analysed_at
+    assert suggestion.analyzed_at == first_analyzed_at
 
 
-def test_a_delivery_while_another_worker_analyses_does_nothing():
-    suggestion = SuggestionFactory(state=State.ANALYSING, attempts=1)
+def test_a_delivery_while_another_worker_analyzes_does_nothing():
+    suggestion = SuggestionFactory(state=State.ANALYZING, attempts=1)
     analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSING
+    assert suggestion.state == State.ANALYZING
     assert suggestion.attempts == 1
 
 
@@ -64,12 +64,12 @@ def test_a_suggestion_that_always_fails_is_marked_failed_after_five_attempts(sug
     assert suggestion.attempts == settings.ANALYSIS_MAX_ATTEMPTS
 
 
-def test_the_sweeper_analyses_a_suggestion_whose_enqueue_was_lost(eager_tasks, settings):
+def test_the_sweeper_analyzes_a_suggestion_whose_enqueue_was_lost(eager_tasks, settings):
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
     suggestion = SuggestionFactory(state=State.RECEIVED, state_changed_at=stale)
     assert sweep_stuck_suggestions() == {"failed": 0, "requeued": 1}
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
 
 
 def test_the_sweeper_leaves_fresh_suggestions_alone(eager_tasks):
@@ -81,17 +81,17 @@ def test_the_sweeper_leaves_fresh_suggestions_alone(eager_tasks):
 
 def test_the_sweeper_takes_back_a_suggestion_whose_worker_died(eager_tasks, settings):
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
-    suggestion = SuggestionFactory(state=State.ANALYSING, attempts=1, state_changed_at=stale)
+    suggestion = SuggestionFactory(state=State.ANALYZING, attempts=1, state_changed_at=stale)
     sweep_stuck_suggestions()
     suggestion.refresh_from_db()
-    assert suggestion.state == State.ANALYSED
+    assert suggestion.state == State.ANALYZED
     assert suggestion.attempts == 2
 
 
 def test_the_sweeper_fails_a_stuck_suggestion_out_of_attempts(eager_tasks, settings):
     stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS + 5)
     suggestion = SuggestionFactory(
-        state=State.ANALYSING, attempts=settings.ANALYSIS_MAX_ATTEMPTS, state_changed_at=stale
+        state=State.ANALYZING, attempts=settings.ANALYSIS_MAX_ATTEMPTS, state_changed_at=stale
     )
     assert sweep_stuck_suggestions()["failed"] == 1
     suggestion.refresh_from_db()
@@ -138,4 +138,4 @@ def test_the_sweep_after_the_broker_returns_takes_refused_suggestions_first(eage
     refused = SuggestionFactory(state=State.RECEIVED, awaiting_enqueue=True)
     assert sweep_stuck_suggestions()["requeued"] == 1
     refused.refresh_from_db()
-    assert refused.state == State.ANALYSED and not refused.awaiting_enqueue
+    assert refused.state == State.ANALYZED and not refused.awaiting_enqueue

@@ -16,7 +16,7 @@ from suggestions.analysis import snapshot_format
 from suggestions.caches import process_caches
 from suggestions.models import Theme, ThemeMembership, ThemeSnapshot
 from suggestions.tasks import recluster_themes_if_due
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def _record_unpickling():
 def corpus():
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
 
 
 def test_a_snapshot_saved_and_loaded_places_texts_exactly_as_the_fitted_one():
@@ -96,7 +96,7 @@ def test_an_older_pickled_snapshot_is_refused_with_one_log_line_and_a_reclusteri
     ThemeSnapshot.objects.create(version=1, arrays=pickle.dumps((_Tripwire(), _Tripwire(), _Tripwire())))
     with caplog.at_level(logging.WARNING, logger="suggestions.pipeline"):
         assert pipeline.current_snapshot() is None
-        newcomer = analysed(NEWCOMERS[0])  # analysed all the same, without a theme until the re-clustering
+        newcomer = analyzed(NEWCOMERS[0])  # analyzed all the same, without a theme until the re-clustering
         assert pipeline.current_snapshot() is None
     refusals = [record for record in caplog.records if "refused" in record.getMessage()]
     assert len(refusals) == 1 and "snapshot 1" in refusals[0].getMessage()
@@ -110,7 +110,7 @@ def test_an_older_pickled_snapshot_is_refused_with_one_log_line_and_a_reclusteri
     assert pipeline.current_snapshot().key[0] == 2
     assert ThemeMembership.objects.filter(suggestion=newcomer, theme__is_active=True).exists()
     assert not pipeline.recluster_is_due()
-    later = analysed(NEWCOMERS[1])
+    later = analyzed(NEWCOMERS[1])
     assert Theme.objects.filter(memberships__suggestion=later, is_active=True).exists()
 
 

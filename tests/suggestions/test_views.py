@@ -103,11 +103,11 @@ def test_the_receipt_of_an_unknown_code_is_a_404(citizen):
 def test_the_live_lookup_lists_similar_suggestions_as_the_citizen_types(citizen, eager_tasks):
     from suggestions import pipeline
     from tests.security.test_public_hint import decide
-    from tests.suggestions.ideas import IDEAS, analysed
+    from tests.suggestions.ideas import IDEAS, analyzed
 
     for bodies in IDEAS.values():
         for body in bodies:
-            decide(analysed(body, title=body[:40]))  # only what a reviewer accepted is shown
+            decide(analyzed(body, title=body[:40]))  # only what a reviewer accepted is shown
     pipeline.recluster()
     response = citizen.post(
         reverse("hints:similar"), {"body": "ماسک و دستکش رایگان در ورودی شعبه‌ها داده شود"}, HTTP_HX_REQUEST="true"
@@ -158,7 +158,7 @@ def test_a_new_topic_appears_on_the_form_at_once(citizen):
     assert "رأی‌گیری پستی" in citizen.get(reverse("suggestions:suggest")).content.decode()
 
 
-def test_the_receipt_fetches_similar_suggestions_afterwards_until_analysed(citizen, suggestion):
+def test_the_receipt_fetches_similar_suggestions_afterwards_until_analyzed(citizen, suggestion):
     page = citizen.get(reverse("suggestions:receipt", args=[suggestion.tracking_code])).content.decode()
     assert reverse("hints:receipt_similar", args=[suggestion.tracking_code]) in page
     listing = citizen.get(reverse("hints:receipt_similar", args=[suggestion.tracking_code]))
@@ -168,11 +168,11 @@ def test_the_receipt_fetches_similar_suggestions_afterwards_until_analysed(citiz
 def test_the_receipt_lists_copies_of_one_text_once_with_how_often_it_was_sent(citizen):
     from suggestions.models import SimilarSuggestion
     from tests.security.test_public_hint import decide
-    from tests.suggestions.ideas import IDEAS, analysed
+    from tests.suggestions.ideas import IDEAS, analyzed
 
-    copies = [decide(analysed(IDEAS["masks"][0], title="ماسک رایگان")) for _ in range(3)]
-    other = decide(analysed(IDEAS["masks"][1], title="ماسک مجانی"))
-    mine = analysed(IDEAS["masks"][2], title="دماسنج در شعبه")
+    copies = [decide(analyzed(IDEAS["masks"][0], title="ماسک رایگان")) for _ in range(3)]
+    other = decide(analyzed(IDEAS["masks"][1], title="ماسک مجانی"))
+    mine = analyzed(IDEAS["masks"][2], title="دماسنج در شعبه")
     SimilarSuggestion.objects.filter(suggestion=mine).delete()
     for rank, shown in enumerate([copies[0], copies[1], other, copies[2]]):
         SimilarSuggestion.objects.create(suggestion=mine, other=shown, score=0.9 - rank / 10, rank=rank)

@@ -7,7 +7,7 @@ from suggestions.analysis import analyze_corpus
 
 class Command(BaseCommand):
     help = (
-        "Analyses a JSONL file of {id, text} lines with the same code as the background jobs and writes "
+        "Analyzes a JSONL file of {id, text} lines with the same code as the background jobs and writes "
         "{id, duplicate_of, cluster, cluster_label, similar} lines. Writes nothing to the database."
     )
 

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             for row in demo_suggestions(options["suggestions"]):
                 topic = topics.get(row.pop("topic_slug")) or topics["other"]
                 submit_suggestion(topic=topic, source="demo", **row)
-            self.stdout.write(f"Added {options['suggestions']} demo suggestions; the worker analyses them.")
+            self.stdout.write(f"Added {options['suggestions']} demo suggestions; the worker analyzes them.")
         for username, _ in DEMO_ACCOUNTS:
             self.stdout.write(f"Demo account: {username} / {DEMO_PASSWORD} ({DEMO_ROLES[username]})")
 

@@ -3,7 +3,7 @@
 tests/suggestions/test_board_changes_survive.py."""
 
 from suggestions.models import DuplicateGroup, Suggestion, Theme
-from tests.factories import AnalysedSuggestionFactory, DuplicateGroupFactory, themed
+from tests.factories import AnalyzedSuggestionFactory, DuplicateGroupFactory, themed
 from tests.suggestions.ideas import HOURS, IDEAS
 
 CITIES = ["تهران", "اصفهان", "شیراز", "تبریز", "مشهد", "کرج"]
@@ -23,8 +23,8 @@ LABELS = {
 
 
 def lone_suggestion(body: str, **fields) -> Suggestion:
-    """An analysed suggestion in no group or theme."""
-    return AnalysedSuggestionFactory(title=fields.pop("title", TITLE), body=body, **fields)
+    """An analyzed suggestion in no group or theme."""
+    return AnalyzedSuggestionFactory(title=fields.pop("title", TITLE), body=body, **fields)
 
 
 def near_group(size: int = 3) -> DuplicateGroup:

@@ -12,7 +12,7 @@ from suggestions.choices import State
 from suggestions.models import Idea, Suggestion, Support, ThemeMembership
 from suggestions.tasks import recluster_themes
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
-from tests.suggestions.ideas import IDEAS, analysed
+from tests.suggestions.ideas import IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _suggestions(count: int, **fields) -> list[Suggestion]:
-    return [SuggestionFactory(state=State.ANALYSED, **fields) for _ in range(count)]
+    return [SuggestionFactory(state=State.ANALYZED, **fields) for _ in range(count)]
 
 
 def _support(suggestion: Suggestion, n: int) -> Support:
@@ -60,8 +60,8 @@ def test_a_theme_page_lists_its_ideas_largest_first_with_suggestions_supporters_
 
 
 def test_an_idea_page_shows_each_text_once_with_its_copies(client, reviewer):
-    original = SuggestionFactory(state=State.ANALYSED, title="متن اصلی", body="ماسک رایگان در شعبه‌ها داده شود.")
-    copy = SuggestionFactory(state=State.ANALYSED, title="عنوان نسخهٔ دوم", body=original.body)
+    original = SuggestionFactory(state=State.ANALYZED, title="متن اصلی", body="ماسک رایگان در شعبه‌ها داده شود.")
+    copy = SuggestionFactory(state=State.ANALYZED, title="عنوان نسخهٔ دوم", body=original.body)
     grouping.join_duplicate_group(suggestion=copy, original=original, by_reviewer=True)
     idea = IdeaFactory(members=[original, copy, *_suggestions(1)])
     client.force_login(reviewer)
@@ -182,7 +182,7 @@ def test_a_finished_reclusterings_page_counts_the_ideas_it_wrote(
 ):
     for bodies in IDEAS.values():
         for body in bodies:
-            analysed(body)
+            analyzed(body)
     monkeypatch.setattr(recluster_themes, "store_eager_result", True)
     celery_app.conf.task_store_eager_result = True
     request.addfinalizer(lambda: setattr(celery_app.conf, "task_store_eager_result", False))

@@ -55,14 +55,14 @@ def test_an_earlier_text_lists_the_later_texts_offered_to_it():
     assert [other for other, _ in lists[0]][0] == 2
 
 
-def test_an_invisible_text_is_refused_with_a_log_line_and_the_next_one_is_analysed(caplog):
+def test_an_invisible_text_is_refused_with_a_log_line_and_the_next_one_is_analyzed(caplog):
     engine = Engine()
     index = MemoryIndex(engine)
     index.add(0, engine.analyze_one(HOURS, index=index))
     with caplog.at_level(logging.WARNING, logger="suggestions.analysis.engine"):
         refused = engine.analyze_one("\u200c\u200f  \u200b", index=index)
     assert refused.refused and refused.group is None and refused.similar == []
-    assert "not analysed" in caplog.text
+    assert "not analyzed" in caplog.text
     index.add(1, refused)
     copy = engine.analyze_one(HOURS, index=index)
     assert copy.group == 0
