@@ -9,7 +9,7 @@ app, because only this app knows reviews and published reports.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -104,26 +104,9 @@ def public_hint(found: list[Suggestion], *, leave_out: Suggestion | None = None)
         else:
             entry.merged_ideas.append(suggestion)
             entries[same] = entry
-    if entries:
-        shown = [suggestion for entry in entries.values() for suggestion in entry.merged_ideas]
-        backed = _supporters_by_idea(shown)
-        for entry in entries.values():
-            entry.supporters = sum(backed.get(_group_key(suggestion), 0) for suggestion in entry.merged_ideas)
+    for entry in entries.values():  # a hint lists a handful: one query each
+        entry.supporters = Support.objects.for_ideas_of(entry.merged_ideas).backers()
     return list(entries.values())
-
-
-def _supporters_by_idea(suggestions: list[Suggestion]) -> dict:
-    rows = (
-        Support.objects.for_ideas_of(suggestions)
-        .values_list("idea_id", "idea__duplicate_group_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts: dict = {}
-    for idea_id, group_id, n in rows:
-        key = group_id or ("alone", idea_id)
-        counts[key] = counts.get(key, 0) + n
-    return counts
 
 
 def public_idea(suggestion: Suggestion) -> HintEntry | None:

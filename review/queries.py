@@ -20,7 +20,7 @@ from django.utils import timezone
 from review.models import OPEN_STATUSES, Assignment, AuditEntry, Review, ReviewStatus
 from review.roles import EDITOR_ROLES, REVIEW_ROLES, has_role, require_role
 from suggestions import analysis
-from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet, Support
+from suggestions.models import GroupKind, Suggestion, SuggestionQuerySet, Support, support_key
 from suggestions.tracking import parse_tracking_code
 
 OPEN = "open"
@@ -291,39 +291,15 @@ def queue_page(
         .filter(suggestion_id__in=[suggestion.pk for suggestion in rows])
         .values_list("suggestion_id", "reviewer__username")
     )
-    backers = supporters_of_ideas(rows)
+    backers = Support.objects.backers_by_idea(rows)
     for suggestion in rows:
         suggestion.queue_assignee = assignees.get(suggestion.pk)
-        suggestion.idea_supporters = backers.get(idea_key(suggestion), 0)
+        suggestion.idea_supporters = backers.get(support_key(suggestion), 0)
         review = getattr(suggestion, "review", None)  # no review row yet: pending
         suggestion.queue_status = review.status if review else ReviewStatus.PENDING
         suggestion.queue_status_label = review.get_status_display() if review else ReviewStatus.PENDING.label
         suggestion.queue_holder = review.claim_holder(now=now) if review else None
     return Page(rows=rows, number=number, size=size, count=count, limit=limit, cached=cached)
-
-
-def idea_key(suggestion: Suggestion) -> tuple:
-    """What names a suggestion's idea today: its duplicate group, or itself when it has none."""
-    return ("group", suggestion.duplicate_group_id) if suggestion.duplicate_group_id else ("alone", suggestion.pk)
-
-
-def supporters_of_ideas(suggestions) -> dict[tuple, int]:
-    """How many citizens backed the idea of each of these suggestions, by idea_key (one query, whatever their
-    number). A support counts for its suggestion's whole group, whichever member is canonical now."""
-    suggestions = list(suggestions)
-    if not suggestions:
-        return {}
-    rows = (
-        Support.objects.for_ideas_of(suggestions)
-        .values_list("idea_id", "idea__duplicate_group_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts: dict[tuple, int] = {}
-    for idea_id, group_id, n in rows:
-        key = ("group", group_id) if group_id else ("alone", idea_id)
-        counts[key] = counts.get(key, 0) + n
-    return counts
 
 
 def neighbour_in_queue(queryset: QueueQuerySet, suggestion: Suggestion, *, before: bool):

@@ -343,6 +343,29 @@ class SupportQuerySet(models.QuerySet):
         alone = {s.pk for s in suggestions if not s.duplicate_group_id}
         return self.filter(models.Q(idea__duplicate_group_id__in=groups) | models.Q(idea_id__in=alone))
 
+    def backers(self) -> int:
+        """How many browsers these supports came from, each once: one citizen may have backed two texts while they
+        were two ideas, before a reviewer or the analysis joined them, and is still one supporter."""
+        return self.aggregate(n=models.Count("browser", distinct=True))["n"]
+
+    def backers_by_idea(self, suggestions) -> dict[tuple, int]:
+        """`backers` of the idea of each of these suggestions, by `support_key` (two queries, whatever their
+        number). A support counts for its suggestion's whole group, whichever member is canonical now."""
+        groups = {s.duplicate_group_id for s in suggestions if s.duplicate_group_id}
+        alone = {s.pk for s in suggestions if not s.duplicate_group_id}
+        counted = {}
+        for key, field, ids in (("group", "idea__duplicate_group_id", groups), ("alone", "idea_id", alone)):
+            if ids:
+                rows = self.filter(**{f"{field}__in": ids}).values_list(field)
+                rows = rows.annotate(n=models.Count("browser", distinct=True)).order_by()
+                counted.update({(key, pk): n for pk, n in rows})
+        return counted
+
+
+def support_key(suggestion: "Suggestion") -> tuple:
+    """What names the idea a support backs today: the suggestion's duplicate group, or itself when it has none."""
+    return ("group", suggestion.duplicate_group_id) if suggestion.duplicate_group_id else ("alone", suggestion.pk)
+
 
 class Support(models.Model):
     """A citizen's backing of an idea that is already public, instead of a near copy of it. Never a suggestion:

@@ -18,7 +18,7 @@ def duplicate_groups(*, kind: str = "", sort: str = "size"):
         DuplicateGroup.objects.filter(size__gte=2)
         .select_related("canonical")
         # A support points at the suggestion that was canonical when it came: it counts for the whole group.
-        .annotate(supporters=Coalesce(Subquery(backers.annotate(n=Count("pk")).values("n")), 0))
+        .annotate(supporters=Coalesce(Subquery(backers.annotate(n=Count("browser", distinct=True)).values("n")), 0))
     )
     if kind:
         groups = groups.filter(kind=kind)
@@ -87,11 +87,11 @@ def board_themes():
 
 
 def supporters_by_theme(theme_ids) -> dict[int, int]:
-    """How many citizens backed ideas whose suggestion lies in each theme (one query)."""
+    """How many citizens backed ideas whose suggestion lies in each theme, each browser once (one query)."""
     rows = (
         Support.objects.filter(idea__theme_membership__theme_id__in=list(theme_ids))
         .values_list("idea__theme_membership__theme_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("browser", distinct=True))
         .order_by()
     )
     return dict(rows)

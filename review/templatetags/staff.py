@@ -20,10 +20,10 @@ def is_editor(user) -> bool:
 @register.filter
 def idea_supporters(suggestion) -> int:
     """How many citizens backed the idea this suggestion belongs to (one query: for one page's headline only)."""
-    return Support.objects.for_idea_of(suggestion).count()
+    return Support.objects.for_idea_of(suggestion).backers()
 
 
 @register.filter
 def group_supporters(group) -> int:
     """How many citizens backed the idea a duplicate group stands for (through any of its suggestions)."""
-    return Support.objects.filter(idea__duplicate_group=group).count()
+    return Support.objects.filter(idea__duplicate_group=group).backers()

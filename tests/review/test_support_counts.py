@@ -13,7 +13,7 @@ from reports.exports import report_csv
 from reports.presentation import present
 from review.models import ReviewStatus
 from review.queries import dashboard_figures
-from suggestions.models import Support
+from suggestions.models import Suggestion, Support
 from suggestions.services import do_support_idea
 from tests.factories import ThemeMembershipFactory
 from tests.reports.data import (
@@ -168,3 +168,58 @@ def test_the_pdf_of_a_report_shows_suggestions_beside_supporters(published_with_
     html = render_to_string("reports/report_pdf.html", {"version": version, **present(version, version.content)})
     assert "۳ پیشنهاد، ۳ حامی" in html
     assert "حامیان ایده‌ها" in html
+
+
+@pytest.fixture
+def backed_twice_by_one_browser(theme, idea_with_copies):
+    """One citizen backed two texts while they were still two ideas; a fourth text then joined the group."""
+    later = make_suggestion(theme=theme, title="صندوق سیار برای سالمندان و بیماران")
+    do_support_idea(idea=idea_with_copies, idea_text=idea_with_copies.title, browser="one-citizen")
+    do_support_idea(idea=later, idea_text=later.title, browser="one-citizen")
+    group = idea_with_copies.duplicate_group
+    Suggestion.objects.filter(pk=later.pk).update(duplicate_group=group)
+    group.size = 4
+    group.save()
+    return idea_with_copies
+
+
+def test_a_browser_that_backed_two_texts_later_joined_is_one_supporter_in_the_queue(
+    reviewer_client, backed_twice_by_one_browser
+):
+    page = reviewer_client.get("/review/", {"status": "all"}).content.decode()
+    assert "۴ پیشنهاد، ۳ حامی" in page and "۴ حامی" not in page
+
+
+def test_a_browser_that_backed_two_texts_later_joined_is_one_supporter_on_the_review_page(
+    reviewer_client, backed_twice_by_one_browser
+):
+    page = reviewer_client.get(reverse("review:suggestion", args=[backed_twice_by_one_browser.pk])).content.decode()
+    assert "این ایده: ۴ پیشنهاد، ۳ حامی" in page
+
+
+def test_a_browser_that_backed_two_texts_later_joined_is_one_supporter_on_the_duplicate_boards(
+    reviewer_client, backed_twice_by_one_browser
+):
+    group = backed_twice_by_one_browser.duplicate_group
+    listing = reviewer_client.get(reverse("boards:group_list")).content.decode()
+    assert 'title="۴ پیشنهاد، ۳ حامی"' in listing
+    board = reviewer_client.get(reverse("boards:group_detail", args=[group.pk])).content.decode()
+    assert "۴ پیشنهاد، ۳ حامی" in board
+
+
+def test_a_browser_that_backed_two_texts_of_one_theme_is_one_supporter_of_the_theme(
+    reviewer_client, theme, backed_twice_by_one_browser
+):
+    theme.size = 4
+    theme.save()
+    board = reviewer_client.get(reverse("boards:theme_board")).content.decode()
+    assert "۴ پیشنهاد، ۳ حامی" in board
+
+
+def test_a_browser_that_backed_two_texts_later_joined_is_one_supporter_in_the_public_hint(
+    backed_twice_by_one_browser,
+):
+    from reports.hints import public_hint
+
+    [entry] = public_hint([backed_twice_by_one_browser])
+    assert entry.supporters == 3
