@@ -281,6 +281,8 @@ ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=1
 EMBEDDING_REQUEUE_AFTER_SECONDS = env.int("EMBEDDING_REQUEUE_AFTER_SECONDS", default=6 * 3600)
 EMBEDDING_MAX_ATTEMPTS = env.int("EMBEDDING_MAX_ATTEMPTS", default=5)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=30)
+# How often beat looks for report e-mails whose task was lost (reports.notifications.owed_versions).
+NOTICE_SWEEP_SECONDS = env.int("NOTICE_SWEEP_SECONDS", default=300)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=15)
 RECLUSTER_CHECK_SECONDS = env.int("RECLUSTER_CHECK_SECONDS", default=60)
 RECLUSTER_MIN_SUGGESTIONS = env.int("RECLUSTER_MIN_SUGGESTIONS", default=20)
@@ -357,4 +359,5 @@ CELERY_BEAT_SCHEDULE = {
     "recluster-themes-if-due": {"task": "suggestions.recluster_themes_if_due", "schedule": RECLUSTER_CHECK_SECONDS},
     "purge-expired-contacts": {"task": "suggestions.purge_expired_contacts", "schedule": 6 * 3600},
     "refresh-review-counts": {"task": "review.refresh_counts", "schedule": max(REVIEW_COUNTS_SECONDS // 2, 30)},
+    "sweep-report-notices": {"task": "reports.sweep_report_notices", "schedule": NOTICE_SWEEP_SECONDS},
 }

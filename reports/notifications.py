@@ -17,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 # A claim older than this belongs to a worker that died mid-send; another run may take the notice over.
 STALE_CLAIM = timedelta(minutes=15)
+# The sweep leaves a version this young to the task its publication enqueued, and stops owing e-mails about a
+# report published longer ago than the window: news a month late is no longer news.
+SWEEP_GRACE = timedelta(minutes=5)
+SWEEP_WINDOW = timedelta(days=30)
 
 
 def _message(version: ReportVersion, contact: Contact, theme_id: int | None) -> tuple[str, str]:
@@ -75,3 +79,26 @@ def send_report_notices(*, version_id: int) -> int:
         ReportNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
         sent += 1
     return sent
+
+
+def owed_versions(*, now=None) -> list[int]:
+    """Published versions, between SWEEP_GRACE and SWEEP_WINDOW old, that still owe an e-mail: a covered contact
+    who consented and left an address has no sent notice of the report. Their task was lost (the broker was
+    down at publication, or the worker holding the message was killed) or stopped part-way."""
+    now = now or timezone.now()
+    owed = []
+    recent = ReportVersion.objects.published().filter(
+        published_at__gte=now - SWEEP_WINDOW, published_at__lt=now - SWEEP_GRACE
+    )
+    for version_id, report_id in recent.values_list("pk", "report_id"):
+        covered = ReportCoverage.objects.filter(version_id=version_id).values("suggestion_id")
+        sent = ReportNotice.objects.filter(report_id=report_id, sent_at__isnull=False).values("contact_id")
+        contacts = Contact.objects.filter(suggestion_id__in=covered, consent=True).exclude(email="")
+        if contacts.exclude(pk__in=sent).exists():
+            owed.append(version_id)
+    return owed
+
+
+def send_owed_notices() -> int:
+    """Send what every owed version still owes; what a live worker has claimed is left to it (STALE_CLAIM)."""
+    return sum(send_report_notices(version_id=version_id) for version_id in owed_versions())

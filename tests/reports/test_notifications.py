@@ -4,12 +4,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from reports.models import ReportNotice
-from reports.tasks import notify_report_published
+from reports.models import ReportNotice, ReportVersion
+from reports.tasks import notify_report_published, sweep_report_notices
 from tests.reports.data import contact_for, draft_report, publish, theme_with_accepted, write_summary
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +144,53 @@ def test_publishing_while_the_broker_is_down_still_publishes_and_says_nothing_we
     version.refresh_from_db()
     assert version.status == "published"
     assert "review.notify_report_published" in caplog.text
+
+
+def _published_minutes_ago(version, minutes: float):
+    # A published version refuses every change; the clock is moved under it with a plain queryset, as time
+    # passing would.
+    moved = timezone.now() - timedelta(minutes=minutes)
+    QuerySet(model=ReportVersion).filter(pk=version.pk).update(published_at=moved)
+    return version
+
+
+def test_the_notices_of_a_task_lost_with_its_worker_are_sent_by_the_next_sweep(covered, reviewer, editor):
+    theme, _ = covered
+    # Published with its task never run: the message died with a killed worker, or the broker was down.
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    _published_minutes_ago(version, 10)
+    assert sweep_report_notices() == 1
+    assert [message.to for message in mail.outbox] == [["consented@example.ir"]]
+    assert sweep_report_notices() == 0 and len(mail.outbox) == 1
+
+
+def test_a_notice_claimed_by_a_worker_killed_mid_send_is_sent_once_its_claim_is_stale(covered, reviewer, editor):
+    theme, accepted = covered
+    version = _published_minutes_ago(
+        publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor), 30
+    )
+    contact = accepted[0].contact
+    notice = ReportNotice.objects.create(
+        contact=contact, report_id=version.report_id, version=version, claimed_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert sweep_report_notices() == 0 and not mail.outbox  # a live worker may still be sending it
+    ReportNotice.objects.filter(pk=notice.pk).update(claimed_at=timezone.now() - timedelta(minutes=16))
+    assert sweep_report_notices() == 1
+    assert ReportNotice.objects.get(pk=notice.pk).sent_at is not None
+
+
+def test_the_sweep_leaves_a_version_just_published_to_its_own_task(covered, reviewer, editor):
+    theme, _ = covered
+    publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    assert sweep_report_notices() == 0 and not mail.outbox
+
+
+def test_the_sweep_does_not_mail_about_a_report_published_long_ago(covered, reviewer, editor):
+    theme, _ = covered
+    version = publish(draft_report(author=reviewer, themes=[theme]), author=reviewer, editor=editor)
+    _published_minutes_ago(version, 60 * 24 * 40)
+    assert sweep_report_notices() == 0 and not mail.outbox
+
+
+def test_beat_runs_the_notice_sweep():
+    assert "reports.sweep_report_notices" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
