@@ -25,30 +25,27 @@ def _database_ok() -> bool:
         return False
 
 
-def _broker_ok() -> bool:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=0, timeout=2)
-        return True
-    except Exception:
-        return False
-
-
-def _queue_length(name: str) -> tuple[int | None, str]:
-    """Messages waiting in a broker queue, or None and why not. A passive declare reads the count on every
-    transport (Redis, the embedded broker, RabbitMQ) without declaring the queue where it is missing."""
+def _broker(queue: str) -> dict:
+    """Whether the broker answers, its transport, and the messages waiting in `queue` (None, and why not, when
+    they cannot be counted), over one connection: a broker that drops packets costs one timeout, not one per
+    question. A passive declare reads the count on every transport (Redis, the embedded broker, RabbitMQ)
+    without declaring the queue where it is missing."""
+    found = {"broker": "error", "length": None, "unknown_because": ""}
     try:
         with celery_app.connection_for_read() as conn:
+            found["transport"] = conn.transport_cls
             conn.ensure_connection(max_retries=0, timeout=2)
+            found["broker"] = "ok"
             channel = conn.channel()
             try:
-                return channel.queue_declare(queue=name, passive=True).message_count, ""
+                found["length"] = channel.queue_declare(queue=queue, passive=True).message_count
             except conn.channel_errors:
-                return 0, ""  # never declared, or on Redis emptied: its key goes with its last message
+                found["length"] = 0  # never declared, or on Redis emptied: its key goes with its last message
             finally:
                 channel.close()
     except Exception as exc:
-        return None, f"{exc.__class__.__name__}: {exc}"[:200]
+        found["unknown_because"] = f"{exc.__class__.__name__}: {exc}"[:200]
+    return found
 
 
 def _supervised_processes(now) -> dict | None:
@@ -74,8 +71,9 @@ def _supervised_processes(now) -> dict | None:
 @never_cache
 def healthz(request):
     now = timezone.now()
-    body = {"database": "ok" if _database_ok() else "error", "broker": "ok" if _broker_ok() else "error"}
-    body["broker_transport"] = celery_app.connection_for_write().transport_cls
+    broker = _broker("semantic")
+    body = {"database": "ok" if _database_ok() else "error", "broker": broker["broker"]}
+    body["broker_transport"] = broker.get("transport")
     if body["database"] == "ok":
         beat = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
         oldest = Suggestion.objects.unprocessed().order_by("created_at").values_list("created_at", flat=True).first()
@@ -87,8 +85,11 @@ def healthz(request):
         stale = settings.HEARTBEAT_INTERVAL_SECONDS * 4
         body["worker"] = "ok" if beat and (now - beat).total_seconds() < stale else "stale"
     # A queue that only grows means no semantic worker runs; it never makes the portal unhealthy by itself.
-    length, unknown_because = _queue_length("semantic")
-    body["semantic_queue"] = {"length": length, **({"unknown_because": unknown_because} if length is None else {})}
+    length = broker["length"]
+    body["semantic_queue"] = {
+        "length": length,
+        **({"unknown_because": broker["unknown_because"]} if length is None else {}),
+    }
     processes = _supervised_processes(now)
     if processes is not None:
         # A crashed worker is restarted and the portal keeps answering, so crashes are reported, not a 503.

@@ -58,3 +58,15 @@ def test_a_page_read_while_the_database_is_unreachable_does_not_speak_of_a_lost_
     page = response.content.decode()
     assert response.status_code == 503
     assert "پیشنهاد شما" not in page and "موقتاً در دسترس نیست" in page
+
+
+def test_healthz_tries_a_dead_broker_once_not_once_per_question(client, dead_broker, monkeypatch):
+    from portal.celery import app as celery_app
+
+    attempts = []
+    for name in ("connection_for_read", "connection_for_write"):
+        opened = getattr(celery_app, name)
+        monkeypatch.setattr(celery_app, name, lambda *a, _opened=opened, **k: attempts.append(1) or _opened(*a, **k))
+    body = client.get("/healthz").json()
+    assert body["broker"] == "error" and body["semantic_queue"]["length"] is None
+    assert len(attempts) == 1
