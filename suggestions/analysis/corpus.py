@@ -13,7 +13,7 @@ from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_dupl
 from .lsh import MemoryBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
-from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, pair_dots
 
 __all__ = [
     "SEMANTIC_AUTO_LIMIT",
@@ -215,13 +215,13 @@ def pair_similarities(
     vectors, dense: np.ndarray | None, left: np.ndarray, right: np.ndarray, *, semantic_weight: float = SEMANTIC_WEIGHT
 ) -> np.ndarray:
     """The mixed similarity (``similarity_rows``) of each pair of rows ``left[n]``, ``right[n]``."""
-    scores = np.empty(len(left), dtype=np.float32)
-    for start in range(0, len(left), _PAIR_BLOCK):
+    scores = pair_dots(vectors, left, right)
+    if dense is None:
+        return scores
+    for start in range(0, len(left), _PAIR_BLOCK):  # e5 rows of all pairs at once would take gigabytes
         a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
-        block = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1), dtype=np.float32).ravel()
-        if dense is not None:
-            block = (1 - semantic_weight) * block + semantic_weight * np.einsum("ij,ij->i", dense[a], dense[b])
-        scores[start : start + len(a)] = block
+        block = scores[start : start + len(a)]
+        block[:] = (1 - semantic_weight) * block + semantic_weight * np.einsum("ij,ij->i", dense[a], dense[b])
     return scores
 
 

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
 from .normalize import display_form, match_form
-from .vectors import content_words, main_clauses
+from .vectors import content_words, main_clauses, pair_dots
 
 __all__ = ["IDEA_NEIGHBOURS", "IDEA_SIMILARITY", "carry_ids", "group_ideas", "idea_labels", "idea_similar"]
 
@@ -145,7 +145,7 @@ def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> l
     if not left:
         return [[] for _ in similar]
     left, right = np.asarray(left), np.asarray(right)
-    scores = np.asarray(lexical[left].multiply(lexical[right]).sum(axis=1), dtype=np.float32).ravel()
+    scores = pair_dots(lexical, left, right)
     if dense is not None:
         dense = np.asarray(dense, dtype=np.float32)
         present = np.isfinite(dense).all(axis=1) & (dense != 0).any(axis=1)

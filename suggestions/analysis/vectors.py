@@ -27,6 +27,7 @@ __all__ = [
     "content_words",
     "is_finite_verb",
     "main_clauses",
+    "pair_dots",
     "semantic_available",
     "semantic_vectors",
     "stop_words",
@@ -324,6 +325,23 @@ class LexicalVectorizer:
         for part in parts:
             part.data *= np.float32(np.sqrt(0.5))
         return sparse.hstack(parts, format="csr", dtype=np.float32)
+
+
+# Pairs multiplied at once by ``pair_dots``: each pair gathers both its rows, some 570 stored values each.
+_PAIR_BLOCK = 8_192
+
+
+def pair_dots(vectors: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The dot product of rows ``left[n]`` and ``right[n]`` of a sparse matrix, for each n, as float32.
+
+    A block of pairs at a time: all 200,000 listed pairs of 40,000 texts at once gathered 2 GB of rows.
+    """
+    scores = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), _PAIR_BLOCK):
+        a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
+        products = vectors[a].multiply(vectors[b])
+        scores[start : start + len(a)] = np.asarray(products.sum(axis=1), dtype=np.float32).ravel()
+    return scores
 
 
 @functools.cache

@@ -87,3 +87,13 @@ def test_every_spelling_of_a_word_hazm_would_cut_to_one_letter_is_kept_as_the_sa
     # hazm's stemmer takes «ای» off «رای» («ر») but not off «رأی»: the word is kept whole, whichever the spelling.
     assert content_words(f"{spelling} شعبه") == content_words("رای شعبه")
     assert content_words(f"{spelling} شعبه")[0] == "رای"
+
+
+def test_pair_dots_give_each_pairs_cosine_however_many_blocks_the_pairs_fill(monkeypatch):
+    from suggestions.analysis import vectors
+
+    monkeypatch.setattr(vectors, "_PAIR_BLOCK", 3)
+    matrix = LexicalVectorizer().fit_transform([display_form(t) for t in TEXTS])
+    left, right = np.array([0, 1, 2, 3, 4, 0, 3]), np.array([1, 1, 4, 0, 2, 3, 3])
+    full = (matrix @ matrix.T).toarray()
+    assert np.allclose(vectors.pair_dots(matrix, left, right), full[left, right], atol=1e-6)
