@@ -84,24 +84,32 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
     نشود»).  For theme labels, which read better as the phrases people wrote than as their words
     apart.
     """
-    matches = list(_WORD.finditer(display))
-    verbs = [is_finite_verb(match.group()) for match in matches]
-    stems = ["" if verb else _stem(match.group())[0] for match, verb in zip(matches, verbs, strict=True)]
+    # Words and what stands between them, one split: [before, word, gap, word, ..., after].
+    parts = _WORD_SPLIT.split(display)
+    words = parts[1::2]
+    tight = [not gap.strip() for gap in parts[2:-1:2]]  # tight[n]: only space between words n and n + 1
+    verbs, stems = zip(*map(_verb_and_stem, words), strict=True) if words else ((), ())
     units: list[tuple[str, str]] = []
-    for n, match in enumerate(matches):
+    for n, word in enumerate(words):
         if not stems[n]:
             continue
-        units.append((stems[n], match.group()))
-        if n == 0 or not stems[n - 1] or not _side_by_side(display, matches[n - 1], match):
+        units.append((stems[n], word))
+        if n == 0 or not stems[n - 1] or not tight[n - 1]:
             continue
-        if n + 1 < len(matches) and verbs[n + 1] and _side_by_side(display, match, matches[n + 1]):
+        if n + 1 < len(words) and verbs[n + 1] and tight[n]:
             continue
-        units.append((f"{stems[n - 1]} {stems[n]}", f"{matches[n - 1].group()} {match.group()}"))
+        units.append((f"{stems[n - 1]} {stems[n]}", f"{words[n - 1]} {word}"))
     return units
 
 
-def _side_by_side(display: str, first: re.Match, second: re.Match) -> bool:
-    return not display[first.end() : second.start()].strip()
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _verb_and_stem(word: str) -> tuple[bool, str]:
+    # Once per distinct word: labelling a theme reads a thousand texts that repeat their words.
+    verb = is_finite_verb(word)
+    return verb, "" if verb else _stem(word)[0]
 
 
 @functools.cache
