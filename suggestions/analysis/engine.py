@@ -60,6 +60,7 @@ __all__ = [
     "Index",
     "MemoryIndex",
     "Neighbour",
+    "centred_cosines",
     "lexical_cosines",
     "mixed_scores",
     "offered_lists",
@@ -162,8 +163,9 @@ def mixed_scores(
     semantic_weight: float = SEMANTIC_WEIGHT,
 ) -> dict[Hashable, float]:
     """The score of each candidate as ``similar_lists`` gives it with e5 vectors: the mean of its lexical cosine
-    (``words``) and its e5 cosine (``meaning``), raised to its estimated shingle overlap. A candidate without an e5
-    cosine (no vector made yet) keeps its ``fallback`` score (its lexical one) until it has one."""
+    (``words``) and its e5 cosine (``meaning``, centred on the collection's mean: ``centred_cosines``), raised to its
+    estimated shingle overlap. A candidate without an e5 cosine (no vector made yet) keeps its ``fallback`` score
+    (its lexical one) until it has one."""
     fallback = fallback or {}
     scores = {}
     for other in {*words, *meaning, *fallback}:
@@ -173,6 +175,25 @@ def mixed_scores(
             score = fallback.get(other, words.get(other, 0.0))
         scores[other] = max(score, overlaps.get(other, 0.0))
     return scores
+
+
+def centred_cosines(
+    cosines: Mapping[Hashable, float], *, own: float, to_mean: Mapping[Hashable, float], mean: np.ndarray
+) -> dict[Hashable, float]:
+    """e5 cosines of one text with others, turned into the cosines of the vectors less the collection's ``mean``, as
+    ``similar_lists`` scores them (``centred_rows``), from what a vector index answers: each raw cosine, the text's
+    product with the mean (``own``) and each other's (``to_mean``). For unit a and b,
+    (a - m)·(b - m) = a·b - a·m - b·m + m·m and |a - m|² = 1 - 2 a·m + m·m. An id without its product with the
+    mean is left out."""
+    square = float(np.dot(mean, mean))
+    own_norm = max(1.0 - 2.0 * own + square, 0.0) ** 0.5
+    centred = {}
+    for other, cosine in cosines.items():
+        if other not in to_mean:
+            continue
+        norm = own_norm * max(1.0 - 2.0 * to_mean[other] + square, 0.0) ** 0.5
+        centred[other] = (cosine - own - to_mean[other] + square) / norm if norm > 0 else 0.0
+    return centred
 
 
 def offered_lists(
@@ -350,12 +371,14 @@ class Engine:
         *,
         n_themes: int | None = None,
         chars: bool = True,
+        matches: Sequence[str] | None = None,
     ) -> Collection:
         """Similar lists, ideas and themes of a collection whose duplicate groups are known: the step the file's
         analysis and the portal's re-clustering share. The lists are searched in one vocabulary fitted on the whole
         collection (an approximate index proposes, the exact score decides); ``dense`` (e5 vectors, one per text)
-        is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says."""
-        matches = [match_form(d) for d in displays]
+        is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says.
+        ``matches``: the texts' match forms, when the caller has them already (made here otherwise)."""
+        matches = [match_form(d) for d in displays] if matches is None else matches
         vectorizer = LexicalVectorizer(chars=chars)
         vectors = vectorizer.fit_transform(list(displays))
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
@@ -385,13 +408,15 @@ class Engine:
         SEMANTIC_AUTO_LIMIT texts. A text with nothing left once normalised gets no group, no similar texts and
         the theme ``UNCLUSTERED_LABEL``, with one log line naming them; the rest are analyzed as usual.
         """
-        records = list(records)
-        ids = [item_id for item_id, _ in records]
+        # Only the display forms are kept, not the texts as given: a million of those took a gigabyte.
+        ids, displays = [], []
+        for item_id, text in records:
+            ids.append(item_id)
+            displays.append(display_form(text or ""))
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
-        if not records:
+        if not ids:
             return []
-        displays = [display_form(text or "") for _, text in records]
         matches = [match_form(d) for d in displays]
         canonical, signatures = duplicate_groups(ids, matches)
         if not any(matches):
@@ -399,9 +424,11 @@ class Engine:
             return [_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids)]
 
         if semantic is None:
-            semantic = semantic_available() and len(records) <= SEMANTIC_AUTO_LIMIT
+            semantic = semantic_available() and len(ids) <= SEMANTIC_AUTO_LIMIT
         dense = semantic_vectors(displays) if semantic else None
-        collection = self.analyze_collection(ids, displays, canonical, signatures, dense, n_themes=n_themes)
+        collection = self.analyze_collection(
+            ids, displays, canonical, signatures, dense, n_themes=n_themes, matches=matches
+        )
         themes, ideas, similar = collection.themes, collection.ideas, collection.similar
         skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]
         if skipped:

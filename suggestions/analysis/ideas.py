@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 
+from .corpus import centred_rows
 from .normalize import display_form, match_form
 from .vectors import content_words, main_clauses, pair_dots
 
@@ -147,12 +148,9 @@ def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> l
     left, right = np.asarray(left), np.asarray(right)
     scores = pair_dots(lexical, left, right)
     if dense is not None:
-        dense = np.asarray(dense, dtype=np.float32)
-        present = np.isfinite(dense).all(axis=1) & (dense != 0).any(axis=1)
+        centred, _ = centred_rows(dense)
+        present = centred.any(axis=1)
         if present.any():
-            centred = np.where(present[:, None], dense - dense[present].mean(axis=0), 0)
-            norms = np.linalg.norm(centred, axis=1, keepdims=True)
-            centred = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
             both = present[left] & present[right]
             meaning = np.einsum("ij,ij->i", centred[left], centred[right])
             scores = np.where(both, (scores + meaning) / 2, scores)
