@@ -17,9 +17,7 @@ def read_records(path: str):
                     row = json.loads(line)
                     yield row["id"], row["text"]
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise CommandError(
-                        f"سطر {number} پرونده معتبر نیست (باید id و text داشته باشد): {exc}"
-                    ) from exc
+                    raise CommandError(f"سطر {number} پرونده معتبر نیست (باید id و text داشته باشد): {exc}") from exc
     except OSError as exc:
         raise CommandError(f"پرونده خوانده نشد: {exc}") from exc
 

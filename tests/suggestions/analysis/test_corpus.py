@@ -88,3 +88,19 @@ def test_each_line_names_its_idea_by_the_first_text_of_the_idea(dev_result):
         item["idea"] == next(r for r in result if r["id"] == (item["duplicate_of"] or item["id"]))["idea"]
         for item in result
     )
+
+
+def test_each_row_gets_the_signature_of_its_match_form_though_each_form_is_signed_once():
+    import numpy as np
+
+    from suggestions.analysis import duplicate_groups
+    from suggestions.analysis.minhash import signature_of_match_form
+
+    matches = ["ساعترایگیریتمدیدشود", "ماسکرایگان", "ساعترایگیریتمدیدشود", ""]
+    _, signatures = duplicate_groups(["a", "b", "c", "d"], matches)
+    assert len(signatures.unique) == 3
+    assert signatures.shape == (4, len(signatures.unique[0]))
+    expected = np.vstack([signature_of_match_form(m) for m in matches])
+    assert (np.asarray(signatures) == expected).all()
+    assert (signatures[[2, 1]] == expected[[2, 1]]).all()
+    assert (signatures[0] == expected[0]).all()
