@@ -4,6 +4,7 @@ Each slot is filled lazily by the module that owns it and read again from here, 
 learns the database or Redis was emptied under it, forgets every kept thing with `process_caches.reset()`:
 
 - `band_index`: the band index of MinHash signatures (Redis-backed, or in memory synced from the database);
+- `signatures`: stored MinHash signatures by suggestion id, which never change once made;
 - `snapshot`: the latest re-clustering's vectoriser and theme model, loaded once per version;
 - `refused_snapshot`: the key of a stored snapshot this release cannot read, so it is refused and logged once;
 - `pools`: the lexical vectors of the most recent members of the themes searched last;
@@ -27,6 +28,7 @@ class ProcessCaches:
         """Forget everything this process keeps; each slot is filled again on its next use."""
         with self.lock:
             self.band_index: Any = None
+            self.signatures: Any = None
             self.snapshot: Any = None
             self.refused_snapshot: tuple | None = None
             self.pools: OrderedDict[tuple, tuple[list[int], Any]] = OrderedDict()

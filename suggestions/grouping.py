@@ -56,8 +56,7 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
     own_id, target_id = _locked_groups_of(suggestion.pk, original.pk)
     if target_id is not None and own_id == target_id:
         return DuplicateGroup.objects.get(pk=target_id)
-    members = member_ids(target_id) if target_id is not None else [original.pk]
-    if separated_among(suggestion.pk, members):
+    if _separated_from_group(suggestion.pk, target_id, original.pk):
         raise GroupingError("کارشناسی پیش‌تر گفته است این پیشنهاد تکراریِ یکی از اعضای این گروه نیست.")
     if own_id is not None:
         _leave(suggestion.pk, own_id)
@@ -76,9 +75,44 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
     _join_idea_of_group(suggestion, group.canonical_id)
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
-    _refresh_group(group.pk)
-    group.refresh_from_db()
+    if target_id is None or own_id is not None:
+        _refresh_group(group.pk)
+        group.refresh_from_db()
+    else:
+        _count_joined(group, suggestion.pk, score)
     return group
+
+
+def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
+    """Whether a reviewer separated this suggestion from a member of a group (from `alone`, a suggestion in none),
+    in one statement however large the group."""
+    if group_id is None:
+        return separated_among(pk, [alone])
+    members = Suggestion.objects.filter(duplicate_group_id=group_id).exclude(pk=pk).values("pk")
+    return SeparatePair.objects.filter(
+        Q(first_id=pk, second_id__in=members) | Q(second_id=pk, first_id__in=members)
+    ).exists()
+
+
+def _count_joined(group: DuplicateGroup, pk: int, score: float | None) -> None:
+    """A group's figures after one suggestion joined it, moved from the locked row's own (`_refresh_group` counts
+    every member again, a read that grows with the group): the size, the first and last time seen, the lowest
+    score, and the kind, which stays exact only while the newcomer has the text of the canonical member."""
+    created, fingerprint, canonical_fingerprint = _joined_facts(pk, group.canonical_id)
+    group.size += 1
+    group.first_seen, group.last_seen = min(group.first_seen, created), max(group.last_seen, created)
+    if score is not None:
+        group.score = min(group.score, score)
+    if group.kind != GroupKind.EXACT or fingerprint != canonical_fingerprint:
+        group.kind = GroupKind.CAMPAIGN if group.size >= analysis.CAMPAIGN_MIN_SIZE else GroupKind.NEAR
+    group.save(update_fields=["size", "first_seen", "last_seen", "score", "kind"])
+
+
+def _joined_facts(pk: int, canonical_id: int) -> tuple[datetime, str, str]:
+    """When a suggestion arrived, its fingerprint, and the fingerprint of the group's canonical member."""
+    rows = Suggestion.objects.filter(pk__in=[pk, canonical_id]).values_list("pk", "created_at", "fingerprint")
+    facts = {row[0]: row[1:] for row in rows}
+    return facts[pk][0], facts[pk][1], facts[canonical_id][1]
 
 
 @transaction.atomic
@@ -262,7 +296,9 @@ def _refresh_group(group_id: int) -> None:
 # Themes -------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# Without a savepoint inside a caller's transaction (an analysis): two statements fewer, and a failure here fails
+# the caller's transaction, as it would anyway.
+@transaction.atomic(savepoint=False)
 def place_in_theme(*, suggestion: Suggestion, theme_id: int, score: float) -> bool:
     """Put a suggestion in a theme as the analysis's choice. A reviewer's placement is never overridden, and a
     theme retired or gone meanwhile is not joined. Returns whether the placement changed.

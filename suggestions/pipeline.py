@@ -4,6 +4,7 @@ Band index: Redis when REDIS_URL is set (shared by every worker, rebuilt from th
 has lost it); otherwise an in-process index that catches up with the database before every look-up.
 """
 
+import itertools
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -29,8 +30,10 @@ from suggestions.analysis.engine import (
 from suggestions.analysis.minhash import NUM_PERM
 from suggestions.caches import process_caches
 from suggestions.choices import State
-from suggestions.grouping import separated_from, stored_signatures
+from suggestions.grouping import stored_signatures
 from suggestions.models import (
+    DuplicateGroup,
+    SeparatePair,
     SimilarSuggestion,
     Suggestion,
     SuggestionEmbedding,
@@ -181,39 +184,112 @@ def latest_snapshot_is_readable() -> bool:
 # Per-suggestion analysis --------------------------------------------------------------------------------
 
 
+class SignatureCache:
+    """Stored MinHash signatures by suggestion id, kept per process. A signature is made once from a text that
+    never changes, so one kept here is never stale; only those not kept yet are read, in one query. Verifying a
+    look-up's candidates (hundreds, where a text shares its phrasing with many) read them all each time: most of a
+    worker's time with 100,000 stored. At most LIMIT are kept (about 70 MB), the oldest forgotten first."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.held: dict[int, np.ndarray] = {}
+
+    def of(self, pks) -> dict[int, np.ndarray]:
+        pks = list(pks)
+        missing = [pk for pk in pks if pk not in self.held]
+        if missing:
+            for pk, data in _rows(
+                f"SELECT id, signature FROM {_SUGGESTIONS} WHERE signature IS NOT NULL AND id IN ({_marks(missing)})",
+                missing,
+            ):
+                self.keep(pk, analysis.signature_from_bytes(data))
+        return {pk: self.held[pk] for pk in pks if pk in self.held}
+
+    def keep(self, pk: int, signature: np.ndarray) -> None:
+        if len(self.held) >= self.LIMIT:
+            for old in list(itertools.islice(self.held, self.LIMIT // 4)):
+                del self.held[old]
+        self.held[pk] = signature
+
+
+def signature_cache() -> SignatureCache:
+    return process_caches.get_or_make("signatures", SignatureCache)
+
+
+_SUGGESTIONS = Suggestion._meta.db_table
+_GROUPS = DuplicateGroup._meta.db_table
+_PAIRS = SeparatePair._meta.db_table
+_THEMES = Theme._meta.db_table
+_MEMBERSHIPS = ThemeMembership._meta.db_table
+_LISTS = SimilarSuggestion._meta.db_table
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    """The rows of one statement. The reads of each analysis are written out in SQL: a queryset built and compiled
+    for each costs about 0.4 ms of a worker's CPU, the statement itself under 0.1 ms."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 class StoredIndex:
     """The engine's `Index` over what the portal stores: the band index, the database and the theme pools. Seen
     from one suggestion being analyzed, whose own row and the suggestions a reviewer kept apart from it are
-    never proposed."""
+    never proposed. Signatures come from this process's `SignatureCache`; duplicate groups, separations and
+    themes, which reviewers change, are read from the database at each look-up."""
 
     def __init__(self, suggestion_id: int | None = None, snapshot: Snapshot | None = None):
-        self.excluded = {suggestion_id, *separated_from(suggestion_id)} if suggestion_id else set()
+        self.excluded = {suggestion_id, *_separated_from(suggestion_id)} if suggestion_id else set()
         self.snapshot = snapshot
+        self.vector = None  # the analyzed text's lexical vector, once its similar texts were searched
 
     def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
-        rows = Suggestion.objects.filter(fingerprint=fingerprint, state=State.ANALYZED).exclude(pk__in=self.excluded)
-        return rows.order_by("created_at", "pk").values_list("pk", flat=True).first()
+        excluded = list(self.excluded) or [0]
+        rows = _rows(
+            f"SELECT id FROM {_SUGGESTIONS} WHERE fingerprint = %s AND state = %s AND id NOT IN ({_marks(excluded)}) "
+            "ORDER BY created_at, id LIMIT 1",
+            [fingerprint, State.ANALYZED, *excluded],
+        )
+        return rows[0][0] if rows else None
 
     def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
         return analysis.find_near_duplicates(
-            signature, band_index(), signatures_of=stored_signatures, exclude=self.excluded, threshold=threshold
+            signature, band_index(), signatures_of=signature_cache().of, exclude=self.excluded, threshold=threshold
         )
 
     def groups_of(self, ids) -> dict[int, int]:
-        rows = Suggestion.objects.filter(pk__in=list(ids), duplicate_group__isnull=False)
-        return dict(rows.values_list("pk", "duplicate_group__canonical_id"))
+        ids = list(ids)
+        if not ids:
+            return {}
+        return dict(
+            _rows(
+                f"SELECT s.id, g.canonical_id FROM {_SUGGESTIONS} s JOIN {_GROUPS} g ON g.id = s.duplicate_group_id "
+                f"WHERE s.id IN ({_marks(ids)})",
+                ids,
+            )
+        )
 
     def signatures_of(self, ids) -> dict[int, np.ndarray]:
-        return stored_signatures(list(ids))
+        return signature_cache().of(ids)
 
     def members_of(self, group: int) -> set[int]:
-        return set(Suggestion.objects.filter(duplicate_group__canonical_id=group).values_list("pk", flat=True))
+        rows = _rows(
+            f"SELECT s.id FROM {_SUGGESTIONS} s JOIN {_GROUPS} g ON g.id = s.duplicate_group_id "
+            "WHERE g.canonical_id = %s",
+            [group],
+        )
+        return {pk for (pk,) in rows}
 
     def lexical_neighbours(self, vector, *, theme: int | None, limit: int) -> list[Neighbour]:
-        pks, matrix = _pool(self.snapshot, theme)
+        self.vector = vector
+        pks, values = _pool(self.snapshot, theme).cosines(vector)
         if not pks:
             return []
-        values = (matrix @ vector.T).toarray().ravel()
         best = [
             i for i in np.argsort(-values, kind="stable")[: limit + len(self.excluded)] if pks[i] not in self.excluded
         ]
@@ -224,7 +300,14 @@ class StoredIndex:
         return dict(rows.values_list("pk", "normalized_text")[:limit])
 
     def active_themes(self, theme_ids) -> set[int]:
-        return set(Theme.objects.filter(pk__in=list(theme_ids), is_active=True).values_list("pk", flat=True))
+        active = {pk for (pk,) in _rows(f"SELECT id FROM {_THEMES} WHERE is_active", [])}
+        return active.intersection(theme_ids)
+
+
+def _separated_from(pk: int) -> set[int]:
+    """The suggestions a reviewer said are not duplicates of this one (`grouping.separated_from`, in SQL)."""
+    rows = _rows(f"SELECT first_id, second_id FROM {_PAIRS} WHERE first_id = %s OR second_id = %s", [pk, pk])
+    return {a if b == pk else b for a, b in rows}
 
 
 def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
@@ -241,25 +324,51 @@ def analyze_suggestion_text(suggestion: Suggestion) -> None:
     normalised keeps its forms, joins nothing and is listed nowhere (the engine logs it)."""
     snapshot = current_snapshot()
     engine = analysis_engine(snapshot)
-    result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=StoredIndex(suggestion.pk, snapshot))
+    index = StoredIndex(suggestion.pk, snapshot)
+    result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=index)
     # All or nothing; within the caller's transaction (`do_analyze`) without a savepoint of its own, which would
     # cost two round trips and undo nothing the caller's rollback does not.
     with transaction.atomic(savepoint=False):
-        suggestion.normalized_text = result.display
-        suggestion.match_text = result.match
-        suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
-        fields = ["normalized_text", "match_text", "fingerprint", "updated_at"]
-        if result.signature is not None:
-            suggestion.signature = analysis.signature_to_bytes(result.signature)
-            fields.append("signature")
-        suggestion.save(update_fields=fields)
+        _store_forms(suggestion, result)
         if result.refused:
             return
         if result.group is not None:
             _join_group(suggestion, Suggestion.objects.get(pk=result.group))
         store_similar(suggestion, result.similar)
-        place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
-    transaction.on_commit(lambda: band_index().add(suggestion.pk, result.signature))
+        theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
+    transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, index.vector))
+
+
+def _store_forms(suggestion: Suggestion, result) -> None:
+    suggestion.normalized_text = result.display
+    suggestion.match_text = result.match
+    suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
+    signature = analysis.signature_to_bytes(result.signature) if result.signature is not None else None
+    if signature is not None:
+        suggestion.signature = signature
+    suggestion.updated_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
+            "signature = COALESCE(%s, signature), updated_at = %s WHERE id = %s",
+            [
+                suggestion.normalized_text,
+                suggestion.match_text,
+                suggestion.fingerprint,
+                signature,
+                connection.ops.adapt_datetimefield_value(suggestion.updated_at),
+                suggestion.pk,
+            ],
+        )
+
+
+def _analyzed(pk: int, signature, snapshot: Snapshot | None, theme: int | None, vector) -> None:
+    """Once an analysis is committed: its signature goes into the band index and this process's signature cache,
+    and its vector into the theme pools the process keeps."""
+    band_index().add(pk, signature)
+    signature_cache().keep(pk, signature)
+    if snapshot is not None and vector is not None:
+        _keep_in_pools(snapshot, theme, pk, vector)
 
 
 def _join_group(suggestion: Suggestion, other: Suggestion) -> None:
@@ -280,7 +389,7 @@ def _own_group(suggestion: Suggestion) -> set[int]:
 
 def store_similar(suggestion: Suggestion, similar: list[tuple[int, float]]) -> None:
     """Write a suggestion's list, and once that is committed offer the suggestion to the lists it names."""
-    SimilarSuggestion.objects.filter(suggestion=suggestion).delete()
+    _delete_lists([suggestion.pk])
     _create_lists({suggestion.pk: similar})
     transaction.on_commit(partial(offer_to_lists, suggestion.pk, similar))
 
@@ -301,7 +410,7 @@ def offer_to_lists(suggestion_id: int, similar: list[tuple[int, float]]) -> None
             listed = _locked_lists(list(offered))
             present = [(pk, score) for pk, score in offered.items() if pk in listed]
             changed = offered_lists(suggestion_id, present, listed, k=SIMILAR_K)
-            SimilarSuggestion.objects.filter(suggestion_id__in=changed).delete()
+            _delete_lists(list(changed))
             _create_lists(changed)
     except DatabaseError as exc:
         logger.warning("Suggestion %s was not offered to similar lists (%s)", suggestion_id, exc.__class__.__name__)
@@ -332,12 +441,35 @@ def _locked_lists(owner_ids: list[int]) -> dict[int, dict[int, float]]:
     return listed
 
 
+# Above this many rows, lists are written by `bulk_create` (a re-clustering); below, by one plain INSERT, which an
+# analysis's list and its offers always are: the queryset machinery cost more than the statement.
+SMALL_WRITE = 100
+
+
 def _create_lists(lists: dict[int, list[tuple[int, float]]]) -> None:
-    SimilarSuggestion.objects.bulk_create(
-        SimilarSuggestion(suggestion_id=owner_id, other_id=other_id, score=score, rank=rank)
+    rows = [
+        (owner_id, other_id, score, rank)
         for owner_id, ranked in lists.items()
         for rank, (other_id, score) in enumerate(ranked)
-    )
+    ]
+    if len(rows) > SMALL_WRITE:
+        SimilarSuggestion.objects.bulk_create(
+            SimilarSuggestion(suggestion_id=owner_id, other_id=other_id, score=score, rank=rank)
+            for owner_id, other_id, score, rank in rows
+        )
+    elif rows:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_LISTS} (suggestion_id, other_id, score, rank) VALUES "
+                + ", ".join(["(%s, %s, %s, %s)"] * len(rows)),
+                [value for row in rows for value in row],
+            )
+
+
+def _delete_lists(owner_ids: list[int]) -> None:
+    if owner_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_LISTS} WHERE suggestion_id IN ({_marks(owner_ids)})", owner_ids)
 
 
 def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
@@ -404,29 +536,71 @@ def lexical_neighbours(display: str, *, exclude=(), limit: int = SIMILAR_K) -> l
 POOLS_KEPT = 24
 
 
-def _pool(snapshot: Snapshot, theme_id: int | None):
-    """The vectors of the THEME_POOL most recent analyzed members of a theme (of all suggestions: None), kept
-    per process and topped up on each look-up with those analyzed since: the form's live look-up asks on
-    every pause in typing, and a burst of submissions must find each other. One analyzed late, with an id
-    below the newest already held, joins at the next re-clustering."""
+class Pool:
+    """The lexical vectors of the THEME_POOL most recent analyzed members of a theme (of all suggestions: theme
+    None), in the order they were analyzed. Rows arrive in blocks, joined into one matrix only every BLOCKS
+    arrivals: joining the whole 2,000-row matrix with the one row each analysis adds copied about 10 MB a time."""
+
+    BLOCKS = 16
+
+    def __init__(self) -> None:
+        self.pks: list[int] = []
+        self.blocks: list[sparse.csr_matrix] = []
+
+    @property
+    def newest(self) -> int:
+        return self.pks[-1] if self.pks else 0
+
+    def add(self, pks: list[int], rows: sparse.csr_matrix) -> None:
+        self.pks.extend(pks)
+        self.blocks.append(rows)
+        if len(self.blocks) > self.BLOCKS:
+            self.blocks = [sparse.vstack(self.blocks, format="csr")[-THEME_POOL:]]
+            self.pks = self.pks[-THEME_POOL:]
+
+    def cosines(self, vector) -> tuple[list[int], np.ndarray]:
+        """The THEME_POOL most recent members and their cosines with one vector."""
+        if not self.pks:
+            return [], np.zeros(0)
+        values = np.concatenate([(block @ vector.T).toarray().ravel() for block in self.blocks])
+        return self.pks[-THEME_POOL:], values[-THEME_POOL:]
+
+
+def _pool(snapshot: Snapshot, theme_id: int | None) -> Pool:
+    """The pool of a theme (of all suggestions: None), kept per process and per snapshot, and topped up on each
+    look-up with those analyzed since: the form's live look-up asks on every pause in typing, and a burst of
+    submissions must find each other. One analyzed late, with an id below the newest already held, joins at the
+    next re-clustering."""
     key = (snapshot.key, theme_id)
     pools = process_caches.pools
-    pks, matrix = pools.get(key, ([], None))
-    if key in pools:
-        pools.move_to_end(key)
-    rows = Suggestion.objects.analyzed().filter(pk__gt=pks[-1] if pks else 0)
-    if theme_id is not None:
-        rows = rows.filter(theme_membership__theme_id=theme_id)
-    fresh = list(rows.order_by("-pk").values_list("pk", "normalized_text")[:THEME_POOL])[::-1]
+    pool = pools.get(key)
+    if pool is None:
+        pool = pools[key] = Pool()
+    pools.move_to_end(key)
+    while len(pools) > POOLS_KEPT:
+        pools.popitem(last=False)
+    if theme_id is None:
+        sql = f"SELECT s.id, s.normalized_text FROM {_SUGGESTIONS} s WHERE s.state = %s AND s.id > %s"
+        params = [State.ANALYZED, pool.newest]
+    else:
+        sql = (
+            f"SELECT s.id, s.normalized_text FROM {_SUGGESTIONS} s JOIN {_MEMBERSHIPS} m ON m.suggestion_id = s.id "
+            "WHERE m.theme_id = %s AND s.state = %s AND s.id > %s"
+        )
+        params = [theme_id, State.ANALYZED, pool.newest]
+    fresh = _rows(f"{sql} ORDER BY s.id DESC LIMIT {THEME_POOL}", params)[::-1]
     if fresh:
-        added = snapshot.vectorizer.transform([text for _, text in fresh])
-        pks = [*pks, *(pk for pk, _ in fresh)][-THEME_POOL:]
-        matrix = added if matrix is None else sparse.vstack([matrix, added], format="csr")[-THEME_POOL:]
-        pools[key] = (pks, matrix)
-        pools.move_to_end(key)
-        while len(pools) > POOLS_KEPT:
-            pools.popitem(last=False)
-    return pks, matrix
+        pool.add([pk for pk, _ in fresh], snapshot.vectorizer.transform([text for _, text in fresh]))
+    return pool
+
+
+def _keep_in_pools(snapshot: Snapshot, theme_id: int | None, pk: int, vector) -> None:
+    """A suggestion this process has just analyzed joins the pools it belongs to that the process keeps, with the
+    vector its own similar search made, so the next look-up neither reads nor vectorises it again."""
+    for key in ((snapshot.key, None), (snapshot.key, theme_id) if theme_id is not None else None):
+        pool = process_caches.pools.get(key) if key else None
+        if pool is not None and pool.newest < pk:
+            pool.add([pk], vector)
 
 
 def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | None, float]:
@@ -440,17 +614,18 @@ def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | 
 
 def place_in_theme(
     suggestion: Suggestion, display: str, vector: np.ndarray | None = None, *, nearest: tuple | None = None
-) -> None:
+) -> int | None:
     """Put a suggestion in its nearest theme between re-clusterings: by its words when it is analyzed
     (`nearest`, when the caller has asked already), and again by words and meaning once its e5 vector is made
     (`vector`), when the themes were clustered with e5 vectors. Copies follow their canonical member; a
-    reviewer's placement is never overridden (`grouping.place_in_theme` checks, under its lock)."""
+    reviewer's placement is never overridden (`grouping.place_in_theme` checks, under its lock). Returns the theme
+    it was placed in here (None: not placed, or left where it was)."""
     current = None
     if vector is not None:
         # Placing by meaning costs a look-up: a suggestion a reviewer placed is not looked up at all.
         current = ThemeMembership.objects.filter(suggestion=suggestion).values_list("theme_id", "source").first()
         if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
-            return
+            return None
     theme_id, score = None, 0.0
     group = suggestion.duplicate_group
     if group is not None and group.canonical_id != suggestion.pk:
@@ -465,13 +640,14 @@ def place_in_theme(
         else:
             snapshot = current_snapshot()
             if snapshot is None or snapshot.space.mean is None:
-                return  # themes clustered on words alone: the placement by words stands
+                return None  # themes clustered on words alone: the placement by words stands
             theme_id, score = nearest_theme(display, np.atleast_2d(vector))
         if theme_id is None:
-            return
+            return None
     if current is not None and current[0] == theme_id:
-        return
-    grouping.place_in_theme(suggestion=suggestion, theme_id=theme_id, score=score)
+        return None
+    placed = grouping.place_in_theme(suggestion=suggestion, theme_id=theme_id, score=score)
+    return theme_id if placed else None
 
 
 # Below this a text shown under the form is as often about another subject as about the typed one: on the
