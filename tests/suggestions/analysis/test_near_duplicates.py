@@ -245,3 +245,19 @@ def test_a_look_up_reads_a_bounded_number_of_items_under_one_band_key_and_keeps_
     assert all(near[0].id == "c0" for near in found[1:])
     assert len(index.candidate_rows(copy)) <= BANDS * MemoryBandIndex.MAX_PER_KEY
     assert index.near(copy, 0.55)[0][0] == "c0"
+
+
+def test_a_batch_look_up_scores_by_whole_values_not_by_the_low_bytes_it_compares_first():
+    base = signature(TEMPLATE).astype(np.uint32)
+    shifted = base.copy()
+    shifted[BANDS_KEPT:] += np.uint32(256)  # the same low bytes, other values past the shared bands
+    close = base.copy()
+    close[100:] += np.uint32(1)  # 100 of 128 values equal
+    index = MemoryBandIndex()
+    index.add_many(["template"], base[None, :])
+    queries, ids, scores = index.near_pairs(np.vstack([shifted, close]), 0.55)
+    assert list(zip(queries.tolist(), ids, strict=True)) == [(1, "template")]
+    assert scores.tolist() == [100 / 128]
+
+
+BANDS_KEPT = 6  # two bands of three shared: a candidate, at 6 of 128 equal values far from a near-duplicate
