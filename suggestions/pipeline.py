@@ -22,6 +22,7 @@ from suggestions.analysis.engine import (
     Clustering,
     Engine,
     Neighbour,
+    centred_cosines,
     lexical_cosines,
     mixed_scores,
     offered_lists,
@@ -474,13 +475,18 @@ def _delete_lists(owner_ids: list[int]) -> None:
 
 def similar_with_meaning(suggestion: Suggestion, vector: np.ndarray) -> list[tuple[int, float]]:
     """The similar list re-ranked with the suggestion's e5 neighbours, scored as the batch path scores them:
-    the mean of the lexical and e5 cosines, or the estimated word overlap of a near-copy when that is higher.
+    the mean of the lexical and centred e5 cosines, or the estimated word overlap of a near-copy when higher.
     A paraphrase in other words, which shares few words and may sit in another theme, is found this way."""
     index = semantic.vector_index()
     listed = dict(SimilarSuggestion.objects.filter(suggestion=suggestion).values_list("other_id", "score"))
     own_group = _own_group(suggestion)
     found = dict(index.nearest(vector, k=SEMANTIC_CANDIDATES, exclude={suggestion.pk, *own_group}))
     meaning = {**index.cosines(vector, listed), **found}
+    snapshot = current_snapshot()
+    if snapshot is not None and snapshot.space.mean is not None:
+        # Less what every suggestion shares in meaning (the latest re-clustering's mean), as the batch lists score.
+        mean = snapshot.space.mean
+        meaning = centred_cosines(meaning, own=float(vector @ mean), to_mean=index.cosines(mean, meaning), mean=mean)
     # The matrix may still hold a suggestion deleted since; only analyzed ones are listed.
     texts = dict(Suggestion.objects.analyzed().filter(pk__in={*listed, *found}).values_list("pk", "normalized_text"))
     words = _lexical_cosines(suggestion.normalized_text, texts)
