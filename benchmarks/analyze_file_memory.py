@@ -60,8 +60,9 @@ def main(argv=None) -> int:
     stage("start", lambda: None)
     stage("texts", lambda: state.update(records=[(i.id, i.text) for i in generate(args.size, seed=1)]))
     stage("display forms", lambda: state.update(displays=[display_form(t) for _, t in state["records"]]))
-    stage("match forms", lambda: state.update(matches=[match_form(d) for d in state["displays"]]))
     ids = [item_id for item_id, _ in state["records"]]
+    del state["records"]  # as Engine.analyze_many keeps the display forms only
+    stage("match forms", lambda: state.update(matches=[match_form(d) for d in state["displays"]]))
 
     def duplicates():
         state["canonical"], state["signatures"] = corpus.duplicate_groups(ids, state["matches"])
@@ -71,7 +72,7 @@ def main(argv=None) -> int:
 
         def rest():
             state["collection"] = engine.Engine().analyze_collection(
-                ids, state["displays"], state["canonical"], state["signatures"], None
+                ids, state["displays"], state["canonical"], state["signatures"], None, matches=state["matches"]
             )
 
         stage("similar/ideas/themes", rest)

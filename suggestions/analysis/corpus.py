@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 
 import numpy as np
 from scipy import sparse
@@ -22,6 +22,7 @@ __all__ = [
     "centred_rows",
     "duplicate_groups",
     "idea_units",
+    "iter_corpus",
     "pair_similarities",
     "similar_lists",
     "similarity_rows",
@@ -365,3 +366,16 @@ def analyze_corpus(
     from .engine import Engine  # the engine builds on this module's batch parts
 
     return Engine(k=k).analyze_many(records, n_themes=n_themes, semantic=semantic)
+
+
+def iter_corpus(
+    records: Iterable[tuple[str, str]],
+    *,
+    n_themes: int | None = None,
+    semantic: bool | None = None,
+    k: int = SIMILAR_K,
+) -> Iterator[dict]:
+    """``analyze_corpus``'s results one at a time (``Engine.iter_many``), for a caller that writes them out."""
+    from .engine import Engine
+
+    return Engine(k=k).iter_many(records, n_themes=n_themes, semantic=semantic)

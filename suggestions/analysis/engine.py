@@ -28,7 +28,7 @@ The rules both paths share, so they give the same answers:
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -408,6 +408,17 @@ class Engine:
         SEMANTIC_AUTO_LIMIT texts. A text with nothing left once normalised gets no group, no similar texts and
         the theme ``UNCLUSTERED_LABEL``, with one log line naming them; the rest are analyzed as usual.
         """
+        return list(self.iter_many(records, n_themes=n_themes, semantic=semantic))
+
+    def iter_many(
+        self,
+        records: Iterable[tuple[Hashable, str]],
+        *,
+        n_themes: int | None = None,
+        semantic: bool | None = None,
+    ) -> Iterator[dict]:
+        """``analyze_many``'s results one at a time, all decided before the first is given: a caller that writes
+        them out never holds them all (a million took about 400 MB as dicts)."""
         # Only the display forms are kept, not the texts as given: a million of those took a gigabyte.
         ids, displays = [], []
         for item_id, text in records:
@@ -416,12 +427,12 @@ class Engine:
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         if not ids:
-            return []
+            return iter(())
         matches = [match_form(d) for d in displays]
         canonical, signatures = duplicate_groups(ids, matches)
         if not any(matches):
             logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
-            return [_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids)]
+            return (_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids))
 
         if semantic is None:
             semantic = semantic_available() and len(ids) <= SEMANTIC_AUTO_LIMIT
@@ -439,10 +450,10 @@ class Engine:
                 ", ".join(map(str, skipped[:20])) + (" ..." if len(skipped) > 20 else ""),
             )
         labels = collection.clustering.model.labels
-        return [
+        return (
             _result(item_id, canonical[n], ideas[n], *_theme_of(themes[n], labels), similar[n])
             for n, item_id in enumerate(ids)
-        ]
+        )
 
 
 class MemoryIndex:

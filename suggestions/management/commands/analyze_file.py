@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.analysis import analyze_corpus
+from suggestions.analysis.corpus import iter_corpus
 
 
 def read_records(path: str):
@@ -34,10 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("--themes", type=int, default=None, help="number of themes (default: chosen automatically)")
 
     def handle(self, *args, input, out, themes, **options):
-        results = analyze_corpus(read_records(input), n_themes=themes)
+        clusters, merged, count = set(), 0, 0
+        results = iter_corpus(read_records(input), n_themes=themes)
         with open(out, "w", encoding="utf-8") as output:
             for result in results:
                 output.write(json.dumps(result, ensure_ascii=False) + "\n")
-        clusters = len({result["cluster"] for result in results} - {None})
-        merged = sum(1 for result in results if result["duplicate_of"] is not None)
-        self.stdout.write(f"{len(results)} suggestions, {merged} merged as duplicates, {clusters} themes -> {out}")
+                clusters.add(result["cluster"])
+                merged += result["duplicate_of"] is not None
+                count += 1
+        clusters.discard(None)
+        self.stdout.write(f"{count} suggestions, {merged} merged as duplicates, {len(clusters)} themes -> {out}")

@@ -107,3 +107,11 @@ def test_invisible_texts_in_a_file_are_no_ones_duplicates_as_in_the_portal():
     assert by_id["b"]["duplicate_of"] is None and by_id["c"]["duplicate_of"] is None
     assert by_id["b"]["similar"] == [] and by_id["c"]["cluster"] is None
     assert by_id["d"]["duplicate_of"] == "a"
+
+
+def test_results_given_one_at_a_time_are_those_of_the_whole_collection_and_refuse_bad_ids_at_once():
+    texts = [HOURS, IDEAS["masks"][0], HOURS, IDEAS["masks"][1]]
+    one_at_a_time = Engine().iter_many(list(enumerate(texts)), semantic=False)
+    assert list(one_at_a_time) == Engine().analyze_many(list(enumerate(texts)), semantic=False)
+    with pytest.raises(ValueError):
+        Engine().iter_many([(1, HOURS), (1, IDEAS["masks"][0])], semantic=False)
