@@ -214,9 +214,16 @@ _MI_WORD = re.compile(f"\\bن?می[{_PERSIAN_LETTERS}]+")
 
 @functools.cache
 def _verbs() -> frozenset[str]:
-    from hazm import Lemmatizer
+    """The one-word conjugations hazm's ``Lemmatizer(joined_verb_parts=False).verbs`` lists (only one word, «می»
+    and what follows, is looked up), made as it makes them: its ``Conjugation`` of each line of its verb list.
+    Building the lemmatizer itself also loads its word lists: 1.3 s of a 20,000-text analyze_file run."""
+    from hazm.lemmatizer import Conjugation
+    from hazm.utils import default_verbs
 
-    return frozenset(Lemmatizer(joined_verb_parts=False).verbs)
+    conjugation = Conjugation()
+    with open(default_verbs, encoding="utf-8") as lines:
+        verbs = [line.strip() for line in lines if line.strip()]
+    return frozenset(form for verb in verbs for form in conjugation.get_all(verb) if " " not in form)
 
 
 def _separate_mi(match: re.Match) -> str:

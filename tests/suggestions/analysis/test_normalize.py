@@ -134,3 +134,14 @@ def test_a_text_already_in_display_form_is_returned_itself_not_a_copy():
     shown = display_form(text)
     assert display_form(shown) == shown
     assert display_form(shown) is shown
+
+
+def test_the_verbs_that_take_a_separated_mi_are_the_one_word_forms_hazms_lemmatizer_lists():
+    import re
+
+    from hazm import Lemmatizer
+
+    from suggestions.analysis.normalize import _verbs
+
+    listed = {form for form in Lemmatizer(joined_verb_parts=False).verbs if re.fullmatch("ن?می\u200c\\S+", form)}
+    assert {form for form in _verbs() if re.fullmatch("ن?می\u200c\\S+", form)} == listed
