@@ -24,7 +24,7 @@ def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None
     ids = [pk for pk, _, _ in rows]
     canonical = [group or pk for pk, _, group in rows]
     if keys is None:
-        keys = group_ideas(ids=ids, canonical=canonical, similar=similar_lists(ids), separate=separated_pairs())
+        keys = stored_idea_keys(ids, canonical)
     members: dict = {}
     for pk, key in zip(ids, keys, strict=True):
         members.setdefault(key, []).append(pk)
@@ -32,6 +32,12 @@ def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None
     # Labelling costs about 0.2 ms a suggestion: grouping asks only for the ideas that are new or changed members.
     written = grouping.write_ideas(members=members, labels=lambda keys: label_ideas(keys, members, texts))
     return {"ideas": sum(len(parts) for parts in written.values())}
+
+
+def stored_idea_keys(ids: list[int], canonical: list[int]) -> list:
+    """Each suggestion's idea key (`group_ideas`), from its duplicate group's canonical id, the stored similar lists
+    and the pairs reviewers kept apart: how a collection too large to search its lists again groups its ideas."""
+    return group_ideas(ids=ids, canonical=canonical, similar=similar_lists(ids), separate=separated_pairs())
 
 
 def label_ideas(keys, members: dict, texts: dict[int, str]) -> dict:

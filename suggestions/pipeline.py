@@ -728,12 +728,14 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         idea_keys = collection.ideas  # the engine's ideas, one per row, as analyze_file writes them
         _replace_lists(ids, collection.similar)
     else:
-        top_similar = dict(SimilarSuggestion.objects.filter(rank=0).values_list("suggestion_id", "other_id"))
-        canonical_of = dict(zip(ids, groups, strict=True))
-        best = [top_similar[pk] if top_similar.get(pk) in canonical_of else None for pk in ids]
+        # The ideas first, from the stored lists, and the themes clustered over them (the ideas stand in for each
+        # text's best similar text): no idea straddles two themes.
+        idea_keys = idea_sync.stored_idea_keys(ids, groups)
         report("clustering", 0, len(rows))
-        labels, _, clustering = engine.cluster(ids, displays, groups, best, dense, n_themes=n_themes, chars=chars)
-        idea_keys = None  # grouped from the stored similar lists
+        no_best = [None] * len(ids)
+        labels, _, clustering = engine.cluster(
+            ids, displays, groups, no_best, dense, n_themes=n_themes, chars=chars, ideas=idea_keys
+        )
     vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
     clustered = labels != analysis.UNCLUSTERED
     skipped = sorted([*skipped, *(pk for pk, ok in zip(ids, clustered.tolist(), strict=True) if not ok)])
