@@ -78,7 +78,10 @@ class CandidateIndex:
         self.index.expansion_search = 64
         keys = np.flatnonzero(self.usable).astype(np.uint64)
         if len(keys):
-            self.index.add(keys, points[self.usable], threads=threads)
+            # Built on one thread: a graph that several threads build depends on their timing, and so did the
+            # similar lists (about 1,000 of 20,000 texts' lists differed between two runs on the same file).
+            # A search only reads the graph, so it may use more.
+            self.index.add(keys, points[self.usable], threads=1)
 
     def _project(self, vectors, dimensions: int, seed: int) -> np.ndarray:
         """The rows on the main directions of a sample: most of a text's similarities lie along them."""
