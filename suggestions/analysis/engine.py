@@ -387,6 +387,9 @@ class Engine:
         ideas = group_ideas(
             ids=list(ids), canonical=list(groups), similar=idea_similar(similar, list(ids), vectors, complete)
         )
+        # The whole texts' vectors are done with: let them go before the themes' own are fitted, which with
+        # character n-grams are as large (900 MB each at 200,000 texts).
+        del vectors, complete, matches
         themes, ideas, clustering = self.cluster(
             ids, displays, groups, best, dense, n_themes=n_themes, chars=chars, vectorizer=vectorizer, ideas=ideas
         )
