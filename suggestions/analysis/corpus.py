@@ -49,9 +49,18 @@ class FormSignatures:
     without that array: rows of one form share one signature, and a million rows of them took 512 MB.
     """
 
-    def __init__(self, unique: np.ndarray, form_of_row: np.ndarray) -> None:
+    def __init__(self, unique: np.ndarray, form_of_row: np.ndarray, *, empty_form: int | None = None) -> None:
         self.unique = unique
         self.form_of_row = form_of_row
+        self.empty_form = empty_form  # the number of the empty match form, if a row has it
+
+    def form_keys(self) -> list[int]:
+        """Each row's match form as a number (1 and up, in order of first appearance; 0 for the empty form):
+        what ``similar_lists`` needs of the match forms, without holding their strings (400 MB at a million)."""
+        keys = self.form_of_row + 1
+        if self.empty_form is not None:
+            keys[self.form_of_row == self.empty_form] = 0
+        return keys.tolist()
 
     def __getitem__(self, rows):
         return self.unique[self.form_of_row[rows]]
@@ -84,8 +93,8 @@ def duplicate_groups(
     form_number = {form: n for n, form in enumerate(forms)}
     unique_signatures = signatures_of_match_forms(forms) if forms else np.empty((0, NUM_PERM), dtype=np.uint32)
     form_of_row = np.fromiter((form_number[m] for m in matches), dtype=np.int64, count=len(matches))
+    signatures = FormSignatures(unique_signatures, form_of_row, empty_form=form_number.get(""))
     del form_number
-    signatures = FormSignatures(unique_signatures, form_of_row)
 
     near_of: dict[int, list] = {}
     index = MemoryBandIndex()

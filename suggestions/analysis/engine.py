@@ -377,7 +377,8 @@ class Engine:
         analysis and the portal's re-clustering share. The lists are searched in one vocabulary fitted on the whole
         collection (an approximate index proposes, the exact score decides); ``dense`` (e5 vectors, one per text)
         is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says.
-        ``matches``: the texts' match forms, when the caller has them already (made here otherwise)."""
+        ``matches``: the texts' match forms, when the caller has them already (made here otherwise), or any key per
+        text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``)."""
         matches = [match_form(d) for d in displays] if matches is None else matches
         vectorizer = LexicalVectorizer(chars=chars)
         vectors = vectorizer.fit_transform(list(displays))
@@ -437,11 +438,13 @@ class Engine:
             logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
             return (_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids))
 
+        # From here on the match forms matter only as which texts share one: numbers say as much.
+        del matches
         if semantic is None:
             semantic = semantic_available() and len(ids) <= SEMANTIC_AUTO_LIMIT
         dense = semantic_vectors(displays) if semantic else None
         collection = self.analyze_collection(
-            ids, displays, canonical, signatures, dense, n_themes=n_themes, matches=matches
+            ids, displays, canonical, signatures, dense, n_themes=n_themes, matches=signatures.form_keys()
         )
         themes, ideas, similar = collection.themes, collection.ideas, collection.similar
         skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]

@@ -104,3 +104,10 @@ def test_each_row_gets_the_signature_of_its_match_form_though_each_form_is_signe
     assert (np.asarray(signatures) == expected).all()
     assert (signatures[[2, 1]] == expected[[2, 1]]).all()
     assert (signatures[0] == expected[0]).all()
+
+
+def test_form_keys_number_the_match_forms_in_order_and_give_the_empty_one_zero():
+    from suggestions.analysis import duplicate_groups
+
+    _, signatures = duplicate_groups(list("abcde"), ["ماسکرایگان", "", "ساعتتمدید", "ماسکرایگان", ""])
+    assert signatures.form_keys() == [1, 0, 3, 1, 0]
