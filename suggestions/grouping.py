@@ -67,20 +67,28 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
         Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
     else:
         group = DuplicateGroup.objects.get(pk=target_id)
-    score = None if by_reviewer else _score_against(suggestion.pk, group.canonical_id)
+    facts = _joining_facts(suggestion.pk, group.canonical_id)
+    score = None if by_reviewer else _score_against(facts[suggestion.pk], facts[group.canonical_id])
     Suggestion.objects.filter(pk=suggestion.pk).update(
         duplicate_group=group, duplicate_score=score, updated_at=timezone.now()
     )
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
-    _join_idea_of_group(suggestion, group.canonical_id)
+    _join_idea_of_group(suggestion, facts[suggestion.pk], facts[group.canonical_id])
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
     if target_id is None or own_id is not None:
         _refresh_group(group.pk)
         group.refresh_from_db()
     else:
-        _count_joined(group, suggestion.pk, score)
+        _count_joined(group, facts[suggestion.pk], facts[group.canonical_id], score)
     return group
+
+
+def _joining_facts(pk: int, canonical_id: int) -> dict[int, dict]:
+    """What joining a group needs to know of the newcomer and the canonical member, in one read: when each
+    arrived, its fingerprint and signature, and its idea."""
+    fields = ("pk", "created_at", "fingerprint", "signature", "idea_id", "idea_by_reviewer", "idea__is_active")
+    return {row["pk"]: row for row in Suggestion.objects.filter(pk__in=[pk, canonical_id]).values(*fields)}
 
 
 def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
@@ -94,25 +102,18 @@ def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
     ).exists()
 
 
-def _count_joined(group: DuplicateGroup, pk: int, score: float | None) -> None:
+def _count_joined(group: DuplicateGroup, joined: dict, canonical: dict, score: float | None) -> None:
     """A group's figures after one suggestion joined it, moved from the locked row's own (`_refresh_group` counts
     every member again, a read that grows with the group): the size, the first and last time seen, the lowest
     score, and the kind, which stays exact only while the newcomer has the text of the canonical member."""
-    created, fingerprint, canonical_fingerprint = _joined_facts(pk, group.canonical_id)
     group.size += 1
-    group.first_seen, group.last_seen = min(group.first_seen, created), max(group.last_seen, created)
+    group.first_seen = min(group.first_seen, joined["created_at"])
+    group.last_seen = max(group.last_seen, joined["created_at"])
     if score is not None:
         group.score = min(group.score, score)
-    if group.kind != GroupKind.EXACT or fingerprint != canonical_fingerprint:
+    if group.kind != GroupKind.EXACT or joined["fingerprint"] != canonical["fingerprint"]:
         group.kind = GroupKind.CAMPAIGN if group.size >= analysis.CAMPAIGN_MIN_SIZE else GroupKind.NEAR
     group.save(update_fields=["size", "first_seen", "last_seen", "score", "kind"])
-
-
-def _joined_facts(pk: int, canonical_id: int) -> tuple[datetime, str, str]:
-    """When a suggestion arrived, its fingerprint, and the fingerprint of the group's canonical member."""
-    rows = Suggestion.objects.filter(pk__in=[pk, canonical_id]).values_list("pk", "created_at", "fingerprint")
-    facts = {row[0]: row[1:] for row in rows}
-    return facts[pk][0], facts[pk][1], facts[canonical_id][1]
 
 
 @transaction.atomic
@@ -244,11 +245,11 @@ def _leave(pk: int, group_id: int) -> DuplicateGroup | None:
     return group
 
 
-def _score_against(pk: int, canonical_id: int) -> float:
-    signatures = stored_signatures([pk, canonical_id])
-    if pk not in signatures or canonical_id not in signatures:
+def _score_against(member: dict, canonical: dict) -> float:
+    if member["signature"] is None or canonical["signature"] is None:
         return 1.0
-    return float(analysis.estimated_jaccard(signatures[pk], signatures[canonical_id]))
+    signatures = [analysis.signature_from_bytes(facts["signature"]) for facts in (member, canonical)]
+    return float(analysis.estimated_jaccard(*signatures))
 
 
 def _rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
@@ -267,12 +268,12 @@ def _rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
     Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
 
 
-def _join_idea_of_group(suggestion: Suggestion, canonical_id: int) -> None:
+def _join_idea_of_group(suggestion: Suggestion, joined: dict, canonical: dict) -> None:
     """A copy is the idea of the text it copies: a suggestion joining a group between re-clusterings is counted
     in the group's idea at once. A reviewer's choice of idea for it is kept."""
-    idea_id, by_reviewer = Suggestion.objects.filter(pk=suggestion.pk).values_list("idea_id", "idea_by_reviewer")[0]
-    target = Suggestion.objects.filter(pk=canonical_id, idea__is_active=True).values_list("idea_id", flat=True).first()
-    if by_reviewer or target is None or target == idea_id:
+    idea_id = joined["idea_id"]
+    target = canonical["idea_id"] if canonical["idea__is_active"] else None
+    if joined["idea_by_reviewer"] or target is None or target == idea_id:
         return
     Suggestion.objects.filter(pk=suggestion.pk).update(idea_id=target)
     suggestion.idea_id = target
