@@ -590,6 +590,7 @@ class Pool:
     def __init__(self) -> None:
         self.pks: list[int] = []
         self.blocks: list[sparse.csr_matrix] = []
+        self.theme_size: int | None = None  # the theme's size when the pool last caught up with it
 
     @property
     def newest(self) -> int:
@@ -615,29 +616,41 @@ class Pool:
 def _pool(snapshot: Snapshot, theme_id: int | None) -> Pool:
     """The pool of a theme (of all suggestions: None), kept per process and per snapshot, and topped up on each
     look-up with those analyzed since: the form's live look-up asks on every pause in typing, and a burst of
-    submissions must find each other. One analyzed late, with an id below the newest already held, joins at the
-    next re-clustering."""
+    submissions must find each other. A theme whose size moved by other than what was topped up had members
+    moved in or out by a reviewer (a merge, a move, a split) or placed late: its pool is read again whole."""
     key = (snapshot.key, theme_id)
     pools = process_caches.pools
-    pool = pools.get(key)
-    if pool is None:
-        pool = pools[key] = Pool()
+    pool = pools.get(key) or Pool()
+    pools[key] = pool
     pools.move_to_end(key)
     while len(pools) > POOLS_KEPT:
         pools.popitem(last=False)
     if theme_id is None:
+        fresh = _pool_rows(None, pool.newest)
+    else:
+        size = next(iter(_rows(f"SELECT size FROM {_THEMES} WHERE id = %s", [theme_id])), (0,))[0]
+        fresh = _pool_rows(theme_id, pool.newest)
+        if pool.theme_size is not None and size != pool.theme_size + len(fresh):
+            pool = pools[key] = Pool()
+            fresh = _pool_rows(theme_id, 0)
+        pool.theme_size = size
+    if fresh:
+        pool.add([pk for pk, _ in fresh], snapshot.vectorizer.transform([text for _, text in fresh]))
+    return pool
+
+
+def _pool_rows(theme_id: int | None, after: int) -> list[tuple[int, str]]:
+    """(id, display text) of the THEME_POOL most recent analyzed members of a theme (of all: None) above an id."""
+    if theme_id is None:
         sql = f"SELECT s.id, s.normalized_text FROM {_SUGGESTIONS} s WHERE s.state = %s AND s.id > %s"
-        params = [State.ANALYZED, pool.newest]
+        params = [State.ANALYZED, after]
     else:
         sql = (
             f"SELECT s.id, s.normalized_text FROM {_SUGGESTIONS} s JOIN {_MEMBERSHIPS} m ON m.suggestion_id = s.id "
             "WHERE m.theme_id = %s AND s.state = %s AND s.id > %s"
         )
-        params = [theme_id, State.ANALYZED, pool.newest]
-    fresh = _rows(f"{sql} ORDER BY s.id DESC LIMIT {THEME_POOL}", params)[::-1]
-    if fresh:
-        pool.add([pk for pk, _ in fresh], snapshot.vectorizer.transform([text for _, text in fresh]))
-    return pool
+        params = [theme_id, State.ANALYZED, after]
+    return _rows(f"{sql} ORDER BY s.id DESC LIMIT {THEME_POOL}", params)[::-1]
 
 
 def _keep_in_pools(snapshot: Snapshot, theme_id: int | None, pk: int, vector) -> None:
@@ -647,6 +660,8 @@ def _keep_in_pools(snapshot: Snapshot, theme_id: int | None, pk: int, vector) ->
         pool = process_caches.pools.get(key) if key else None
         if pool is not None and pool.newest < pk:
             pool.add([pk], vector)
+            if key[1] is not None and pool.theme_size is not None:
+                pool.theme_size += 1  # this placement's, so the next look-up finds the theme as it left it
 
 
 def nearest_theme(display: str, dense: np.ndarray | None = None) -> tuple[int | None, float]:
