@@ -137,7 +137,9 @@ class RedisIndex:
         return _most_shared_first(np.fromstring(joined.decode(), dtype=np.int64, sep=","))
 
     def add(self, pk, signature):
-        self.index.add(pk, signature)
+        # The index's own script, called alone: one round trip, where a pipeline first asks whether it is loaded.
+        buckets, fields = self.index._slots(signature)
+        self.index._add(keys=buckets, args=[*fields, str(pk)])
 
 
 def _most_shared_first(ids: np.ndarray) -> list[int]:
