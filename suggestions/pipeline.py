@@ -337,8 +337,13 @@ class StoredIndex:
         return [Neighbour(pks[i], float(values[i])) for i in best[:limit] if values[i] > 0]
 
     def recent_texts(self, limit: int) -> dict[int, str]:
-        rows = Suggestion.objects.analyzed().exclude(pk__in=self.excluded).order_by("-pk")
-        return dict(rows.values_list("pk", "normalized_text")[:limit])
+        excluded = list(self.excluded) or [0]
+        rows = _rows(
+            f"SELECT id, normalized_text FROM {_SUGGESTIONS} WHERE state = %s AND id NOT IN ({_marks(excluded)}) "
+            f"ORDER BY id DESC LIMIT {int(limit)}",
+            [State.ANALYZED, *excluded],
+        )
+        return dict(rows)
 
     def active_themes(self, theme_ids) -> set[int]:
         active = {pk for (pk,) in _rows(f"SELECT id FROM {_THEMES} WHERE is_active", [])}
