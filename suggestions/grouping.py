@@ -69,11 +69,12 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
         group = DuplicateGroup.objects.get(pk=target_id)
     facts = _joining_facts(suggestion.pk, group.canonical_id)
     score = None if by_reviewer else _score_against(facts[suggestion.pk], facts[group.canonical_id])
-    Suggestion.objects.filter(pk=suggestion.pk).update(
-        duplicate_group=group, duplicate_score=score, updated_at=timezone.now()
-    )
+    idea = _idea_of_group(facts[suggestion.pk], facts[group.canonical_id])
+    changes = {"duplicate_group": group, "duplicate_score": score, "updated_at": timezone.now()}
+    Suggestion.objects.filter(pk=suggestion.pk).update(**changes, **({"idea_id": idea} if idea else {}))
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
-    _join_idea_of_group(suggestion, facts[suggestion.pk], facts[group.canonical_id])
+    if idea:
+        _count_idea_joined(suggestion, idea, left=facts[suggestion.pk]["idea_id"])
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
     if target_id is None or own_id is not None:
@@ -268,16 +269,21 @@ def _rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
     Suggestion.objects.bulk_update(changed, ["duplicate_score"], batch_size=1000)
 
 
-def _join_idea_of_group(suggestion: Suggestion, joined: dict, canonical: dict) -> None:
+def _idea_of_group(joined: dict, canonical: dict) -> int | None:
     """A copy is the idea of the text it copies: a suggestion joining a group between re-clusterings is counted
-    in the group's idea at once. A reviewer's choice of idea for it is kept."""
-    idea_id = joined["idea_id"]
+    in the group's idea at once (None: it keeps its own). A reviewer's choice of idea for it is kept."""
     target = canonical["idea_id"] if canonical["idea__is_active"] else None
-    if joined["idea_by_reviewer"] or target is None or target == idea_id:
-        return
-    Suggestion.objects.filter(pk=suggestion.pk).update(idea_id=target)
-    suggestion.idea_id = target
-    _recount_ideas({target, idea_id} - {None})
+    if joined["idea_by_reviewer"] or target is None or target == joined["idea_id"]:
+        return None
+    return target
+
+
+def _count_idea_joined(suggestion: Suggestion, idea_id: int, *, left: int | None) -> None:
+    suggestion.idea_id = idea_id
+    if left is None:  # a newcomer: the idea it joined grows by one, counted in place
+        Idea.objects.filter(pk=idea_id).update(size=F("size") + 1, updated_at=timezone.now())
+    else:
+        _recount_ideas({idea_id, left})
 
 
 def _refresh_group(group_id: int) -> None:
