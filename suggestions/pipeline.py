@@ -61,6 +61,26 @@ SEMANTIC_THEMES_LIMIT = 100_000  # ...and above this many, without e5 vectors (m
 # barely moves, and searching again would cost minutes at each re-clustering (analyze_file: 20,000 in 23 s).
 LISTS_REMADE_LIMIT = 20_000
 
+_SUGGESTIONS = Suggestion._meta.db_table
+_GROUPS = DuplicateGroup._meta.db_table
+_PAIRS = SeparatePair._meta.db_table
+_THEMES = Theme._meta.db_table
+_MEMBERSHIPS = ThemeMembership._meta.db_table
+_LISTS = SimilarSuggestion._meta.db_table
+_SNAPSHOTS = ThemeSnapshot._meta.db_table
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    """The rows of one statement. The reads of each analysis are written out in SQL: a queryset built and compiled
+    for each costs about 0.4 ms of a worker's CPU, the statement itself under 0.1 ms."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
 
 # Band index ---------------------------------------------------------------------------------------------
 
@@ -177,7 +197,8 @@ def current_snapshot() -> Snapshot | None:
     """The latest re-clustering's vectoriser and centroids, loaded once per process and per version. None before
     the first re-clustering, and while the latest snapshot is one this release cannot read (an older release's
     pickle, or a damaged row): that one is refused with one log line, and `recluster_is_due` asks for a new one."""
-    latest = ThemeSnapshot.objects.order_by("-version").values_list("version", "created_at").first()
+    # Asked before every analysis: one plain statement, the version and when it was made (its key).
+    latest = next(iter(_rows(f"SELECT version, created_at FROM {_SNAPSHOTS} ORDER BY version DESC LIMIT 1", [])), None)
     if latest is None:
         return None
     with process_caches.lock:
@@ -256,26 +277,6 @@ class SignatureCache:
 
 def signature_cache() -> SignatureCache:
     return process_caches.get_or_make("signatures", SignatureCache)
-
-
-_SUGGESTIONS = Suggestion._meta.db_table
-_GROUPS = DuplicateGroup._meta.db_table
-_PAIRS = SeparatePair._meta.db_table
-_THEMES = Theme._meta.db_table
-_MEMBERSHIPS = ThemeMembership._meta.db_table
-_LISTS = SimilarSuggestion._meta.db_table
-
-
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _rows(sql: str, params) -> list[tuple]:
-    """The rows of one statement. The reads of each analysis are written out in SQL: a queryset built and compiled
-    for each costs about 0.4 ms of a worker's CPU, the statement itself under 0.1 ms."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 class StoredIndex:
@@ -697,11 +698,11 @@ def place_in_theme(
     theme_id, score = None, 0.0
     group = suggestion.duplicate_group
     if group is not None and group.canonical_id != suggestion.pk:
-        canonical_theme = (
-            ThemeMembership.objects.filter(suggestion_id=group.canonical_id).values_list("theme_id", "score").first()
+        canonical_theme = _rows(
+            f"SELECT theme_id, score FROM {_MEMBERSHIPS} WHERE suggestion_id = %s", [group.canonical_id]
         )
         if canonical_theme:
-            theme_id, score = canonical_theme
+            theme_id, score = canonical_theme[0]
     if theme_id is None:
         if vector is None:
             theme_id, score = nearest or nearest_theme(display)
