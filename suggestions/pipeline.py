@@ -380,7 +380,7 @@ def analyze_suggestion_text(suggestion: Suggestion) -> None:
         if result.refused:
             return
         if result.group is not None:
-            _join_group(suggestion, Suggestion.objects.get(pk=result.group))
+            _join_group(suggestion, Suggestion.objects.only("pk", "created_at").get(pk=result.group))
         store_similar(suggestion, result.similar)
         theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
     transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, index.vector))
