@@ -40,6 +40,7 @@ SIMILAR_K = 5
 _CHUNK = 256
 _NEAR_BATCH = 2_048
 _PAIR_BLOCK = 8_192
+_BLOCK = 65_536
 
 
 class FormSignatures:
@@ -175,12 +176,15 @@ def similar_lists(
         logger.warning("%s e5 vectors hold a NaN or an infinity: those texts are compared by their words", broken.sum())
     if dense is not None:
         dense, _ = centred_rows(dense)
+    # Each form's signature is read when its list is made, not copied for all forms at once (460 MB at a million).
+    empty_signature = np.concatenate(
+        [(signatures[rep[s : s + _BLOCK]] == _EMPTY).all(axis=1) for s in range(0, len(rep), _BLOCK)]
+    )
     lexical = vectors[rep]
-    form_signatures = signatures[rep]
-    empty_signature = (form_signatures == _EMPTY).all(axis=1)
     index = CandidateIndex(
         lexical, dense[rep] if dense is not None else None, dense_weight=SEMANTIC_WEIGHT, exact_limit=exact_limit
     )
+    del lexical  # the index holds what it needs of it
     logger.debug("Similar texts: %s distinct forms searched for %s texts", len(forms), len(ids))
     pool = 3 * k + 1
     for start in range(0, len(forms), _CHUNK):
@@ -215,7 +219,7 @@ def similar_lists(
             if empty_signature[query]:
                 overlaps = np.zeros(len(items))
             else:
-                overlaps = (signatures[items] == form_signatures[query]).sum(axis=1) / NUM_PERM
+                overlaps = (signatures[items] == signatures[rep[query]]).sum(axis=1) / NUM_PERM
             scored = sorted(
                 zip(np.maximum(cosines, overlaps).tolist(), items.tolist(), strict=True), key=lambda sj: (-sj[0], sj[1])
             )
