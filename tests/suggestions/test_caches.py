@@ -11,7 +11,7 @@ from tests.suggestions.ideas import IDEAS, analyzed
 pytestmark = pytest.mark.django_db
 
 
-def test_one_reset_forgets_the_band_index_snapshot_pools_vectors_topics_and_blank_forms(client):
+def test_one_reset_forgets_the_band_index_signatures_snapshot_pools_vectors_topics_and_blank_forms(client):
     for bodies in IDEAS.values():
         for body in bodies:
             analyzed(body)
@@ -22,6 +22,7 @@ def test_one_reset_forgets_the_band_index_snapshot_pools_vectors_topics_and_blan
     assert client.get(reverse("suggestions:suggest")).status_code == 200
     kept = {
         "band_index": process_caches.band_index,
+        "signatures": process_caches.signatures,
         "snapshot": process_caches.snapshot,
         "pools": process_caches.pools,
         "vectors": process_caches.vectors,
