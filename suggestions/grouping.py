@@ -53,9 +53,10 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
     reviewer separated from a member of that group."""
     if suggestion.pk == original.pk:
         raise GroupingError("یک پیشنهاد نمی‌تواند تکراریِ خودش باشد.")
-    own_id, target_id = _locked_groups_of(suggestion.pk, original.pk)
+    locked: dict[int, DuplicateGroup] = {}
+    own_id, target_id = _locked_groups_of(suggestion.pk, original.pk, rows=locked)
     if target_id is not None and own_id == target_id:
-        return DuplicateGroup.objects.get(pk=target_id)
+        return locked[target_id]
     if _separated_from_group(suggestion.pk, target_id, original.pk):
         raise GroupingError("کارشناسی پیش‌تر گفته است این پیشنهاد تکراریِ یکی از اعضای این گروه نیست.")
     if own_id is not None:
@@ -66,7 +67,7 @@ def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_rev
         )
         Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
     else:
-        group = DuplicateGroup.objects.get(pk=target_id)
+        group = locked[target_id]
     facts = _joining_facts(suggestion.pk, group.canonical_id)
     score = None if by_reviewer else _score_against(facts[suggestion.pk], facts[group.canonical_id])
     idea = _idea_of_group(facts[suggestion.pk], facts[group.canonical_id])
@@ -186,15 +187,19 @@ def stored_signatures(pks) -> dict[int, np.ndarray]:
     return {pk: analysis.signature_from_bytes(sig) for pk, sig in rows}
 
 
-def _locked_groups_of(*pks: int) -> list[int | None]:
+def _locked_groups_of(*pks: int, rows: dict[int, DuplicateGroup] | None = None) -> list[int | None]:
     """Each suggestion's duplicate group id, read with the groups and then the suggestions locked, so neither
-    changes until the transaction ends. A group changed between the first look and the locks is locked too."""
+    changes until the transaction ends. A group changed between the first look and the locks is locked too. The
+    locked groups, as they were read with their locks, go into `rows` when it is given."""
     locked: set[int] = set()
+    kept = {} if rows is None else rows
     while True:
         current = dict(Suggestion.objects.filter(pk__in=pks).values_list("pk", "duplicate_group_id"))
         wanted = {group_id for group_id in current.values() if group_id is not None} - locked
         if wanted:
-            list(DuplicateGroup.objects.select_for_update().filter(pk__in=sorted(wanted)).values_list("pk"))
+            kept.update(
+                (group.pk, group) for group in DuplicateGroup.objects.select_for_update().filter(pk__in=sorted(wanted))
+            )
             locked |= wanted
         # FOR NO KEY UPDATE: the foreign-key checks of rows naming these suggestions never wait for it.
         rows = Suggestion.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk")
