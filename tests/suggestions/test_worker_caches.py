@@ -117,3 +117,17 @@ def analyzed_again(suggestion: Suggestion) -> Suggestion:
         analyze_suggestion(suggestion.pk)
     suggestion.refresh_from_db()
     return suggestion
+
+
+def test_a_pool_catching_up_with_a_move_vectorises_only_the_member_it_gained(searched_by_theme, monkeypatch):
+    first, second, *_ = clustered_corpus()
+    pool_of(second)
+    moved = pool_of(first)[0]
+    grouping.move_to_theme(suggestion_ids=[moved], theme=second)
+    vectorizer = pipeline.current_snapshot().vectorizer
+    vectorised = []
+    real = vectorizer.transform
+    monkeypatch.setattr(vectorizer, "transform", lambda texts: vectorised.append(len(texts)) or real(texts))
+
+    assert pool_of(second) == members_of(second)
+    assert vectorised == [1]
