@@ -809,7 +809,14 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         # vocabulary of the whole collection, so lists made one by one in older vocabularies meet the file's.
         report("similar", 0, len(rows))
         collection = engine.analyze_collection(
-            ids, displays, groups, _stored_signature_matrix(ids), dense, n_themes=n_themes, chars=chars
+            ids,
+            displays,
+            groups,
+            _stored_signature_matrix(ids),
+            dense,
+            n_themes=n_themes,
+            chars=chars,
+            separate=idea_sync.separated_pairs(),
         )
         report("clustering", 0, len(rows))
         labels, clustering = collection.themes, collection.clustering

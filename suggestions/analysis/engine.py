@@ -372,13 +372,15 @@ class Engine:
         n_themes: int | None = None,
         chars: bool = True,
         matches: Sequence[str] | None = None,
+        separate: frozenset[frozenset] = frozenset(),
     ) -> Collection:
         """Similar lists, ideas and themes of a collection whose duplicate groups are known: the step the file's
         analysis and the portal's re-clustering share. The lists are searched in one vocabulary fitted on the whole
         collection (an approximate index proposes, the exact score decides); ``dense`` (e5 vectors, one per text)
         is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says.
         ``matches``: the texts' match forms, when the caller has them already (made here otherwise), or any key per
-        text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``)."""
+        text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``).
+        ``separate``: pairs of ids a reviewer said are not the same, never in one idea."""
         matches = [match_form(d) for d in displays] if matches is None else matches
         vectorizer = LexicalVectorizer(chars=chars)
         vectors = vectorizer.fit_transform(list(displays))
@@ -386,7 +388,10 @@ class Engine:
         similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
         best = [sims[0][0] if sims else None for sims in similar]
         ideas = group_ideas(
-            ids=list(ids), canonical=list(groups), similar=idea_similar(similar, list(ids), vectors, complete)
+            ids=list(ids),
+            canonical=list(groups),
+            similar=idea_similar(similar, list(ids), vectors, complete),
+            separate=separate,
         )
         # The whole texts' vectors are done with: let them go before the themes' own are fitted, which with
         # character n-grams are as large (900 MB each at 200,000 texts).

@@ -10,7 +10,7 @@ from suggestions import analysis, grouping, idea_sync, pipeline
 from suggestions.analysis import analyze_corpus
 from suggestions.analysis.ideas import idea_labels
 from suggestions.choices import State
-from suggestions.models import Idea, Suggestion, Support, ThemeMembership
+from suggestions.models import Idea, SeparatePair, Suggestion, Support, ThemeMembership
 from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
 from tests.shared_data import DEV_SET
 from tests.suggestions.ideas import IDEAS, analyzed
@@ -337,3 +337,27 @@ def test_a_reclustering_stores_the_ideas_analyze_file_finds_in_the_development_s
         in_portal.setdefault(idea_id, set()).add(dataset_id[pk])
     assert None not in in_portal
     assert {frozenset(ids) for ids in in_portal.values()} == {frozenset(ids) for ids in in_file.values()}
+
+
+def test_two_texts_a_reviewer_kept_apart_are_never_one_idea_after_a_reclustering():
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analyzed(body)
+    pipeline.recluster()
+    rows = Suggestion.objects.values_list("pk", "idea_id", "duplicate_group_id").order_by("pk")
+    members: dict = {}
+    for pk, idea_id, group_id in rows:
+        members.setdefault(idea_id, []).append((pk, group_id))
+    # Two texts the analysis put in one idea without their being copies of each other.
+    first, second = next(
+        (a, b)
+        for together in members.values()
+        for a, group_a in together
+        for b, group_b in together
+        if a < b and (group_a is None or group_a != group_b)
+    )
+    SeparatePair.objects.create(first_id=first, second_id=second)
+
+    pipeline.recluster()
+
+    assert _idea_of(Suggestion(pk=first)) != _idea_of(Suggestion(pk=second))
