@@ -152,7 +152,7 @@ def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> l
         present = centred.any(axis=1)
         if present.any():
             both = present[left] & present[right]
-            meaning = np.einsum("ij,ij->i", centred[left], centred[right])
+            meaning = pair_dots(centred, left, right)
             scores = np.where(both, (scores + meaning) / 2, scores)
     rescored, position = [], 0
     for sims in similar:

@@ -339,16 +339,20 @@ class LexicalVectorizer:
 _PAIR_BLOCK = 8_192
 
 
-def pair_dots(vectors: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """The dot product of rows ``left[n]`` and ``right[n]`` of a sparse matrix, for each n, as float32.
+def pair_dots(vectors: sparse.csr_matrix | np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The dot product of rows ``left[n]`` and ``right[n]`` of a sparse or dense matrix, for each n, as float32.
 
-    A block of pairs at a time: all 200,000 listed pairs of 40,000 texts at once gathered 2 GB of rows.
+    A block of pairs at a time: all 200,000 listed pairs of 40,000 texts at once gathered 2 GB of sparse rows,
+    and the 500,000 pairs of 100,000 e5 vectors 1.5 GB of dense ones.
     """
     scores = np.empty(len(left), dtype=np.float32)
     for start in range(0, len(left), _PAIR_BLOCK):
         a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
-        products = vectors[a].multiply(vectors[b])
-        scores[start : start + len(a)] = np.asarray(products.sum(axis=1), dtype=np.float32).ravel()
+        if sparse.issparse(vectors):
+            products = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1)).ravel()
+        else:
+            products = np.einsum("ij,ij->i", vectors[a], vectors[b])
+        scores[start : start + len(a)] = products
     return scores
 
 
