@@ -142,7 +142,7 @@ class RedisIndex:
         `RedisBandIndex.query` lists them. One round trip asks both whether the index is built and every band; the
         ids of all bands are parsed at once (a phrasing shared by many texts put thousands of ids in one band, and
         parsing them one by one took 4 ms of each analysis with 100,000 stored)."""
-        buckets, fields = self.index._slots(signature)
+        buckets, fields = self.index.slots(signature)
         pipe = self.client.pipeline(transaction=False)
         pipe.exists(self.built_key)
         for bucket, field in zip(buckets, fields, strict=True):
@@ -157,9 +157,7 @@ class RedisIndex:
         return _most_shared_first(np.fromstring(joined.decode(), dtype=np.int64, sep=","))
 
     def add(self, pk, signature):
-        # The index's own script, called alone: one round trip, where a pipeline first asks whether it is loaded.
-        buckets, fields = self.index._slots(signature)
-        self.index._add(keys=buckets, args=[*fields, str(pk)])
+        self.index.add(pk, signature)
 
 
 def _most_shared_first(ids: np.ndarray) -> list[int]:

@@ -371,6 +371,13 @@ return #KEYS
 """
 
 
+def _member(item_id: Hashable) -> str:
+    member = str(item_id)
+    if "," in member:
+        raise ValueError(f"ids in the Redis band index cannot contain commas: {member!r}")
+    return member
+
+
 class RedisBandIndex:
     """The band index shared by every worker, in Redis.
 
@@ -389,28 +396,33 @@ class RedisBandIndex:
         self._add = client.register_script(_ADD_SCRIPT)
         self._remove = client.register_script(_REMOVE_SCRIPT)
 
-    def _slots(self, signature: np.ndarray) -> tuple[list[str], list[bytes]]:
+    def slots(self, signature: np.ndarray) -> tuple[list[str], list[bytes]]:
+        """Where a signature's bands live: one Redis hash per band and the band key's field in it, band by band.
+        A caller that asks more of Redis in the same round trip reads the bands with these (``HGET hash field``)."""
         keys = band_keys(signature)[0]
         buckets = (keys >> np.uint64(64 - self.bucket_bits)).tolist()
         return [f"{self.prefix}:b:{b:x}" for b in buckets], [k.tobytes() for k in keys]
 
     def add(self, item_id: Hashable, signature: np.ndarray) -> None:
-        self.add_many([item_id], [signature])
+        if self.store_signatures:
+            self.add_many([item_id], [signature])
+            return
+        # The script called alone is one round trip; in a pipeline it first asks Redis whether it is loaded.
+        buckets, fields = self.slots(signature)
+        self._add(keys=buckets, args=[*fields, _member(item_id)])
 
     def add_many(self, item_ids: Iterable[Hashable], signatures: Iterable[np.ndarray]) -> None:
         pipe = self.client.pipeline(transaction=False)
         for item_id, sig in zip(item_ids, signatures, strict=False):
-            member = str(item_id)
-            if "," in member:
-                raise ValueError(f"ids in the Redis band index cannot contain commas: {member!r}")
-            buckets, fields = self._slots(sig)
+            member = _member(item_id)
+            buckets, fields = self.slots(sig)
             self._add(keys=buckets, args=[*fields, member], client=pipe)
             if self.store_signatures:
                 pipe.hset(f"{self.prefix}:sig", member, np.asarray(sig, dtype="<u4").tobytes())
         pipe.execute()
 
     def remove(self, item_id: Hashable, signature: np.ndarray) -> None:
-        buckets, fields = self._slots(signature)
+        buckets, fields = self.slots(signature)
         self._remove(keys=buckets, args=[*fields, str(item_id)])
         if self.store_signatures:
             self.client.hdel(f"{self.prefix}:sig", str(item_id))
@@ -420,7 +432,7 @@ class RedisBandIndex:
 
     def query_counts(self, signature: np.ndarray) -> list[tuple[str, int]]:
         """Candidate ids (as str) sharing at least one band, most shared bands first."""
-        buckets, fields = self._slots(signature)
+        buckets, fields = self.slots(signature)
         pipe = self.client.pipeline(transaction=False)
         for bucket, field in zip(buckets, fields, strict=False):
             pipe.hget(bucket, field)

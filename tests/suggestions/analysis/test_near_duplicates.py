@@ -132,6 +132,14 @@ def test_redis_index_verifies_with_signatures_loaded_from_elsewhere(redis_index)
     assert [d.id for d in found] == ["7"]
 
 
+def test_redis_index_refuses_an_id_with_a_comma_whichever_way_it_is_added(redis_index):
+    for store_signatures in (True, False):
+        redis_index.store_signatures = store_signatures
+        with pytest.raises(ValueError, match="commas"):
+            redis_index.add("7,8", signature(TEMPLATE))
+    assert redis_index.query(signature(TEMPLATE)) == []
+
+
 def test_redis_index_forgets_a_removed_item(redis_index):
     redis_index.add("1", signature(TEMPLATE))
     redis_index.add("2", signature(TEMPLATE))
