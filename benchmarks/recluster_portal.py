@@ -7,9 +7,10 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/recluster_portal.py --keep --profile   # where it goes
 
 `benchmarks/analysis.py` times the library's clustering alone; this times what the Celery task
-`recluster_themes` does around it: reading every analyzed suggestion and the rank-0 similar rows, fitting the
-vectorisers, clustering, matching the old themes, writing the themes and every machine membership, recounting
-sizes and storing the snapshot (arrays and JSON), in one transaction.
+`recluster_themes` does around it: reading every analyzed suggestion; up to 20,000 (LISTS_REMADE_LIMIT) searching
+every similar list again, above it grouping ideas from the stored lists; fitting the vectorisers, clustering over
+the ideas, matching the old themes, writing the themes, ideas and every machine membership, recounting sizes and
+storing the snapshot (arrays and JSON), in one transaction.
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_recluster`), migrates it and
