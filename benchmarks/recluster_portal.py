@@ -142,7 +142,7 @@ def build(args):
         print(f"copied {args.size:,} suggestions in {time.perf_counter() - started:.0f} s", flush=True)
 
         # Similar lists: five neighbours from nearby ids; a quarter of the lists name, first, one whose own
-        # list names them first back (a paraphrase pair, which idea_units joins).
+        # list names them first back (a paraphrase pair, which group_ideas joins as mutual closest).
         listed = rng.sample(range(1, args.size + 1), int(args.size * SIMILAR_SHARE))
         first_of = {}
         for pk in listed:

@@ -15,16 +15,13 @@ LABEL_SAMPLE = 20
 _CHUNK = 20000
 
 
-def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list | None = None) -> dict:
+def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list) -> dict:
     """`rows`: (suggestion id, display text, canonical id of its duplicate group or None), one per analyzed
-    suggestion with words. `keys`: each row's idea key when the engine grouped them already. Returns figures."""
+    suggestion with words; `keys`: each row's idea key, as the engine grouped them. Returns figures."""
     rows = list(rows)
     if not rows:
         return {"ideas": 0}
     ids = [pk for pk, _, _ in rows]
-    canonical = [group or pk for pk, _, group in rows]
-    if keys is None:
-        keys = stored_idea_keys(ids, canonical)
     members: dict = {}
     for pk, key in zip(ids, keys, strict=True):
         members.setdefault(key, []).append(pk)

@@ -284,7 +284,7 @@ class StoredIndex:
     themes, which reviewers change, are read from the database at each look-up."""
 
     def __init__(self, suggestion_id: int | None = None, snapshot: Snapshot | None = None):
-        self.excluded = {suggestion_id, *_separated_from(suggestion_id)} if suggestion_id else set()
+        self.excluded = {suggestion_id, *grouping.separated_from(suggestion_id)} if suggestion_id else set()
         self.snapshot = snapshot
         self.vector = None  # the analyzed text's lexical vector, once its similar texts were searched
 
@@ -347,12 +347,6 @@ class StoredIndex:
     def active_themes(self, theme_ids) -> set[int]:
         active = {pk for (pk,) in _rows(f"SELECT id FROM {_THEMES} WHERE is_active", [])}
         return active.intersection(theme_ids)
-
-
-def _separated_from(pk: int) -> set[int]:
-    """The suggestions a reviewer said are not duplicates of this one (`grouping.separated_from`, in SQL)."""
-    rows = _rows(f"SELECT first_id, second_id FROM {_PAIRS} WHERE first_id = %s OR second_id = %s", [pk, pk])
-    return {a if b == pk else b for a, b in rows}
 
 
 def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
@@ -465,24 +459,20 @@ def _locked_lists(owner_ids: list[int]) -> dict[int, dict[int, float]]:
     """The stored lists of these suggestions (other id -> score), their rows locked in id order, in one statement:
     each list's rows are read in the same round trip that takes its lock. A suggestion deleted meanwhile has
     no list to offer to."""
-    owners = Suggestion._meta.db_table
-    links = SimilarSuggestion._meta.db_table
-    placeholders = ", ".join(["%s"] * len(owner_ids))
     lock = "FOR NO KEY UPDATE OF s" if connection.vendor == "postgresql" else ""
     listed: dict[int, dict[int, float]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The ids on both sides: with the join alone, statistics a bulk load left stale chose a scan of every
-            # list (54 ms at 100,000 suggestions) over the index (0.3 ms).
-            f"SELECT s.id, l.other_id, l.score FROM {owners} s LEFT JOIN {links} l "
-            f"ON l.suggestion_id = s.id AND l.suggestion_id IN ({placeholders}) "
-            f"WHERE s.id IN ({placeholders}) ORDER BY s.id {lock}",
-            [*owner_ids, *owner_ids],
-        )
-        for owner_id, other_id, score in cursor.fetchall():
-            listed.setdefault(owner_id, {})
-            if other_id is not None:
-                listed[owner_id][other_id] = score
+    rows = _rows(
+        # The ids on both sides: with the join alone, statistics a bulk load left stale chose a scan of every
+        # list (54 ms at 100,000 suggestions) over the index (0.3 ms).
+        f"SELECT s.id, l.other_id, l.score FROM {_SUGGESTIONS} s LEFT JOIN {_LISTS} l "
+        f"ON l.suggestion_id = s.id AND l.suggestion_id IN ({_marks(owner_ids)}) "
+        f"WHERE s.id IN ({_marks(owner_ids)}) ORDER BY s.id {lock}",
+        [*owner_ids, *owner_ids],
+    )
+    for owner_id, other_id, score in rows:
+        listed.setdefault(owner_id, {})
+        if other_id is not None:
+            listed[owner_id][other_id] = score
     return listed
 
 
@@ -821,13 +811,11 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         idea_keys = collection.ideas  # the engine's ideas, one per row, as analyze_file writes them
         _replace_lists(ids, collection.similar)
     else:
-        # The ideas first, from the stored lists, and the themes clustered over them (the ideas stand in for each
-        # text's best similar text): no idea straddles two themes.
+        # The ideas first, from the stored lists, and the themes clustered over them: no idea straddles two themes.
         idea_keys = idea_sync.stored_idea_keys(ids, groups)
         report("clustering", 0, len(rows))
-        no_best = [None] * len(ids)
         labels, _, clustering = engine.cluster(
-            ids, displays, groups, no_best, dense, n_themes=n_themes, chars=chars, ideas=idea_keys
+            ids, displays, groups, dense, ideas=idea_keys, n_themes=n_themes, chars=chars
         )
     vectorizer, space, model = clustering.vectorizer, clustering.space, clustering.model
     clustered = labels != analysis.UNCLUSTERED

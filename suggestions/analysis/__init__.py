@@ -1,6 +1,6 @@
 """Persian text analysis for Hamandishi: pure Python, no Django, no other project app."""
 
-from .corpus import ThemeSpace, analyze_corpus, duplicate_groups, idea_units, theme_vectors
+from .corpus import ThemeSpace, analyze_corpus, duplicate_groups, theme_vectors
 from .duplicates import (
     CAMPAIGN_MIN_SIZE,
     NEAR_DUPLICATE_THRESHOLD,
@@ -36,7 +36,6 @@ __all__ = [
     "find_near_duplicates_batch",
     "fingerprint",
     "group_kind",
-    "idea_units",
     "label_themes",
     "main_clauses",
     "match_form",

@@ -21,7 +21,6 @@ __all__ = [
     "analyze_corpus",
     "centred_rows",
     "duplicate_groups",
-    "idea_units",
     "iter_corpus",
     "pair_similarities",
     "similar_lists",
@@ -288,25 +287,6 @@ def pair_similarities(
         block = scores[start : start + len(a)]
         block[:] = (1 - semantic_weight) * block + semantic_weight * np.einsum("ij,ij->i", dense[a], dense[b])
     return scores
-
-
-def idea_units(ids: list[Hashable], canonical: list[Hashable], similar: list[list[list]]) -> list[Hashable]:
-    """Duplicate groups, with two groups joined when each is the other's most similar item.
-
-    ``similar[i]`` is item i's ``[[other id, score], ...]`` best first (only the first is read).
-    Only for clustering: a paraphrase and its original then share a theme, without
-    ever being merged as duplicates.  Mutual best matches pair up, they cannot chain.
-    """
-    group_of = dict(zip(ids, canonical, strict=False))
-    best = {}
-    for item_id, sims in zip(ids, similar, strict=False):
-        if sims:
-            best.setdefault(group_of[item_id], group_of[sims[0][0]])
-    unit = {g: g for g in group_of.values()}
-    for group, other in best.items():
-        if best.get(other) == group and str(other) < str(group):
-            unit[group] = other
-    return [unit[group_of[item_id]] for item_id in ids]
 
 
 class ThemeSpace:

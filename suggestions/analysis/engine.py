@@ -9,8 +9,8 @@ script over a dict), and what it decided comes back as an ``Analysis`` for the c
 - ``Engine.analyze_many(records)``: a whole collection at once (``analyze_file``): the same rules, computed in
   batches (signatures once per distinct form, near-duplicates through one band index, similar texts from an
   approximate index re-scored exactly), and the themes clustered by ``Engine.cluster``.
-- ``Engine.cluster(...)``: the themes of a collection from its duplicate groups and each text's best similar
-  text, the one function both the portal's re-clustering and the file's analysis call.
+- ``Engine.cluster(...)``: the themes of a collection from its duplicate groups and its ideas, the one function
+  both the portal's re-clustering and the file's analysis call.
 
 The rules both paths share, so they give the same answers:
 
@@ -21,8 +21,7 @@ The rules both paths share, so they give the same answers:
   the lexical cosine (in the vocabulary of the latest clustering; with e5 vectors, their mean with the e5
   cosine) raised to the estimated shingle overlap of a near-copy, ties going to the earlier text;
 - two duplicate groups form one idea when each is among the other's closest and close in meaning
-  (``ideas.group_ideas``; from a best similar text alone, when each is the other's: ``idea_units``), and an idea
-  always stays in one theme.
+  (``ideas.group_ideas``), and an idea always stays in one theme.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ from .corpus import (
     UNCLUSTERED_LABEL,
     ThemeSpace,
     duplicate_groups,
-    idea_units,
     similar_lists,
 )
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
@@ -335,22 +333,18 @@ class Engine:
         ids: Sequence[Hashable],
         displays: Sequence[str],
         groups: Sequence[Hashable],
-        best_similar: Sequence[Hashable | None],
         dense: np.ndarray | None = None,
         *,
+        ideas: Sequence[Hashable],
         n_themes: int | None = None,
         chars: bool = True,
         vectorizer: LexicalVectorizer | None = None,
-        ideas: Sequence[Hashable] | None = None,
     ) -> tuple[np.ndarray, list[Hashable], Clustering]:
-        """Themes of a collection: each text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its
-        idea (``ideas`` when given, as ``group_ideas`` finds them; else ``idea_units`` of its group and its best
-        similar text's), and the clustering that places later texts (``vectorizer``, the vocabulary of whole
-        texts, is fitted here unless given). An idea always stays in one theme. The engine then places texts
-        in this clustering."""
-        if ideas is None:
-            similar = [[[other, 1.0]] if other is not None else [] for other in best_similar]
-            ideas = idea_units(list(ids), list(groups), similar)
+        """Themes of a collection whose ideas are known (one key per text, as ``group_ideas`` finds them): each
+        text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its idea, and the clustering that
+        places later texts (``vectorizer``, the vocabulary of whole texts, is fitted here unless given). Themes
+        are clustered over ideas, so an idea always stays in one theme. The engine then places texts in this
+        clustering."""
         ideas = list(ideas)
         if vectorizer is None:
             vectorizer = LexicalVectorizer(chars=chars)
@@ -386,7 +380,6 @@ class Engine:
         vectors = vectorizer.fit_transform(list(displays))
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
         similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
-        best = [sims[0][0] if sims else None for sims in similar]
         ideas = group_ideas(
             ids=list(ids),
             canonical=list(groups),
@@ -397,7 +390,7 @@ class Engine:
         # character n-grams are as large (900 MB each at 200,000 texts).
         del vectors, complete, matches
         themes, ideas, clustering = self.cluster(
-            ids, displays, groups, best, dense, n_themes=n_themes, chars=chars, vectorizer=vectorizer, ideas=ideas
+            ids, displays, groups, dense, ideas=ideas, n_themes=n_themes, chars=chars, vectorizer=vectorizer
         )
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
 

@@ -9,7 +9,6 @@ from suggestions.analysis import (
     ThemeSpace,
     cluster_themes,
     display_form,
-    idea_units,
     match_form,
     match_themes,
     theme_vectors,
@@ -111,21 +110,6 @@ def test_dev_set_theme_count_is_chosen_between_one_and_the_number_of_texts(dev_r
 def test_theme_labels_leave_out_conjugated_verbs(dev_rows):
     _, model, _ = _themes(dev_rows)
     assert not [w for keywords in model.keywords for w in keywords if is_finite_verb(w)]
-
-
-def test_idea_units_join_mutual_best_matches_and_do_not_chain():
-    ids = ["a", "b", "c", "d"]
-    # a and b are each other's best; c's best is b, but b's is a, so c stays alone.
-    similar = [[["b", 0.9]], [["a", 0.9]], [["b", 0.8]], [["c", 0.1]]]
-    units = idea_units(ids, ids, similar)
-    assert units[0] == units[1]
-    assert len({units[1], units[2], units[3]}) == 3
-
-
-def test_idea_units_keep_duplicate_groups_whole():
-    ids = ["a", "a2", "b"]
-    units = idea_units(ids, ["a", "a", "b"], [[["b", 0.2]], [["b", 0.2]], [["a", 0.1]]])
-    assert units[0] == units[1]
 
 
 def test_theme_vectors_weigh_lexical_and_centred_semantic_halves_equally():
