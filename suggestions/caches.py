@@ -31,7 +31,7 @@ class ProcessCaches:
             self.signatures: Any = None
             self.snapshot: Any = None
             self.refused_snapshot: tuple | None = None
-            self.pools: OrderedDict[tuple, tuple[list[int], Any]] = OrderedDict()
+            self.pools: OrderedDict[tuple, Any] = OrderedDict()  # pipeline.Pool by (snapshot, theme)
             self.vectors: Any = None
             self.topics: tuple[float, tuple] | None = None
             self.blank_forms: dict[tuple, str] = {}

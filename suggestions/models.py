@@ -339,8 +339,7 @@ class SupportQuerySet(models.QuerySet):
 
     def for_ideas_of(self, suggestions):
         """The supports of the ideas of all these suggestions (see for_idea_of), in one query."""
-        groups = {s.duplicate_group_id for s in suggestions if s.duplicate_group_id}
-        alone = {s.pk for s in suggestions if not s.duplicate_group_id}
+        groups, alone = _groups_and_alone(suggestions)
         return self.filter(models.Q(idea__duplicate_group_id__in=groups) | models.Q(idea_id__in=alone))
 
     def backers(self) -> int:
@@ -351,8 +350,7 @@ class SupportQuerySet(models.QuerySet):
     def backers_by_idea(self, suggestions) -> dict[tuple, int]:
         """`backers` of the idea of each of these suggestions, by `support_key` (two queries, whatever their
         number). A support counts for its suggestion's whole group, whichever member is canonical now."""
-        groups = {s.duplicate_group_id for s in suggestions if s.duplicate_group_id}
-        alone = {s.pk for s in suggestions if not s.duplicate_group_id}
+        groups, alone = _groups_and_alone(suggestions)
         counted = {}
         for key, field, ids in (("group", "idea__duplicate_group_id", groups), ("alone", "idea_id", alone)):
             if ids:
@@ -360,6 +358,13 @@ class SupportQuerySet(models.QuerySet):
                 rows = rows.annotate(n=models.Count("browser", distinct=True)).order_by()
                 counted.update({(key, pk): n for pk, n in rows})
         return counted
+
+
+def _groups_and_alone(suggestions) -> tuple[set[int], set[int]]:
+    """The ideas supports back, as `support_key` names them: the duplicate groups of these suggestions, and those
+    in no group."""
+    groups = {s.duplicate_group_id for s in suggestions if s.duplicate_group_id}
+    return groups, {s.pk for s in suggestions if not s.duplicate_group_id}
 
 
 def support_key(suggestion: "Suggestion") -> tuple:
