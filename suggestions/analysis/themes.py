@@ -44,7 +44,6 @@ __all__ = [
     "THEME_OUTLIER_Z",
     "UNCLUSTERED",
     "ThemeModel",
-    "choose_k_range",
     "cluster_themes",
     "label_themes",
     "match_themes",
@@ -55,7 +54,6 @@ __all__ = [
 AGGLOMERATIVE_LIMIT = 3_000
 # The usual three-sigma outlier rule, fixed in advance rather than fitted to a labelled set.
 THEME_OUTLIER_Z = 3.0
-_SILHOUETTE_SAMPLE = 4_000
 _FIT_SAMPLE = 20_000
 _KEYWORDS = 3
 # A word is shown as a phrase holding it when at least this share of the texts using either of its words use it.
@@ -92,12 +90,6 @@ def usable_rows(vectors) -> np.ndarray:
         return ~broken & (filled > 0)
     rows = np.atleast_2d(np.asarray(vectors))
     return np.isfinite(rows).all(axis=1) & (rows != 0).any(axis=1)
-
-
-def choose_k_range(n_items: int, n_groups: int) -> range:
-    """Candidate theme counts: 2 to about 2·sqrt(n), never more than the groups, at most 200."""
-    upper = min(n_groups - 1, max(2, math.ceil(2 * math.sqrt(n_items))), 200)
-    return range(2, upper + 1)
 
 
 @dataclass
@@ -214,16 +206,22 @@ def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.concatenate([(points[i : i + 50_000] @ centres.T).argmax(axis=1) for i in range(0, len(points), 50_000)])
 
 
-def significant_average_linkage(
-    points: np.ndarray, z: float = THEME_OUTLIER_Z, *, max_clusters: int | None = None
-) -> np.ndarray:
+def _sampled_kmeans(points: np.ndarray, k: int, seed: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """k unit centres fitted on a sample of the rows, and every row's nearest centre: k-means on all of a large
+    collection moves the centres little and costs most of the re-clustering time."""
+    with _one_thread():
+        model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=1)
+        model.fit(_sample_rows(points, _FIT_SAMPLE, rng))
+    centres = l2_normalize(model.cluster_centers_)
+    return centres, _nearest(points, centres)
+
+
+def significant_average_linkage(points: np.ndarray, z: float = THEME_OUTLIER_Z) -> np.ndarray:
     """Average-linkage clusters of unit rows, merged while their mean cosine is an outlier among all pairs.
 
     A theme is a set of items that are, on average, as alike as only unusually close
-    pairs are: median + z robust standard deviations of the cosines of all pairs.  When
-    that leaves more than ``max_clusters`` (a collection with little structure above
-    single ideas), the tree is cut at ``max_clusters`` instead: no more themes than a
-    reviewer can scan.
+    pairs are: median + z robust standard deviations of the cosines of all pairs.  No cap on
+    their number: a crowded collection has as many themes as sets of ideas stand out in it.
     """
     n = len(points)
     if n < 2:
@@ -234,8 +232,6 @@ def significant_average_linkage(
     spread = 1.4826 * float(np.median(np.abs(cosines - median)))
     tree = linkage(distances, "average")
     labels = fcluster(tree, t=max(1.0 - (median + z * spread), 1e-9), criterion="distance")
-    if max_clusters is not None and labels.max() > max_clusters:
-        labels = fcluster(tree, t=max_clusters, criterion="maxclust")
     return labels - 1
 
 
@@ -259,12 +255,7 @@ def _micro_then_significant(points: np.ndarray, seed: int, rng: np.random.Genera
     idea goes with its nearest small cluster.  The number of themes follows from how many sets of ideas stand
     out, as for a small collection, rather than from the best silhouette over a range that grows with sqrt(n):
     that range's top (200) was always chosen, and 20,000 texts hiding 11 labelled topics scored NMI 0.57."""
-    with _one_thread():
-        micro = MiniBatchKMeans(
-            n_clusters=min(MICRO_CLUSTERS, max(2, len(points) // 4)), random_state=seed, batch_size=4096, n_init=1
-        ).fit(_sample_rows(points, _FIT_SAMPLE, rng))
-    centres = l2_normalize(micro.cluster_centers_)
-    nearest = _nearest(points, centres)
+    centres, nearest = _sampled_kmeans(points, min(MICRO_CLUSTERS, max(2, len(points) // 4)), seed, rng)
     used = np.unique(nearest)
     theme_of_micro = np.zeros(len(centres), dtype=int)
     theme_of_micro[used] = significant_average_linkage(centres[used])
@@ -339,24 +330,17 @@ def _cluster_themes(
     if n_groups < 3:
         group_labels = np.zeros(n_groups, dtype=int)
     elif n_groups <= AGGLOMERATIVE_LIMIT:
-
-        def fit(data, k):
-            model = AgglomerativeClustering(n_clusters=min(k, len(data)), linkage="average", metric="cosine")
-            return model.fit_predict(data)
-
         # No cap on the count: a crowded collection has as many themes as sets of ideas stand out in it.
         # Cut at 2·sqrt(n), 2,000 texts hiding 11 labelled topics gave one theme of 1,500 texts that
         # swallowed most of them; uncut, the topics stayed apart (NMI 0.48 -> 0.69 on the development set).
-        group_labels = fit(points, min(n_themes, n_groups)) if n_themes else significant_average_linkage(points)
+        if n_themes:
+            given = AgglomerativeClustering(n_clusters=min(n_themes, n_groups), linkage="average", metric="cosine")
+            group_labels = given.fit_predict(points)
+        else:
+            group_labels = significant_average_linkage(points)
     else:
         if n_themes:
-            # Centres from a sample, then every group to its nearest centre: k-means on all of a large
-            # collection moves the centres little and costs most of the re-clustering time.
-            with _one_thread():
-                centres = MiniBatchKMeans(n_clusters=n_themes, random_state=seed, batch_size=4096, n_init=1).fit(
-                    _sample_rows(points, _FIT_SAMPLE, rng)
-                )
-            group_labels = _nearest(points, l2_normalize(centres.cluster_centers_))
+            _, group_labels = _sampled_kmeans(points, n_themes, seed, rng)
         else:
             group_labels = _micro_then_significant(points, seed, rng)
 

@@ -121,12 +121,6 @@ def test_theme_vectors_weigh_lexical_and_centred_semantic_halves_equally():
     assert np.allclose(np.linalg.norm(vectors[:, -8:], axis=1), 1)
 
 
-def test_a_collection_without_structure_gets_no_more_themes_than_the_cap():
-    points = l2_normalize(np.random.default_rng(2).normal(size=(200, 32)))
-    labels = significant_average_linkage(points, max_clusters=12)
-    assert len(set(labels.tolist())) <= 12
-
-
 def test_labels_of_large_themes_are_read_from_a_sample_of_their_members(monkeypatch):
     monkeypatch.setattr(themes, "_LABEL_SAMPLE", 5)
     displays = ["ماسک رایگان در شعبه"] * 50 + ["صندوق سیار برای بیماران"] * 50
