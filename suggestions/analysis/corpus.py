@@ -38,7 +38,6 @@ SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
 _CHUNK = 256
 _NEAR_BATCH = 2_048
-_PAIR_BLOCK = 8_192
 _BLOCK = 65_536
 
 
@@ -282,11 +281,7 @@ def pair_similarities(
     scores = pair_dots(vectors, left, right)
     if dense is None:
         return scores
-    for start in range(0, len(left), _PAIR_BLOCK):  # e5 rows of all pairs at once would take gigabytes
-        a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
-        block = scores[start : start + len(a)]
-        block[:] = (1 - semantic_weight) * block + semantic_weight * np.einsum("ij,ij->i", dense[a], dense[b])
-    return scores
+    return (1 - semantic_weight) * scores + semantic_weight * pair_dots(dense, left, right)
 
 
 class ThemeSpace:
