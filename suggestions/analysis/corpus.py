@@ -133,7 +133,7 @@ def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WE
 def similar_lists(
     ids: list[Hashable],
     canonical: list[Hashable],
-    matches: list[str],
+    matches: list[Hashable],
     signatures: np.ndarray,
     vectors,
     dense: np.ndarray | None = None,
@@ -150,13 +150,14 @@ def similar_lists(
     their half of the mix hardly ranks, and among 2,000 same-topic texts a paraphrase lost its place to
     texts that share its words (paraphrase recall@5 0.744 on the development set; centred, 0.942).
 
-    Copies (one match form) are searched once and share one list; a text with an empty match form has
-    none and is no one's.  Candidates come from a ``CandidateIndex`` over one row per match form and are
-    re-scored exactly, so the cost grows with n, not n²; below ``exact_limit`` distinct forms every form
-    is a candidate, which gives what the full product gives.
+    ``matches``: each text's match form, or any key equal for equal forms and false for an empty one
+    (``FormSignatures.form_keys``). Copies (one match form) are searched once and share one list; a text with
+    an empty match form has none and is no one's.  Candidates come from a ``CandidateIndex`` over one row per
+    match form and are re-scored exactly, so the cost grows with n, not n²; below ``exact_limit`` distinct forms
+    every form is a candidate, which gives what the full product gives.
     """
-    first_with_form: dict[str, int] = {}
-    members: dict[str, list[int]] = {}
+    first_with_form: dict[Hashable, int] = {}
+    members: dict[Hashable, list[int]] = {}
     for i, form in enumerate(matches):
         if form:
             first_with_form.setdefault(form, i)
