@@ -18,7 +18,8 @@ What it does, in order:
    index, the snapshot and the theme pools, and are not counted.
 
 It prints the median, p90, p99 and maximum of the task's wall time in milliseconds against the targets (median
-≤ 5 ms, p99 ≤ 50 ms with 100,000 stored), and with --profile the functions where the time went. The intake
+≤ 5 ms, p99 ≤ 50 ms with 100,000 stored), and with --profile the functions where the time went and the SQL
+statements each task sent, by kind (the claim, the analysis's transaction and the offers after it). The intake
 keep-pace figure (one worker process at ≥ 150 accepted/s) is `benchmarks/intake.py --worker-concurrency 1`'s
 «drained» line; this script does not start gunicorn.
 """
@@ -27,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,6 +148,8 @@ def measure(args) -> None:
 
     setup_django(args)
     from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
 
     from suggestions import services
     from suggestions.caches import process_caches
@@ -155,6 +160,8 @@ def measure(args) -> None:
 
     if not args.keep:
         build(args)
+    # A worker runs with DEBUG off: no statement is logged (setup_django turns it on for the static files).
+    settings.DEBUG = False
     process_caches.reset()
     started = time.perf_counter()
     band_index().ensure_built() if settings.REDIS_URL else None
@@ -169,6 +176,7 @@ def measure(args) -> None:
     topic = Topic.objects.order_by("pk").first()
     stored = Suggestion.objects.count()
     seconds = []
+    statements: list[list[str]] = []  # each profiled task's SQL, counted by kind below
     profiler = None
     for number, (title, body) in enumerate(new_texts(args, args.count + args.warmup)):
         suggestion = services.submit_suggestion(
@@ -180,7 +188,13 @@ def measure(args) -> None:
             profiler = cProfile.Profile()
             profiler.enable()
         begun = time.perf_counter()
-        analyze_suggestion(suggestion.pk)
+        if profiler is not None:
+            reset_queries()  # the log keeps 9,000 statements: a capture across its limit counts wrong
+            with CaptureQueriesContext(connection) as captured:
+                analyze_suggestion(suggestion.pk)
+            statements.append([query["sql"] for query in captured.captured_queries])
+        else:
+            analyze_suggestion(suggestion.pk)
         if number >= args.warmup:
             seconds.append(time.perf_counter() - begun)
     if profiler is not None:
@@ -188,6 +202,9 @@ def measure(args) -> None:
 
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        kinds = Counter(sql.split(None, 1)[0].upper() for task in statements for sql in task)
+        per_task = {kind: round(count / len(statements), 2) for kind, count in kinds.most_common()}
+        print(f"SQL statements per task: {sum(map(len, statements)) / len(statements):.2f} {per_task}")
     ms = sorted(1000 * s for s in seconds)
     figures = {
         "stored": stored,
@@ -197,6 +214,7 @@ def measure(args) -> None:
         "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2),
         "max_ms": round(ms[-1], 1),
         "targets": {"median_ms": TARGET_MEDIAN_MS, "p99_ms": TARGET_P99_MS},
+        "load_1min": round(os.getloadavg()[0], 2),  # the machine is shared: the figures move with it
     }
     print(
         f"per-suggestion analysis with {stored:,} stored: median {figures['median_ms']} ms "
