@@ -17,7 +17,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from common.errors import Refused
@@ -45,52 +45,75 @@ class GroupingError(Refused):
 # Duplicate groups ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def join_duplicate_group(*, suggestion: Suggestion, original: Suggestion, by_reviewer: bool = False) -> DuplicateGroup:
     """Put `suggestion` in the duplicate group of `original`, made with `original` as its canonical member when it
     has none; a group `suggestion` was in is left first. The analysis scores the member against the canonical
     text; a reviewer's mark carries no score. Refused for a suggestion and itself, and for a suggestion a
-    reviewer separated from a member of that group."""
+    reviewer separated from a member of that group.
+
+    Of `original` only the id is read. Inside a caller's transaction (an analysis) no savepoint is taken: a
+    refusal is raised once the block is left, before anything was written, so the caller's transaction goes on."""
     if suggestion.pk == original.pk:
         raise GroupingError("یک پیشنهاد نمی‌تواند تکراریِ خودش باشد.")
+    with transaction.atomic(savepoint=False):
+        group = _join(suggestion, original, by_reviewer)
+    if group is None:
+        raise GroupingError("کارشناسی پیش‌تر گفته است این پیشنهاد تکراریِ یکی از اعضای این گروه نیست.")
+    return group
+
+
+def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> DuplicateGroup | None:
+    """`join_duplicate_group` under its transaction; None when a reviewer kept them apart (nothing written)."""
     locked: dict[int, DuplicateGroup] = {}
-    own_id, target_id = _locked_groups_of(suggestion.pk, original.pk, rows=locked)
+    facts: dict[int, dict] = {}
+    own_id, target_id = _locked_groups_of(suggestion.pk, original.pk, rows=locked, facts=facts)
     if target_id is not None and own_id == target_id:
         return locked[target_id]
-    if _separated_from_group(suggestion.pk, target_id, original.pk):
-        raise GroupingError("کارشناسی پیش‌تر گفته است این پیشنهاد تکراریِ یکی از اعضای این گروه نیست.")
+    if facts[suggestion.pk]["separated"] and _separated_from_group(suggestion.pk, target_id, original.pk):
+        return None
     if own_id is not None:
         _leave(suggestion.pk, own_id)
     if target_id is None:
-        group = DuplicateGroup.objects.create(
-            canonical_id=original.pk, first_seen=original.created_at, last_seen=original.created_at, size=1
-        )
-        Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
+        # Made with its final figures below, in one insert.
+        arrived = facts[original.pk]["created_at"]
+        group = DuplicateGroup(canonical_id=original.pk, first_seen=arrived, last_seen=arrived, size=1)
     else:
         group = locked[target_id]
-    facts = _joining_facts(suggestion.pk, group.canonical_id)
-    score = None if by_reviewer else _score_against(facts[suggestion.pk], facts[group.canonical_id])
-    idea = _idea_of_group(facts[suggestion.pk], facts[group.canonical_id])
+    if group.canonical_id not in facts:
+        facts.update(_joining_facts(group.canonical_id))
+    joined, canonical = facts[suggestion.pk], facts[group.canonical_id]
+    score = None if by_reviewer else _score_against(joined, canonical)
+    idea = _idea_of_group(joined, canonical)
+    if own_id is None or target_id is None:
+        _count_joined(group, joined, canonical, score)
+    if target_id is None:
+        Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
     changes = {"duplicate_group": group, "duplicate_score": score, "updated_at": timezone.now()}
     Suggestion.objects.filter(pk=suggestion.pk).update(**changes, **({"idea_id": idea} if idea else {}))
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
     if idea:
-        _count_idea_joined(suggestion, idea, left=facts[suggestion.pk]["idea_id"])
+        _count_idea_joined(suggestion, idea, left=joined["idea_id"])
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
-    if target_id is None or own_id is not None:
+    if own_id is not None:
+        # It left a group first, which may have been the target's: count every member again.
         _refresh_group(group.pk)
         group.refresh_from_db()
-    else:
-        _count_joined(group, facts[suggestion.pk], facts[group.canonical_id], score)
     return group
 
 
-def _joining_facts(pk: int, canonical_id: int) -> dict[int, dict]:
-    """What joining a group needs to know of the newcomer and the canonical member, in one read: when each
-    arrived, its fingerprint and signature, and its idea."""
-    fields = ("pk", "created_at", "fingerprint", "signature", "idea_id", "idea_by_reviewer", "idea__is_active")
-    return {row["pk"]: row for row in Suggestion.objects.filter(pk__in=[pk, canonical_id]).values(*fields)}
+# What joining a group needs to know of the newcomer and the canonical member: when each arrived, its fingerprint
+# and signature, its idea, and (for the newcomer) whether a reviewer ever separated it from anything.
+_FACTS = ("pk", "duplicate_group_id", "created_at", "fingerprint", "signature", "idea_id", "idea_by_reviewer")
+_FACTS_JOINED = {
+    "idea_active": F("idea__is_active"),
+    "separated": Exists(SeparatePair.objects.filter(Q(first_id=OuterRef("pk")) | Q(second_id=OuterRef("pk")))),
+}
+
+
+def _joining_facts(*pks: int) -> dict[int, dict]:
+    rows = Suggestion.objects.filter(pk__in=pks).values(*_FACTS, **_FACTS_JOINED)
+    return {row["pk"]: row for row in rows}
 
 
 def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
@@ -107,7 +130,8 @@ def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
 def _count_joined(group: DuplicateGroup, joined: dict, canonical: dict, score: float | None) -> None:
     """A group's figures after one suggestion joined it, moved from the locked row's own (`_refresh_group` counts
     every member again, a read that grows with the group): the size, the first and last time seen, the lowest
-    score, and the kind, which stays exact only while the newcomer has the text of the canonical member."""
+    score, and the kind, which stays exact only while the newcomer has the text of the canonical member. A group
+    not saved yet (its canonical member alone) is inserted with them."""
     group.size += 1
     group.first_seen = min(group.first_seen, joined["created_at"])
     group.last_seen = max(group.last_seen, joined["created_at"])
@@ -115,7 +139,10 @@ def _count_joined(group: DuplicateGroup, joined: dict, canonical: dict, score: f
         group.score = min(group.score, score)
     if group.kind != GroupKind.EXACT or joined["fingerprint"] != canonical["fingerprint"]:
         group.kind = GroupKind.CAMPAIGN if group.size >= analysis.CAMPAIGN_MIN_SIZE else GroupKind.NEAR
-    group.save(update_fields=["size", "first_seen", "last_seen", "score", "kind"])
+    if group.pk is None:
+        group.save(force_insert=True)
+    else:
+        group.save(update_fields=["size", "first_seen", "last_seen", "score", "kind"])
 
 
 @transaction.atomic
@@ -190,24 +217,28 @@ def stored_signatures(pks) -> dict[int, np.ndarray]:
     return {pk: analysis.signature_from_bytes(sig) for pk, sig in rows}
 
 
-def _locked_groups_of(*pks: int, rows: dict[int, DuplicateGroup] | None = None) -> list[int | None]:
+def _locked_groups_of(
+    *pks: int, rows: dict[int, DuplicateGroup] | None = None, facts: dict[int, dict] | None = None
+) -> list[int | None]:
     """Each suggestion's duplicate group id, read with the groups and then the suggestions locked, so neither
-    changes until the transaction ends. A group changed between the first look and the locks is locked too. The
-    locked groups, as they were read with their locks, go into `rows` when it is given."""
-    locked: set[int] = set()
+    changes until the transaction ends: the groups the suggestions are in are locked in one statement, then the
+    suggestions, reading their groups again; a group changed between the two is locked too. The locked groups, as
+    they were read with their locks, go into `rows` when it is given, and what `_joining_facts` reads of the
+    suggestions, read with their locks, into `facts`."""
     kept = {} if rows is None else rows
+    in_groups = Suggestion.objects.filter(pk__in=pks).values("duplicate_group_id")
+    # FOR NO KEY UPDATE of the suggestions alone: the foreign-key checks of rows naming them never wait for it.
+    suggestions = Suggestion.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=pks).order_by("pk")
+    groups = DuplicateGroup.objects.select_for_update().filter(pk__in=in_groups).order_by("pk")
     while True:
-        current = dict(Suggestion.objects.filter(pk__in=pks).values_list("pk", "duplicate_group_id"))
-        wanted = {group_id for group_id in current.values() if group_id is not None} - locked
-        if wanted:
-            kept.update(
-                (group.pk, group) for group in DuplicateGroup.objects.select_for_update().filter(pk__in=sorted(wanted))
-            )
-            locked |= wanted
-        # FOR NO KEY UPDATE: the foreign-key checks of rows naming these suggestions never wait for it.
-        rows = Suggestion.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk")
-        current = dict(rows.values_list("pk", "duplicate_group_id"))
-        if {group_id for group_id in current.values() if group_id is not None} <= locked:
+        kept.update((group.pk, group) for group in groups.all())  # a fresh read each time round
+        if facts is None:
+            current = dict(suggestions.values_list("pk", "duplicate_group_id"))
+        else:
+            facts.clear()
+            facts.update((row["pk"], row) for row in suggestions.values(*_FACTS, **_FACTS_JOINED))
+            current = {pk: row["duplicate_group_id"] for pk, row in facts.items()}
+        if {group_id for group_id in current.values() if group_id is not None} <= set(kept):
             return [current.get(pk) for pk in pks]
 
 
@@ -280,7 +311,7 @@ def _rescore_group(group: DuplicateGroup, member_ids: list[int]) -> None:
 def _idea_of_group(joined: dict, canonical: dict) -> int | None:
     """A copy is the idea of the text it copies: a suggestion joining a group between re-clusterings is counted
     in the group's idea at once (None: it keeps its own). A reviewer's choice of idea for it is kept."""
-    target = canonical["idea_id"] if canonical["idea__is_active"] else None
+    target = canonical["idea_id"] if canonical["idea_active"] else None
     if joined["idea_by_reviewer"] or target is None or target == joined["idea_id"]:
         return None
     return target
@@ -319,24 +350,37 @@ def place_in_theme(*, suggestion: Suggestion, theme_id: int, score: float) -> bo
     theme retired or gone meanwhile is not joined. Returns whether the placement changed.
 
     A few statements however large the theme: the sizes of the theme joined and the theme left move by one in
-    place (the join also locks the theme row and checks it is still active), never by a count of its members."""
-    current = (
-        ThemeMembership.objects.select_for_update()
-        .filter(suggestion=suggestion)
-        .values_list("pk", "theme_id", "source")
-        .first()
-    )
-    if current is not None and (current[2] == ThemeMembership.Source.REVIEWER or current[1] == theme_id):
-        return False
-    now = timezone.now()
-    if not Theme.objects.filter(pk=theme_id, is_active=True).update(size=F("size") + 1, updated_at=now):
-        return False
-    placement = {"theme_id": theme_id, "score": float(score), "source": ThemeMembership.Source.MACHINE}
-    if current is None:
-        ThemeMembership.objects.create(suggestion=suggestion, assigned_at=now, **placement)
-    else:
-        ThemeMembership.objects.filter(pk=current[0]).update(assigned_at=now, **placement)
-        Theme.objects.filter(pk=current[1]).update(size=F("size") - 1, updated_at=now)
+    place (the join also locks the theme row and checks it is still active), never by a count of its members.
+    Written out in SQL, as each analysis places its suggestion: three querysets compiled cost more than the
+    statements."""
+    memberships, themes = ThemeMembership._meta.db_table, Theme._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, theme_id, source FROM {memberships} WHERE suggestion_id = %s{lock}", [suggestion.pk]
+        )
+        current = cursor.fetchone()
+        if current is not None and (current[2] == ThemeMembership.Source.REVIEWER or current[1] == theme_id):
+            return False
+        cursor.execute(
+            f"UPDATE {themes} SET size = size + 1, updated_at = %s WHERE id = %s AND is_active", [now, theme_id]
+        )
+        if cursor.rowcount != 1:
+            return False
+        placement = [theme_id, float(score), ThemeMembership.Source.MACHINE, now]
+        if current is None:
+            cursor.execute(
+                f"INSERT INTO {memberships} (theme_id, score, source, assigned_at, suggestion_id) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [*placement, suggestion.pk],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {memberships} SET theme_id = %s, score = %s, source = %s, assigned_at = %s WHERE id = %s",
+                [*placement, current[0]],
+            )
+            cursor.execute(f"UPDATE {themes} SET size = size - 1, updated_at = %s WHERE id = %s", [now, current[1]])
     return True
 
 

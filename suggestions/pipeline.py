@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import sklearn
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Length
@@ -287,15 +288,27 @@ class StoredIndex:
         self.excluded = {suggestion_id, *grouping.separated_from(suggestion_id)} if suggestion_id else set()
         self.snapshot = snapshot
         self.vector = None  # the analyzed text's lexical vector, once its similar texts were searched
+        # The earliest copy of the text's fingerprint and its group's canonical member, read together for `groups_of`.
+        self.canonical_of: int | None = None
+        self.canonical: dict[int, int] = {}
+        self.theme_sizes: dict[int, int] = {}  # active themes' sizes read with them, for the pool's top-up
 
     def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
+        """The earliest analyzed suggestion with this fingerprint; its group's canonical member is read with it,
+        so that the engine's next question (`groups_of` that suggestion) costs no statement."""
         excluded = list(self.excluded) or [0]
         rows = _rows(
-            f"SELECT id FROM {_SUGGESTIONS} WHERE fingerprint = %s AND state = %s AND id NOT IN ({_marks(excluded)}) "
-            "ORDER BY created_at, id LIMIT 1",
+            f"SELECT s.id, g.canonical_id FROM {_SUGGESTIONS} s LEFT JOIN {_GROUPS} g ON g.id = s.duplicate_group_id "
+            f"WHERE s.fingerprint = %s AND s.state = %s AND s.id NOT IN ({_marks(excluded)}) "
+            "ORDER BY s.created_at, s.id LIMIT 1",
             [fingerprint, State.ANALYZED, *excluded],
         )
-        return rows[0][0] if rows else None
+        if not rows:
+            return None
+        pk, canonical = rows[0]
+        self.canonical = {pk: canonical} if canonical is not None else {}
+        self.canonical_of = pk
+        return pk
 
     def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
         return analysis.find_near_duplicates(
@@ -306,6 +319,8 @@ class StoredIndex:
         ids = list(ids)
         if not ids:
             return {}
+        if ids == [self.canonical_of]:
+            return dict(self.canonical)
         return dict(
             _rows(
                 f"SELECT s.id, g.canonical_id FROM {_SUGGESTIONS} s JOIN {_GROUPS} g ON g.id = s.duplicate_group_id "
@@ -327,7 +342,7 @@ class StoredIndex:
 
     def lexical_neighbours(self, vector, *, theme: int | None, limit: int) -> list[Neighbour]:
         self.vector = vector
-        pks, values = _pool(self.snapshot, theme).cosines(vector)
+        pks, values = _pool(self.snapshot, theme, size=self.theme_sizes.get(theme)).cosines(vector)
         if not pks:
             return []
         best = [
@@ -345,8 +360,17 @@ class StoredIndex:
         return dict(rows)
 
     def active_themes(self, theme_ids) -> set[int]:
-        active = {pk for (pk,) in _rows(f"SELECT id FROM {_THEMES} WHERE is_active", [])}
-        return active.intersection(theme_ids)
+        """The active ones among these themes; their sizes are read with them, for the pool searched next."""
+        self.theme_sizes = dict(_rows(f"SELECT id, size FROM {_THEMES} WHERE is_active", []))
+        return set(self.theme_sizes).intersection(theme_ids)
+
+
+def one_text_at_a_time():
+    """scikit-learn without its checks of parameters and of NaN in inputs, for the vectorisations of one text:
+    they took half of them (two vectorisations and a theme's scores, 4.7 ms against 2.0 with 100,000 stored),
+    and change no figure. The texts' counts hold no NaN; the e5 vectors, which may, are checked where they are
+    used (`ThemeModel.project`, `semantic.is_usable`). Thread-local, as scikit-learn's configuration is."""
+    return sklearn.config_context(skip_parameter_validation=True, assume_finite=True)
 
 
 def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
@@ -357,48 +381,66 @@ def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
     return Engine(Clustering(snapshot.vectorizer, snapshot.space, snapshot.model), k=SIMILAR_K)
 
 
-def analyze_suggestion_text(suggestion: Suggestion) -> None:
+def analyze_suggestion_text(suggestion: Suggestion) -> bool:
     """Ask the engine for the suggestion's forms, duplicate group, similar list and theme, and write them through
-    `grouping`. The caller holds the claim on the suggestion (state analyzing). A text with nothing left once
-    normalised keeps its forms, joins nothing and is listed nowhere (the engine logs it)."""
+    `grouping`, the suggestion marked analyzed. The caller holds the claim on the suggestion (state analyzing);
+    False, with nothing written, when the claim was lost meanwhile (the sweeper gave the suggestion to another
+    delivery), and the caller rolls back. A text with nothing left once normalised keeps its forms, joins nothing
+    and is listed nowhere (the engine logs it)."""
     snapshot = current_snapshot()
     engine = analysis_engine(snapshot)
     index = StoredIndex(suggestion.pk, snapshot)
-    result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=index)
+    with one_text_at_a_time():
+        result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=index)
     # All or nothing; within the caller's transaction (`do_analyze`) without a savepoint of its own, which would
     # cost two round trips and undo nothing the caller's rollback does not.
     with transaction.atomic(savepoint=False):
-        _store_forms(suggestion, result)
+        if not _store_forms(suggestion, result):
+            return False
         if result.refused:
-            return
+            return True
         if result.group is not None:
-            _join_group(suggestion, Suggestion.objects.only("pk", "created_at").get(pk=result.group))
+            # Of the suggestion it joins, grouping reads what it needs under its locks.
+            _join_group(suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
         store_similar(suggestion, result.similar)
         theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
     transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, index.vector))
+    return True
 
 
-def _store_forms(suggestion: Suggestion, result) -> None:
+def _store_forms(suggestion: Suggestion, result) -> bool:
+    """Write the forms and mark the suggestion analyzed, in one statement that also checks the claim still holds
+    (False: it was lost). Its row lock, held to the commit, keeps the sweeper from handing it to another delivery
+    meanwhile: the sweeper's update waits and then finds it analyzed."""
     suggestion.normalized_text = result.display
     suggestion.match_text = result.match
     suggestion.fingerprint = result.fingerprint or analysis.fingerprint(result.display)
     signature = analysis.signature_to_bytes(result.signature) if result.signature is not None else None
     if signature is not None:
         suggestion.signature = signature
-    suggestion.updated_at = timezone.now()
+    now = timezone.now()
+    suggestion.updated_at = suggestion.analyzed_at = suggestion.state_changed_at = now
+    suggestion.state, suggestion.last_error = State.ANALYZED, ""
+    moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
-            "signature = COALESCE(%s, signature), updated_at = %s WHERE id = %s",
+            "signature = COALESCE(%s, signature), updated_at = %s, state = %s, analyzed_at = %s, "
+            "state_changed_at = %s, last_error = '' WHERE id = %s AND state = %s",
             [
                 suggestion.normalized_text,
                 suggestion.match_text,
                 suggestion.fingerprint,
                 signature,
-                connection.ops.adapt_datetimefield_value(suggestion.updated_at),
+                moment,
+                State.ANALYZED,
+                moment,
+                moment,
                 suggestion.pk,
+                State.ANALYZING,
             ],
         )
+        return cursor.rowcount == 1
 
 
 def _analyzed(pk: int, signature, snapshot: Snapshot | None, theme: int | None, vector) -> None:
@@ -609,12 +651,13 @@ class Pool:
         return self.pks[-THEME_POOL:], values[-THEME_POOL:]
 
 
-def _pool(snapshot: Snapshot, theme_id: int | None) -> Pool:
+def _pool(snapshot: Snapshot, theme_id: int | None, *, size: int | None = None) -> Pool:
     """The pool of a theme (of all suggestions: None), kept per process and per snapshot, and topped up on each
     look-up with those analyzed since: the form's live look-up asks on every pause in typing, and a burst of
     submissions must find each other. A theme whose size moved by other than what was topped up had members
     moved in or out (a reviewer's merge, move or split, a placement by meaning) or placed late: its pool catches up
-    with the theme's members as they are (`_catch_up`)."""
+    with the theme's members as they are (`_catch_up`). `size` is the theme's size when the caller read it just
+    before (with the active themes); otherwise it is read here."""
     key = (snapshot.key, theme_id)
     pools = process_caches.pools
     pool = pools.get(key) or Pool()
@@ -625,7 +668,8 @@ def _pool(snapshot: Snapshot, theme_id: int | None) -> Pool:
     if theme_id is None:
         fresh = _pool_rows(None, pool.newest)
     else:
-        size = next(iter(_rows(f"SELECT size FROM {_THEMES} WHERE id = %s", [theme_id])), (0,))[0]
+        if size is None:
+            size = next(iter(_rows(f"SELECT size FROM {_THEMES} WHERE id = %s", [theme_id])), (0,))[0]
         fresh = _pool_rows(theme_id, pool.newest)
         if pool.theme_size is not None and size != pool.theme_size + len(fresh):
             _catch_up(pool, snapshot, theme_id)

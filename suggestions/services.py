@@ -5,7 +5,7 @@ import uuid
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
@@ -162,26 +162,40 @@ def do_support_idea(
     raise RuntimeError("could not draw an unused tracking code")
 
 
-def claim_for_analysis(*, suggestion_id: int) -> bool:
-    """Move a received suggestion to analyzing. False when another delivery already took it."""
-    now = timezone.now()
-    claimed = Suggestion.objects.filter(pk=suggestion_id, state=State.RECEIVED).update(
-        state=State.ANALYZING, attempts=F("attempts") + 1, state_changed_at=now
-    )
-    return claimed == 1
+# What the analysis reads of the suggestion it claims, returned by the claim itself.
+# In the model's order of fields, as `Model.from_db` takes them.
+_CLAIMED_FIELDS = ("id", "title", "body", "duplicate_group_id", "state", "attempts")
 
 
-def do_analyze(*, suggestion_id: int) -> None:
-    """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
-    and mark it analyzed, all in one transaction."""
-    suggestion = Suggestion.objects.get(pk=suggestion_id)
-    with transaction.atomic():
-        pipeline.analyze_suggestion_text(suggestion)
-        now = timezone.now()
-        updated = Suggestion.objects.filter(pk=suggestion_id, state=State.ANALYZING).update(
-            state=State.ANALYZED, analyzed_at=now, state_changed_at=now, last_error=""
+def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
+    """Move a received suggestion to analyzing and return it, with the fields the analysis reads (the others are
+    read when asked for). None when another delivery already took it. One statement, written out in SQL: the
+    claim and the read of the row together, where a queryset's update and a second read cost three times as much."""
+    table = Suggestion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, attempts = attempts + 1, state_changed_at = %s "
+            f"WHERE id = %s AND state = %s RETURNING {', '.join(_CLAIMED_FIELDS)}",
+            [
+                State.ANALYZING,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                suggestion_id,
+                State.RECEIVED,
+            ],
         )
-        if not updated:
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Suggestion.from_db(connection.alias, _CLAIMED_FIELDS, row)
+
+
+def do_analyze(*, suggestion_id: int, suggestion: Suggestion | None = None) -> None:
+    """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
+    and mark it analyzed, all in one transaction. `suggestion` is the row the claim returned, when the caller
+    has it; otherwise it is read."""
+    suggestion = suggestion or Suggestion.objects.get(pk=suggestion_id)
+    with transaction.atomic():
+        if not pipeline.analyze_suggestion_text(suggestion):
             # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
             transaction.set_rollback(True)
             logger.info("Suggestion %s was no longer analyzing; its result was not written", suggestion_id)

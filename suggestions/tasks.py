@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="suggestions.analyze_suggestion")
 def analyze_suggestion(suggestion_id: int) -> None:
-    if not services.claim_for_analysis(suggestion_id=suggestion_id):
+    suggestion = services.claim_for_analysis(suggestion_id=suggestion_id)
+    if suggestion is None:
         return
     try:
-        services.do_analyze(suggestion_id=suggestion_id)
+        services.do_analyze(suggestion_id=suggestion_id, suggestion=suggestion)
     except Exception as exc:
         state = services.release_after_failure(suggestion_id=suggestion_id, error=exc)
         logger.exception("Analysis of suggestion %s failed; now %s", suggestion_id, state)
