@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Hashable, Iterable, Iterator
 
@@ -9,10 +10,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates_batch
-from .lsh import MemoryBandIndex
+from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates_before
+from .lsh import FrozenBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
+from .parallel import in_order
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, pair_dots
 
 __all__ = [
@@ -38,6 +40,7 @@ SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
 _CHUNK = 256
 _NEAR_BATCH = 2_048
+_SIGNATURE_CHUNK = 16_384
 _BLOCK = 65_536
 
 
@@ -76,32 +79,46 @@ class FormSignatures:
 
 
 def duplicate_groups(
-    ids: list[Hashable], matches: list[str], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+    ids: list[Hashable], matches: list[str], *, threshold: float = NEAR_DUPLICATE_THRESHOLD, workers: int = 1
 ) -> tuple[list[Hashable], FormSignatures]:
     """Canonical id of each item's duplicate group (itself when it starts one), and the signatures.
 
     Equal match forms always join (but empty ones: a text with nothing left once normalised joins no one);
     otherwise an item joins the group of its best
     earlier near-duplicate when it is also close to that group's first member.
-    Signatures and near-duplicate look-ups are computed in batches, once per distinct form.
+    Signatures and near-duplicate look-ups are computed in batches, once per distinct form, in ``workers``
+    processes (``parallel.in_order``): the same answers as one.
     """
     first_with_form: dict[str, int] = {}
     for i, form in enumerate(matches):
         first_with_form.setdefault(form, i)
     forms = list(first_with_form)
     form_number = {form: n for n, form in enumerate(forms)}
-    unique_signatures = signatures_of_match_forms(forms) if forms else np.empty((0, NUM_PERM), dtype=np.uint32)
+    unique_signatures = np.empty((len(forms), NUM_PERM), dtype=np.uint32)
+    chunks = (forms[s : s + _SIGNATURE_CHUNK] for s in range(0, len(forms), _SIGNATURE_CHUNK))
+    start = 0
+    for block in in_order(signatures_of_match_forms, chunks, workers=workers):
+        unique_signatures[start : start + len(block)] = block
+        start += len(block)
     form_of_row = np.fromiter((form_number[m] for m in matches), dtype=np.int64, count=len(matches))
     signatures = FormSignatures(unique_signatures, form_of_row, empty_form=form_number.get(""))
     del form_number
 
-    near_of: dict[int, list] = {}
-    index = MemoryBandIndex()
-    searched = [i for i in first_with_form.values() if matches[i]]
-    for start in range(0, len(searched), _NEAR_BATCH):
-        batch = searched[start : start + _NEAR_BATCH]
-        found = find_near_duplicates_batch([ids[i] for i in batch], signatures[batch], index, threshold=threshold)
-        near_of.update(zip(batch, found, strict=True))
+    # Each form's look-up sees the forms before it, as if they were added one by one; the band keys of all
+    # are sorted once (``FrozenBandIndex``), so the batches are independent and may go to other processes.
+    first_rows = list(first_with_form.values())
+    searched = np.flatnonzero([bool(form) for form in forms])
+    global _near_index
+    _near_index = FrozenBandIndex([ids[i] for i in first_rows], unique_signatures, searched)
+    try:
+        batches = [searched[s : s + _NEAR_BATCH] for s in range(0, len(searched), _NEAR_BATCH)]
+        near_of: dict[int, list] = {}
+        look_up = functools.partial(_near_batch, threshold=threshold)
+        for batch, found in zip(batches, in_order(look_up, batches, workers=workers), strict=True):
+            near_of.update(zip((first_rows[f] for f in batch.tolist()), found, strict=True))
+    finally:
+        _near_index = None
+    del first_rows
 
     canonical: list[Hashable] = []
     group_of: dict[Hashable, Hashable] = {}
@@ -120,6 +137,13 @@ def duplicate_groups(
         group_of[item_id] = group if group is not None else item_id
         canonical.append(group_of[item_id])
     return canonical, signatures
+
+
+_near_index: FrozenBandIndex | None = None  # what forked processes look up in (``_near_batch``)
+
+
+def _near_batch(rows: np.ndarray, *, threshold: float) -> list:
+    return find_near_duplicates_before(rows, _near_index, threshold=threshold)
 
 
 def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WEIGHT, start: int, stop: int):
@@ -363,8 +387,10 @@ def iter_corpus(
     n_themes: int | None = None,
     semantic: bool | None = None,
     k: int = SIMILAR_K,
+    workers: int = 1,
 ) -> Iterator[dict]:
-    """``analyze_corpus``'s results one at a time (``Engine.iter_many``), for a caller that writes them out."""
+    """``analyze_corpus``'s results one at a time (``Engine.iter_many``), for a caller that writes them out;
+    ``workers`` processes share the per-text steps, with the same results."""
     from .engine import Engine
 
-    return Engine(k=k).iter_many(records, n_themes=n_themes, semantic=semantic)
+    return Engine(k=k).iter_many(records, n_themes=n_themes, semantic=semantic, workers=workers)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lsh import MemoryBandIndex
+from .lsh import FrozenBandIndex, MemoryBandIndex
 from .minhash import estimated_jaccard
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "NearDuplicate",
     "find_near_duplicates",
     "find_near_duplicates_batch",
+    "find_near_duplicates_before",
     "group_kind",
     "best_group_for",
 ]
@@ -87,11 +88,24 @@ def find_near_duplicates_batch(
     with the band look-ups and verifications done once for the whole batch in numpy.
     """
     signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
-    found: list[list[NearDuplicate]] = [[] for _ in item_ids]
-    queries, ids, scores = index.near_pairs(signatures, threshold, ids=item_ids)
+    found = _near_lists(len(item_ids), *index.near_pairs(signatures, threshold, ids=item_ids))
+    index.add_many(item_ids, signatures)
+    return found
+
+
+def find_near_duplicates_before(
+    rows: np.ndarray, index: FrozenBandIndex, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> list[list[NearDuplicate]]:
+    """``find_near_duplicates_batch`` for a batch of a collection's rows (in its order) whose signatures are all
+    in ``index``: each row's near-duplicates among the rows before it, as if the rows had been added one by one."""
+    item_ids = [index.id_of(row) for row in rows.tolist()]
+    return _near_lists(len(rows), *index.near_pairs_before(rows, threshold, ids=item_ids))
+
+
+def _near_lists(count: int, queries: np.ndarray, ids: list[Hashable], scores: np.ndarray) -> list[list[NearDuplicate]]:
+    found: list[list[NearDuplicate]] = [[] for _ in range(count)]
     for q, item_id, score in zip(queries.tolist(), ids, scores.tolist(), strict=True):
         found[q].append(NearDuplicate(item_id, score))
-    index.add_many(item_ids, signatures)
     for near in found:
         near.sort(key=lambda d: (-d.score, str(d.id)))
     return found

@@ -26,6 +26,7 @@ The rules both paths share, so they give the same answers:
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for,
 from .ideas import group_ideas, idea_similar
 from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
-from .normalize import display_form, fingerprint, match_form
+from .normalize import display_form, fingerprint, load_tables, match_form
+from .parallel import in_order
 from .themes import UNCLUSTERED, ThemeModel, cluster_themes
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, semantic_available, semantic_vectors
 
@@ -418,20 +420,31 @@ class Engine:
         *,
         n_themes: int | None = None,
         semantic: bool | None = None,
+        workers: int = 1,
     ) -> Iterator[dict]:
         """``analyze_many``'s results one at a time, all decided before the first is given: a caller that writes
-        them out never holds them all (a million took about 400 MB as dicts)."""
+        them out never holds them all (a million took about 400 MB as dicts). ``workers`` processes share the
+        per-text steps (forms, signatures, near-duplicates; ``parallel.in_order``), with the same results."""
         # Only the display forms are kept, not the texts as given: a million of those took a gigabyte.
-        ids, displays = [], []
-        for item_id, text in records:
-            ids.append(item_id)
-            displays.append(display_form(text or ""))
+        ids: list[Hashable] = []
+        displays: list[str] = []
+        matches: list[str] = []
+
+        def texts() -> Iterator[list[str]]:
+            for chunk in itertools.batched(records, _FORMS_CHUNK):
+                ids.extend(item_id for item_id, _ in chunk)
+                yield [text for _, text in chunk]
+
+        if workers > 1:
+            load_tables()  # once, here: forked processes share them
+        for chunk_displays, chunk_matches in in_order(_forms_of, texts(), workers=workers):
+            displays += chunk_displays
+            matches += chunk_matches
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         if not ids:
             return iter(())
-        matches = [match_form(d) for d in displays]
-        canonical, signatures = duplicate_groups(ids, matches)
+        canonical, signatures = duplicate_groups(ids, matches, workers=workers)
         if not any(matches):
             logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
             return (_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids))
@@ -538,6 +551,15 @@ def lexical_cosines(display: str, texts: Mapping[Hashable, str]) -> dict[Hashabl
     matrix = vectorizer.fit_transform([*(texts[key] for key in keys), display])
     cosines = (matrix[:-1] @ matrix[-1].T).toarray().ravel()
     return {key: float(cosine) for key, cosine in zip(keys, cosines, strict=True)}
+
+
+_FORMS_CHUNK = 2_000
+
+
+def _forms_of(texts: list[str]) -> tuple[list[str], list[str]]:
+    """The display and match forms of a chunk of texts (as given)."""
+    displays = [display_form(text or "") for text in texts]
+    return displays, [match_form(display) for display in displays]
 
 
 def _theme_of(theme: int, labels: list[str]) -> tuple[str | None, str]:

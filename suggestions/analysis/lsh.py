@@ -14,7 +14,7 @@ import numpy as np
 
 from .minhash import NUM_PERM, signature_from_bytes
 
-__all__ = ["BANDS", "ROWS", "MemoryBandIndex", "RedisBandIndex", "band_keys", "rebuild_index"]
+__all__ = ["BANDS", "ROWS", "FrozenBandIndex", "MemoryBandIndex", "RedisBandIndex", "band_keys", "rebuild_index"]
 
 BANDS = 42
 ROWS = 3
@@ -295,6 +295,77 @@ class MemoryBandIndex:
         """The indexed ids among ``item_ids`` and their signatures as one (n, 128) array."""
         known = [i for i in item_ids if i in self._row_of]
         return known, self._sigs[[self._row_of[i] for i in known]]
+
+
+class FrozenBandIndex(MemoryBandIndex):
+    """The band keys of a whole collection sorted once, looked up as a ``MemoryBandIndex`` fed batch after batch.
+
+    ``near_pairs_before(rows, ...)`` answers what ``MemoryBandIndex.near_pairs`` answers for those rows once
+    every indexed row before the first of them has been added (the batch's own earlier rows are compared as
+    there, through ``ids``): the same candidates, up to ``MAX_PER_KEY`` under one band key, the earliest.  A
+    collection's look-ups then need no index built up between them: no sorted arrays copied batch after batch,
+    and batches independent of one another, so that several processes may look them up at once.
+
+    ``signatures`` (one per row) is held, not copied; ``indexed`` are the rows in the index, ascending; ``ids``
+    names each row.
+    """
+
+    _KEY_BLOCK = 65_536
+
+    def __init__(self, ids: list[Hashable], signatures: np.ndarray, indexed: np.ndarray) -> None:
+        super().__init__()
+        indexed = np.asarray(indexed, dtype=np.int64)
+        keys = np.empty(len(indexed) * BANDS, dtype=np.uint64)
+        for start in range(0, len(indexed), self._KEY_BLOCK):
+            rows = indexed[start : start + self._KEY_BLOCK]
+            keys[start * BANDS : (start + len(rows)) * BANDS] = band_keys(signatures[rows]).ravel()
+        # Stable: under one key the rows stay in the order they would have been added in.
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        del keys
+        self._rows = indexed.astype(np.uint32)[order // BANDS]
+        del order
+        self._sigs = signatures
+        self._low = signatures.astype(np.uint8)
+        self._alive = np.ones(len(signatures), dtype=bool)
+        self._ids = ids
+        self._before = len(signatures)
+
+    def __len__(self) -> int:
+        return len(self._rows) // BANDS
+
+    def add_many(self, item_ids: Iterable[Hashable], signatures: np.ndarray) -> None:
+        raise TypeError("a frozen band index is built whole")
+
+    def id_of(self, row: int) -> Hashable:
+        return self._ids[row]
+
+    def near_pairs_before(
+        self, rows: np.ndarray, threshold: float, *, ids: list[Hashable]
+    ) -> tuple[np.ndarray, list[Hashable], np.ndarray]:
+        """``near_pairs`` of these rows' signatures (a batch in the collection's order) against the indexed rows
+        before the first of them, and each against the batch's rows before it (named by ``ids``)."""
+        self._before = int(rows[0]) if len(rows) else 0
+        try:
+            return self.near_pairs(self._sigs[rows], threshold, ids=ids)
+        finally:
+            self._before = len(self._sigs)
+
+    def _hits(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As ``MemoryBandIndex._hits`` with only the rows before ``_before`` added: under each key its earliest
+        rows come first, so those before the limit are the first of its run."""
+        flat = keys.ravel()
+        lo = np.searchsorted(self._keys, flat, side="left")
+        hi = np.searchsorted(self._keys, flat, side="right")
+        counts = np.minimum(hi - lo, self.MAX_PER_KEY)
+        total = int(counts.sum())
+        if not total:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32)
+        starts = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        rows = self._rows[starts + np.arange(total)]
+        queries = np.repeat(np.arange(len(flat)) // BANDS, counts)
+        earlier = rows < self._before
+        return queries[earlier], rows[earlier]
 
 
 def pairs_within(keys: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import unicodedata
 
 from common.persian import TO_PERSIAN_NUMBER
 
-__all__ = ["display_form", "fingerprint", "fingerprint_of_match_form", "match_form"]
+__all__ = ["display_form", "fingerprint", "fingerprint_of_match_form", "load_tables", "match_form"]
 
 ZWNJ = "\u200c"
 
@@ -254,6 +254,12 @@ def _hazm_normalize(text: str) -> str:
     if "می" in text:
         text = _MI_WORD.sub(_separate_mi, text)
     return text
+
+
+def load_tables() -> None:
+    """Load now the tables ``display_form`` otherwise loads when a text first needs them (hazm's verbs and words
+    among them, about 1.5 s): processes forked afterwards then share one copy instead of loading their own."""
+    _clean_table(), _clean_pattern(), _hazm_table(), _hazm_pattern(), _spacing_patterns(), _known_words(), _verbs()
 
 
 def _unescape(text: str) -> str:

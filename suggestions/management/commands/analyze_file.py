@@ -1,8 +1,12 @@
 import json
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
 from suggestions.analysis.corpus import iter_corpus
+
+# Each process holds hazm's tables and a chunk of texts; beyond a few, the steps left to one process dominate.
+_MAX_WORKERS = 4
 
 
 def read_records(path: str):
@@ -32,10 +36,18 @@ class Command(BaseCommand):
         parser.add_argument("input")
         parser.add_argument("--out", required=True)
         parser.add_argument("--themes", type=int, default=None, help="number of themes (default: chosen automatically)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(os.cpu_count() or 1, _MAX_WORKERS),
+            help="processes sharing the per-text steps (default: one per core, at most 4); the results are the same",
+        )
 
-    def handle(self, *args, input, out, themes, **options):
+    def handle(self, *args, input, out, themes, workers, **options):
+        if workers < 1:
+            raise CommandError("--workers باید دست‌کم ۱ باشد")
         clusters, merged, count = set(), 0, 0
-        results = iter_corpus(read_records(input), n_themes=themes)
+        results = iter_corpus(read_records(input), n_themes=themes, workers=workers)
         with open(out, "w", encoding="utf-8") as output:
             for result in results:
                 output.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -269,3 +269,25 @@ def test_a_batch_look_up_scores_by_whole_values_not_by_the_low_bytes_it_compares
 
 
 BANDS_KEPT = 6  # two bands of three shared: a candidate, at 6 of 128 equal values far from a near-duplicate
+
+
+def test_a_frozen_index_answers_each_batch_as_an_index_fed_batch_after_batch(monkeypatch):
+    from suggestions.analysis.duplicates import find_near_duplicates_before
+    from suggestions.analysis.lsh import FrozenBandIndex
+
+    monkeypatch.setattr(MemoryBandIndex, "MAX_PER_KEY", 4)  # copies of one text fill a band key's share
+    texts = _texts(300, seed=3)
+    texts[40:40] = [CAMPAIGN_COPY] * 30
+    signatures = signatures_of_match_forms([match_form(t) for t in texts])
+    ids = [f"s{i}" for i in range(len(signatures))]
+    indexed = np.array([i for i in range(len(ids)) if i % 7], dtype=np.int64)  # some rows are not looked up
+    fed, index = [], MemoryBandIndex()
+    for start in range(0, len(indexed), 64):
+        rows = indexed[start : start + 64]
+        fed += find_near_duplicates_batch([ids[r] for r in rows], signatures[rows], index)
+    frozen = FrozenBandIndex(ids, signatures, indexed)
+    looked_up = []
+    for start in range(0, len(indexed), 64):
+        looked_up += find_near_duplicates_before(indexed[start : start + 64], frozen)
+    assert looked_up == fed
+    assert sum(len(near) for near in fed) > 30

@@ -1,0 +1,58 @@
+"""Work shared among a few forked processes, its results given back in the order it was asked for.
+
+The batch path's per-text steps (display and match forms, signatures, near-duplicate look-ups) are pure
+functions of their input, so computing them in other processes changes nothing but the time: results come
+back in order and are used as if computed here.  Processes are forked (Linux) so that they start at once and
+share, without copying, what this process held when they started (hazm's tables, an index built beforehand).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+__all__ = ["in_order"]
+
+logger = logging.getLogger(__name__)
+
+
+def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: int = 1) -> Iterator[R]:
+    """``function(task)`` for each task, in the tasks' order, in ``workers`` forked processes when above 1.
+
+    Tasks are read as results are taken, a few ahead of them: a caller streaming a million texts from a file
+    never holds them all.  With one task, or where a process may not fork (a daemonic Celery worker process,
+    a platform without fork), the tasks run here.  ``function`` must be a module's function, found by name.
+    """
+    tasks = iter(tasks)
+    first = next(tasks, _NOTHING)
+    if first is _NOTHING:
+        return
+    second = next(tasks, _NOTHING)
+    if second is _NOTHING or workers <= 1 or not _can_fork():
+        yield function(first)
+        if second is not _NOTHING:
+            yield function(second)
+            yield from map(function, tasks)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending = deque([pool.apply_async(function, (first,)), pool.apply_async(function, (second,))])
+        for task in tasks:
+            pending.append(pool.apply_async(function, (task,)))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+_NOTHING = object()
+
+
+def _can_fork() -> bool:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child: it may not have children
+        logger.info("A daemonic process works alone: no processes forked")
+        return False
+    return True

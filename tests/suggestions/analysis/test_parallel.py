@@ -1,0 +1,41 @@
+import numpy as np
+
+from suggestions.analysis import corpus, duplicate_groups, match_form
+from suggestions.analysis.parallel import in_order
+
+
+def _square(n):
+    return n * n
+
+
+def test_results_come_back_in_the_order_of_the_tasks_from_forked_processes():
+    assert list(in_order(_square, range(50), workers=2)) == [n * n for n in range(50)]
+
+
+def test_no_task_gives_no_result():
+    assert list(in_order(_square, [], workers=2)) == []
+
+
+def test_duplicate_groups_in_two_processes_are_those_of_one(monkeypatch):
+    from benchmarks.harness.corpus import generate
+
+    monkeypatch.setattr(corpus, "_NEAR_BATCH", 32)
+    monkeypatch.setattr(corpus, "_SIGNATURE_CHUNK", 50)
+    matches = [match_form(item.text) for item in generate(400, seed=2)] + [""]
+    ids = [f"s{i}" for i in range(len(matches))]
+    alone, alone_signatures = duplicate_groups(ids, matches, workers=1)
+    shared, shared_signatures = duplicate_groups(ids, matches, workers=2)
+    assert shared == alone
+    assert np.array_equal(np.asarray(shared_signatures), np.asarray(alone_signatures))
+    assert len(set(alone)) < len(alone)
+
+
+def test_a_collection_analyzed_in_two_processes_is_analyzed_as_in_one(monkeypatch):
+    from benchmarks.harness.corpus import generate
+    from suggestions.analysis import engine
+    from suggestions.analysis.corpus import iter_corpus
+
+    monkeypatch.setattr(engine, "_FORMS_CHUNK", 40)
+    records = [(f"s{i}", item.text) for i, item in enumerate(generate(300, seed=4))] + [("blank", "   ")]
+    alone = list(iter_corpus(records, semantic=False, workers=1))
+    assert list(iter_corpus(records, semantic=False, workers=2)) == alone
