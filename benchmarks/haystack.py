@@ -3,9 +3,13 @@ the labelled rows only: the procedure of ``../shared/eval/haystack.sh``, at seve
 
     python benchmarks/haystack.py                                   # development set; alone, 2,000 and 20,000
     python benchmarks/haystack.py --labels held_out.jsonl --sizes 0 2000
+    python benchmarks/haystack.py --sizes 20000 --semantic           # with e5 whatever the size (20 min at 20,000)
 
 Each run is a separate process on its own SQLite file, as the shell script does: the time is the whole
 command's (start-up, hazm's tables, e5 when the collection is small enough for it, the analysis, the output).
+``--semantic`` runs the same engine with its e5 tier on at any size (``analyze_corpus(semantic=True)``, in a
+process of its own) instead of ``analyze_file``, which leaves e5 out above ``SEMANTIC_AUTO_LIMIT`` texts: what
+the e5 tier would give a crowded collection, and what it costs.
 Prints one JSON line per N: the scorer's figures plus ``n``, ``texts`` and ``seconds``, then the targets missed.
 """
 
@@ -41,7 +45,7 @@ CROWDED = {
 }
 
 
-def run(labels: Path, crowd: Path, n: int, scorer: Path) -> dict:
+def run(labels: Path, crowd: Path, n: int, scorer: Path, *, semantic: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         source = work / "in.jsonl"
@@ -57,8 +61,12 @@ def run(labels: Path, crowd: Path, n: int, scorer: Path) -> dict:
                     texts += 1
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}"}
         started = time.perf_counter()
+        if semantic:
+            command = [sys.executable, __file__, "--analyze-with-e5", str(source), str(work / "out.jsonl")]
+        else:
+            command = [sys.executable, "manage.py", "analyze_file", str(source), "--out", str(work / "out.jsonl")]
         done = subprocess.run(
-            [sys.executable, "manage.py", "analyze_file", str(source), "--out", str(work / "out.jsonl")],
+            command,
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -71,7 +79,19 @@ def run(labels: Path, crowd: Path, n: int, scorer: Path) -> dict:
             [sys.executable, str(scorer), str(labels), str(work / "out.jsonl")], capture_output=True, text=True
         )
         figures = json.loads(scored.stdout.strip().splitlines()[-1])
-    return {"n": n, "texts": texts, "seconds": round(seconds, 1), **figures}
+    return {"n": n, "texts": texts, "seconds": round(seconds, 1), **({"semantic": True} if semantic else {}), **figures}
+
+
+def analyze_with_e5(source: Path, out: Path) -> None:
+    """analyze_file's output lines for ``source``, from the engine with its e5 tier on whatever the size."""
+    sys.path.insert(0, str(ROOT))
+    from suggestions.analysis.corpus import iter_corpus
+
+    with source.open(encoding="utf-8") as lines:
+        records = [(row["id"], row["text"]) for row in map(json.loads, lines)]
+    with out.open("w", encoding="utf-8") as output:
+        for result in iter_corpus(records, semantic=True):
+            output.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
 def missed(figures: dict) -> list[str]:
@@ -93,9 +113,14 @@ def main() -> None:
     parser.add_argument("--crowd", type=Path, default=SHARED / "data" / "crowd_20000.jsonl")
     parser.add_argument("--scorer", type=Path, default=SHARED / "eval" / "score.py")
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 2_000, 20_000])
+    parser.add_argument("--semantic", action="store_true", help="the e5 tier on at every size (slow)")
+    parser.add_argument("--analyze-with-e5", nargs=2, type=Path, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.analyze_with_e5:
+        analyze_with_e5(*args.analyze_with_e5)
+        return
     for n in args.sizes:
-        figures = run(args.labels, args.crowd, n, args.scorer)
+        figures = run(args.labels, args.crowd, n, args.scorer, semantic=args.semantic)
         print(json.dumps(figures), flush=True)
         for note in missed(figures):
             print(f"  below target at N={n}: {note}", flush=True)
