@@ -13,6 +13,7 @@ then suggestion rows (in id order), so two writers never wait for each other in 
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import contextmanager
 from datetime import datetime
 
 import numpy as np
@@ -37,9 +38,27 @@ from suggestions.models import (
 
 SNAPSHOTS_KEPT = 3
 
+_SUGGESTIONS = Suggestion._meta.db_table
+_GROUPS = DuplicateGroup._meta.db_table
+_IDEAS = Idea._meta.db_table
+
 
 class GroupingError(Refused):
     """A change to groups or themes that cannot be made; the message is Persian and safe to show."""
+
+
+@contextmanager
+def sent_together():
+    """Statements sent without waiting for each one's answer, in one round trip until one is asked for a row or the
+    block ends (PostgreSQL's pipeline mode; elsewhere each is sent as usual). Inside, only statements written out in
+    SQL whose row counts nobody reads: a statement's row count is not known until the round trip ends (a
+    queryset's update or save reads it). An error surfaces when the block ends, as Django's own error."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 # Duplicate groups ---------------------------------------------------------------------------------------
@@ -84,15 +103,44 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
     joined, canonical = facts[suggestion.pk], facts[group.canonical_id]
     score = None if by_reviewer else _score_against(joined, canonical)
     idea = _idea_of_group(joined, canonical)
-    if own_id is None or target_id is None:
+    counted = own_id is None or target_id is None
+    if counted:
         _count_joined(group, joined, canonical, score)
-    if target_id is None:
-        Suggestion.objects.filter(pk=original.pk).update(duplicate_group=group, duplicate_score=1.0)
-    changes = {"duplicate_group": group, "duplicate_score": score, "updated_at": timezone.now()}
-    Suggestion.objects.filter(pk=suggestion.pk).update(**changes, **({"idea_id": idea} if idea else {}))
+    if group.pk is None:
+        group.save(force_insert=True)
+    # The writes whose answers nobody reads go in one round trip, written out in SQL (`sent_together`).
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with sent_together(), connection.cursor() as cursor:
+        if target_id is None:
+            cursor.execute(
+                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
+                [group.pk, original.pk],
+            )
+        cursor.execute(
+            f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = %s, updated_at = %s"
+            + (", idea_id = %s" if idea else "")
+            + " WHERE id = %s",
+            [group.pk, score, now, *([idea] if idea else []), suggestion.pk],
+        )
+        if idea and joined["idea_id"] is None:  # a newcomer: the idea it joined grows by one, counted in place
+            cursor.execute(f"UPDATE {_IDEAS} SET size = size + 1, updated_at = %s WHERE id = %s", [now, idea])
+        if counted and target_id is not None:
+            cursor.execute(
+                f"UPDATE {_GROUPS} SET size = %s, first_seen = %s, last_seen = %s, score = %s, kind = %s WHERE id = %s",
+                [
+                    group.size,
+                    connection.ops.adapt_datetimefield_value(group.first_seen),
+                    connection.ops.adapt_datetimefield_value(group.last_seen),
+                    group.score,
+                    group.kind,
+                    group.pk,
+                ],
+            )
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
     if idea:
-        _count_idea_joined(suggestion, idea, left=joined["idea_id"])
+        suggestion.idea_id = idea
+        if joined["idea_id"] is not None:
+            _recount_ideas({idea, joined["idea_id"]})
     if original.pk == group.canonical_id:
         original.duplicate_group, original.duplicate_score = group, 1.0
     if own_id is not None:
@@ -130,8 +178,8 @@ def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
 def _count_joined(group: DuplicateGroup, joined: dict, canonical: dict, score: float | None) -> None:
     """A group's figures after one suggestion joined it, moved from the locked row's own (`_refresh_group` counts
     every member again, a read that grows with the group): the size, the first and last time seen, the lowest
-    score, and the kind, which stays exact only while the newcomer has the text of the canonical member. A group
-    not saved yet (its canonical member alone) is inserted with them."""
+    score, and the kind, which stays exact only while the newcomer has the text of the canonical member. The
+    caller writes them."""
     group.size += 1
     group.first_seen = min(group.first_seen, joined["created_at"])
     group.last_seen = max(group.last_seen, joined["created_at"])
@@ -139,10 +187,6 @@ def _count_joined(group: DuplicateGroup, joined: dict, canonical: dict, score: f
         group.score = min(group.score, score)
     if group.kind != GroupKind.EXACT or joined["fingerprint"] != canonical["fingerprint"]:
         group.kind = GroupKind.CAMPAIGN if group.size >= analysis.CAMPAIGN_MIN_SIZE else GroupKind.NEAR
-    if group.pk is None:
-        group.save(force_insert=True)
-    else:
-        group.save(update_fields=["size", "first_seen", "last_seen", "score", "kind"])
 
 
 @transaction.atomic
@@ -317,14 +361,6 @@ def _idea_of_group(joined: dict, canonical: dict) -> int | None:
     return target
 
 
-def _count_idea_joined(suggestion: Suggestion, idea_id: int, *, left: int | None) -> None:
-    suggestion.idea_id = idea_id
-    if left is None:  # a newcomer: the idea it joined grows by one, counted in place
-        Idea.objects.filter(pk=idea_id).update(size=F("size") + 1, updated_at=timezone.now())
-    else:
-        _recount_ideas({idea_id, left})
-
-
 def _refresh_group(group_id: int) -> None:
     """Recount a group's size, first and last time seen, lowest score and kind from its members."""
     members = Suggestion.objects.filter(duplicate_group_id=group_id)
@@ -363,10 +399,12 @@ def place_in_theme(*, suggestion: Suggestion, theme_id: int, score: float) -> bo
         current = cursor.fetchone()
         if current is not None and (current[2] == ThemeMembership.Source.REVIEWER or current[1] == theme_id):
             return False
+        # RETURNING rather than the row count, which a caller's `sent_together` leaves unknown.
         cursor.execute(
-            f"UPDATE {themes} SET size = size + 1, updated_at = %s WHERE id = %s AND is_active", [now, theme_id]
+            f"UPDATE {themes} SET size = size + 1, updated_at = %s WHERE id = %s AND is_active RETURNING id",
+            [now, theme_id],
         )
-        if cursor.rowcount != 1:
+        if cursor.fetchone() is None:
             return False
         placement = [theme_id, float(score), ThemeMembership.Source.MACHINE, now]
         if current is None:

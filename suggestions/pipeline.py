@@ -383,28 +383,29 @@ def analysis_engine(snapshot: Snapshot | None = None) -> Engine:
 
 def analyze_suggestion_text(suggestion: Suggestion) -> bool:
     """Ask the engine for the suggestion's forms, duplicate group, similar list and theme, and write them through
-    `grouping`, the suggestion marked analyzed. The caller holds the claim on the suggestion (state analyzing);
-    False, with nothing written, when the claim was lost meanwhile (the sweeper gave the suggestion to another
-    delivery), and the caller rolls back. A text with nothing left once normalised keeps its forms, joins nothing
-    and is listed nowhere (the engine logs it)."""
+    `grouping`, the suggestion marked analyzed, all in one transaction. The caller holds the claim on the suggestion
+    (state analyzing); False, with nothing written, when the claim was lost meanwhile (the sweeper gave the
+    suggestion to another delivery). A text with nothing left once normalised keeps its forms, joins nothing and
+    is listed nowhere (the engine logs it)."""
     snapshot = current_snapshot()
     engine = analysis_engine(snapshot)
     index = StoredIndex(suggestion.pk, snapshot)
+    # The engine's reads take no lock and need no transaction: each sees what is committed, as it would inside one.
     with one_text_at_a_time():
         result = engine.analyze_one(f"{suggestion.title}\n{suggestion.body}", index=index)
-    # All or nothing; within the caller's transaction (`do_analyze`) without a savepoint of its own, which would
-    # cost two round trips and undo nothing the caller's rollback does not.
-    with transaction.atomic(savepoint=False):
-        if not _store_forms(suggestion, result):
-            return False
+    with transaction.atomic():
+        with grouping.sent_together():  # the transaction's BEGIN goes with its first update
+            if not _store_forms(suggestion, result):
+                return False
         if result.refused:
             return True
         if result.group is not None:
             # Of the suggestion it joins, grouping reads what it needs under its locks.
             _join_group(suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
-        store_similar(suggestion, result.similar)
-        theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
-    transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, index.vector))
+        with grouping.sent_together():  # the list's writes go with the placement's first read
+            store_similar(suggestion, result.similar)
+            theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
+        transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, index.vector))
     return True
 
 
@@ -426,7 +427,7 @@ def _store_forms(suggestion: Suggestion, result) -> bool:
         cursor.execute(
             f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
             "signature = COALESCE(%s, signature), updated_at = %s, state = %s, analyzed_at = %s, "
-            "state_changed_at = %s, last_error = '' WHERE id = %s AND state = %s",
+            "state_changed_at = %s, last_error = '' WHERE id = %s AND state = %s RETURNING id",
             [
                 suggestion.normalized_text,
                 suggestion.match_text,
@@ -440,7 +441,8 @@ def _store_forms(suggestion: Suggestion, result) -> bool:
                 State.ANALYZING,
             ],
         )
-        return cursor.rowcount == 1
+        # RETURNING rather than the row count, which `sent_together` leaves unknown until its round trip ends.
+        return cursor.fetchone() is not None
 
 
 def _analyzed(pk: int, signature, snapshot: Snapshot | None, theme: int | None, vector) -> None:
@@ -487,12 +489,15 @@ def offer_to_lists(suggestion_id: int, similar: list[tuple[int, float]]) -> None
     try:
         with transaction.atomic():
             # One writer per list, locked in id order. FOR NO KEY UPDATE: the foreign-key checks of the rows
-            # written here (FOR KEY SHARE on the suggestions they name) never wait for it.
-            listed = _locked_lists(list(offered))
+            # written here (FOR KEY SHARE on the suggestions they name) never wait for it. The transaction's BEGIN
+            # goes with it, and the writes go together (`sent_together`).
+            with grouping.sent_together():
+                listed = _locked_lists(list(offered))
             present = [(pk, score) for pk, score in offered.items() if pk in listed]
             changed = offered_lists(suggestion_id, present, listed, k=SIMILAR_K)
-            _delete_lists(list(changed))
-            _create_lists(changed)
+            with grouping.sent_together():
+                _delete_lists(list(changed))
+                _create_lists(changed)
     except DatabaseError as exc:
         logger.warning("Suggestion %s was not offered to similar lists (%s)", suggestion_id, exc.__class__.__name__)
 

@@ -191,14 +191,12 @@ def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
 
 def do_analyze(*, suggestion_id: int, suggestion: Suggestion | None = None) -> None:
     """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
-    and mark it analyzed, all in one transaction. `suggestion` is the row the claim returned, when the caller
-    has it; otherwise it is read."""
+    and mark it analyzed; what it writes is written in one transaction. `suggestion` is the row the claim
+    returned, when the caller has it; otherwise it is read."""
     suggestion = suggestion or Suggestion.objects.get(pk=suggestion_id)
-    with transaction.atomic():
-        if not pipeline.analyze_suggestion_text(suggestion):
-            # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
-            transaction.set_rollback(True)
-            logger.info("Suggestion %s was no longer analyzing; its result was not written", suggestion_id)
+    if not pipeline.analyze_suggestion_text(suggestion):
+        # The sweeper gave this suggestion to another delivery meanwhile; let that one write.
+        logger.info("Suggestion %s was no longer analyzing; its result was not written", suggestion_id)
 
 
 def release_after_failure(*, suggestion_id: int, error: Exception) -> State:
