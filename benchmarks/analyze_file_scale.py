@@ -42,24 +42,42 @@ def hazm_seconds(texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def whole_process(path: Path, out: Path, *, stop_mb: float, stop_s: float) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and how it ended, of one ``manage.py analyze_file`` run.
+def tree_mb(pid: int) -> float:
+    """Proportional set size (MB) of a process and its children: memory they share after a fork counts once."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(rollup.split("\nPss:")[1].split()[0]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def whole_process(
+    path: Path, out: Path, *, stop_mb: float, stop_s: float, workers: int | None = None
+) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS (MB) of the command's process, peak memory (MB) of it with the processes it
+    forks (``tree_mb``, sampled every half second), and how it ended, of one ``manage.py analyze_file`` run.
 
     A run that passes ``stop_mb`` of RSS or ``stop_s`` seconds is stopped, so that a regression cannot
     take a shared machine's memory: its figures are then lower bounds.
     """
     started = time.perf_counter()
+    command = [sys.executable, str(ROOT / "manage.py"), "analyze_file", str(path), "--out", str(out)]
     child = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "analyze_file", str(path), "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
+        command + ([] if workers is None else ["--workers", str(workers)]), cwd=ROOT, stdout=subprocess.PIPE
     )
-    ended, peak_seen = "finished", 0.0
+    ended, peak_seen, tree_peak = "finished", 0.0, 0.0
     # Reaped here with wait4 (not Popen.poll, which would reap it first and lose its rusage).
     while (reaped := os.wait4(child.pid, os.WNOHANG))[0] == 0:
         try:
             status = Path(f"/proc/{child.pid}/status").read_text()
             peak_seen = max(peak_seen, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+            tree_peak = max(tree_peak, tree_mb(child.pid))
         except (OSError, IndexError):
             pass
         if peak_seen > stop_mb or time.perf_counter() - started > stop_s:
@@ -72,10 +90,10 @@ def whole_process(path: Path, out: Path, *, stop_mb: float, stop_s: float) -> tu
     if ended == "finished" and os.waitstatus_to_exitcode(status):
         raise SystemExit(f"analyze_file failed on {path} ({os.waitstatus_to_exitcode(status)})")
     print("   ", child.stdout.read().decode().strip() or ended, flush=True)
-    return seconds, max(peak_seen, usage.ru_maxrss / 1024), ended
+    return seconds, max(peak_seen, usage.ru_maxrss / 1024), tree_peak, ended
 
 
-def measure(size: int, workdir: Path, *, hazm: bool, stop_mb: float, stop_s: float) -> dict:
+def measure(size: int, workdir: Path, *, hazm: bool, stop_mb: float, stop_s: float, workers: int | None) -> dict:
     texts = [item.text for item in generate(size, seed=1)]
     path = workdir / f"noisy_{size}.jsonl"
     with path.open("w", encoding="utf-8") as lines:
@@ -83,13 +101,17 @@ def measure(size: int, workdir: Path, *, hazm: bool, stop_mb: float, stop_s: flo
             lines.write(json.dumps({"id": f"s{n}", "text": text}, ensure_ascii=False) + "\n")
     hazm_s = hazm_seconds(texts) if hazm else None
     del texts
-    seconds, peak_mb, ended = whole_process(path, workdir / f"out_{size}.jsonl", stop_mb=stop_mb, stop_s=stop_s)
+    seconds, peak_mb, tree_peak_mb, ended = whole_process(
+        path, workdir / f"out_{size}.jsonl", stop_mb=stop_mb, stop_s=stop_s, workers=workers
+    )
     row = {"size": size, "seconds": round(seconds, 1), "per_s": round(size / seconds), "peak_mb": round(peak_mb)}
+    row["with_workers_peak_mb"] = round(tree_peak_mb)
     row["ended"] = ended
     if hazm_s is not None:
         row |= {"hazm_seconds": round(hazm_s, 1), "ratio_to_hazm": round(hazm_s / seconds, 2)}
     print(
         f"{size:>9,} texts: {seconds:7.1f} s, {row['per_s']:,}/s, peak {peak_mb:,.0f} MB"
+        f" ({tree_peak_mb:,.0f} with its workers)"
         + (f"; hazm alone {hazm_s:.1f} s, ratio {row['ratio_to_hazm']}" if hazm_s is not None else "")
         + ("" if ended == "finished" else f" ({ended}: lower bounds)"),
         flush=True,
@@ -104,12 +126,18 @@ def main() -> None:
     parser.add_argument("--no-hazm", action="store_true", help="skip hazm's timing (for the million)")
     parser.add_argument("--stop-mb", type=float, default=8_000, help="stop a run whose RSS passes this")
     parser.add_argument("--stop-s", type=float, default=3_600, help="stop a run that takes longer than this")
+    parser.add_argument("--workers", type=int, default=None, help="analyze_file's --workers (default: its own)")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory() as workdir:
         rows = [
             measure(
-                size, Path(workdir), hazm=not args.no_hazm and size <= 100_000, stop_mb=args.stop_mb, stop_s=args.stop_s
+                size,
+                Path(workdir),
+                hazm=not args.no_hazm and size <= 100_000,
+                stop_mb=args.stop_mb,
+                stop_s=args.stop_s,
+                workers=args.workers,
             )
             for size in args.sizes
         ]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -378,10 +379,15 @@ class Engine:
         text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``).
         ``separate``: pairs of ids a reviewer said are not the same, never in one idea."""
         matches = [match_form(d) for d in displays] if matches is None else matches
+        started = time.perf_counter()
         vectorizer = LexicalVectorizer(chars=chars)
         vectors = vectorizer.fit_transform(list(displays))
+        logger.info("Vectors of %s texts in %.1f s", len(ids), time.perf_counter() - started)
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
+        started = time.perf_counter()
         similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
+        logger.info("Similar lists of %s texts in %.1f s", len(ids), time.perf_counter() - started)
+        started = time.perf_counter()
         ideas = group_ideas(
             ids=list(ids),
             canonical=list(groups),
@@ -391,9 +397,12 @@ class Engine:
         # The whole texts' vectors are done with: let them go before the themes' own are fitted, which with
         # character n-grams are as large (900 MB each at 200,000 texts).
         del vectors, complete, matches
+        logger.info("Ideas in %.1f s", time.perf_counter() - started)
+        started = time.perf_counter()
         themes, ideas, clustering = self.cluster(
             ids, displays, groups, dense, ideas=ideas, n_themes=n_themes, chars=chars, vectorizer=vectorizer
         )
+        logger.info("Themes in %.1f s", time.perf_counter() - started)
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
 
     # Many texts -----------------------------------------------------------------------------------------------
@@ -435,6 +444,7 @@ class Engine:
                 ids.extend(item_id for item_id, _ in chunk)
                 yield [text for _, text in chunk]
 
+        started = time.perf_counter()
         if workers > 1:
             load_tables()  # once, here: forked processes share them
         for chunk_displays, chunk_matches in in_order(_forms_of, texts(), workers=workers):
@@ -444,7 +454,10 @@ class Engine:
             raise ValueError("ids must be unique")
         if not ids:
             return iter(())
+        logger.info("Forms of %s texts in %.1f s", len(ids), time.perf_counter() - started)
+        started = time.perf_counter()
         canonical, signatures = duplicate_groups(ids, matches, workers=workers)
+        logger.info("Duplicate groups in %.1f s", time.perf_counter() - started)
         if not any(matches):
             logger.warning("No theme and no similar texts for %s texts with nothing left once normalised", len(ids))
             return (_result(i, canonical[n], i, None, UNCLUSTERED_LABEL, []) for n, i in enumerate(ids))

@@ -14,6 +14,7 @@ at the same candidate recall, and its int8 graph keeps a million rows in about a
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 from scipy import sparse
@@ -77,11 +78,13 @@ class CandidateIndex:
         self.index = Index(ndim=points.shape[1], metric="ip", dtype="i8", connectivity=16, expansion_add=64)
         self.index.expansion_search = 64
         keys = np.flatnonzero(self.usable).astype(np.uint64)
+        started = time.perf_counter()
         if len(keys):
             # Built on one thread: a graph that several threads build depends on their timing, and so did the
             # similar lists (about 1,000 of 20,000 texts' lists differed between two runs on the same file).
             # A search only reads the graph, so it may use more.
             self.index.add(keys, points[self.usable], threads=1)
+        logger.info("Candidate graph of %s rows built in %.1f s", len(keys), time.perf_counter() - started)
 
     def _project(self, vectors, dimensions: int, seed: int) -> np.ndarray:
         """The rows on the main directions of a sample: most of a text's similarities lie along them."""
