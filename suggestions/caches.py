@@ -8,6 +8,7 @@ learns the database or Redis was emptied under it, forgets every kept thing with
 - `snapshot`: the latest re-clustering's vectoriser and theme model, loaded once per version;
 - `refused_snapshot`: the key of a stored snapshot this release cannot read, so it is refused and logged once;
 - `pools`: the lexical vectors of the most recent members of the themes searched last;
+- `pools_made_for`: the key of the snapshot whose largest themes' pools were made ahead of their first look-up;
 - `vectors`: the e5 vector matrix of the semantic tier;
 - `topics`: the active topics and when they were read;
 - `blank_forms`: the blank suggestion form rendered once per set of topics.
@@ -32,6 +33,7 @@ class ProcessCaches:
             self.snapshot: Any = None
             self.refused_snapshot: tuple | None = None
             self.pools: OrderedDict[tuple, Any] = OrderedDict()  # pipeline.Pool by (snapshot, theme)
+            self.pools_made_for: tuple | None = None
             self.vectors: Any = None
             self.topics: tuple[float, tuple] | None = None
             self.blank_forms: dict[tuple, str] = {}

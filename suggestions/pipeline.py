@@ -685,6 +685,26 @@ def _pool(snapshot: Snapshot, theme_id: int | None, *, size: int | None = None) 
     return pool
 
 
+def make_theme_pools() -> int:
+    """Make the pools of the largest active themes (as many as are kept) of the snapshot this process holds, once
+    per snapshot, ahead of their first look-up: a first look-up in a theme reads and vectorises its 2,000 most
+    recent members, 120-230 ms of the analysis that meets it with 100,000 stored. A worker calls this after an
+    analysis has committed, so no analysis waits for it; the first after a start or a re-clustering makes them.
+    Returns how many pools were made."""
+    snapshot = process_caches.snapshot
+    if snapshot is None or process_caches.pools_made_for == snapshot.key:
+        return 0
+    process_caches.pools_made_for = snapshot.key
+    if sum(snapshot.model.sizes) <= Engine.WHOLE_POOL:
+        return 0  # a small collection is searched whole, in one pool that each analysis tops up
+    sizes = dict(_rows(f"SELECT id, size FROM {_THEMES} WHERE is_active", []))
+    themes = sorted((pk for pk in snapshot.model.theme_ids if pk in sizes), key=lambda pk: -sizes[pk])
+    with one_text_at_a_time():
+        for theme_id in themes[:POOLS_KEPT]:
+            _pool(snapshot, theme_id, size=sizes[theme_id])
+    return len(themes[:POOLS_KEPT])
+
+
 def _catch_up(pool: Pool, snapshot: Snapshot, theme_id: int) -> None:
     """Make a pool hold the theme's THEME_POOL most recent members as they are now: the ids are read, the vectors
     the pool holds are kept and only the members it lacks are read and vectorised (a placement by meaning moves

@@ -24,6 +24,12 @@ def analyze_suggestion(suggestion_id: int) -> None:
         return
     # The slow tier follows on its own queue; its claim ignores a suggestion another delivery analyzed.
     transaction.on_commit(lambda: services.enqueue_embedding(suggestion_id))
+    try:
+        # Once the analysis is committed: the first after a start or a re-clustering makes the theme pools the
+        # next ones search, so none of them waits for its theme's pool.
+        pipeline.make_theme_pools()
+    except Exception:
+        logger.warning("The theme pools were not made ahead; each is made at its first look-up", exc_info=True)
 
 
 @shared_task(name="suggestions.embed_suggestion")

@@ -131,3 +131,13 @@ def test_a_pool_catching_up_with_a_move_vectorises_only_the_member_it_gained(sea
 
     assert pool_of(second) == members_of(second)
     assert vectorised == [1]
+
+
+def test_a_workers_first_analysis_after_a_reclustering_makes_the_pools_of_every_theme(searched_by_theme):
+    themes = clustered_corpus()
+    process_caches.reset()  # a worker started after the re-clustering
+    analyzed(TYPED)
+    snapshot = process_caches.snapshot
+    made = {theme_id: pool.pks for (key, theme_id), pool in process_caches.pools.items() if key == snapshot.key}
+    # Each as a look-up would make it: the theme's members, the analysis just made among them.
+    assert made == {theme.pk: members_of(theme) for theme in themes}
