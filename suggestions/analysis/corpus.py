@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, find_near_duplicates_before
+from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, near_duplicate_lists
 from .lsh import FrozenBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
@@ -108,14 +108,16 @@ def duplicate_groups(
     # are sorted once (``FrozenBandIndex``), so the batches are independent and may go to other processes.
     first_rows = list(first_with_form.values())
     searched = np.flatnonzero([bool(form) for form in forms])
+    # The index names each form by its number; its ids are put in here, not in the process that looked it up.
     global _near_index
-    _near_index = FrozenBandIndex([ids[i] for i in first_rows], unique_signatures, searched)
+    _near_index = FrozenBandIndex(range(len(forms)), unique_signatures, searched)
     try:
         batches = [searched[s : s + _NEAR_BATCH] for s in range(0, len(searched), _NEAR_BATCH)]
         near_of: dict[int, list] = {}
         look_up = functools.partial(_near_batch, threshold=threshold)
-        for batch, found in zip(batches, in_order(look_up, batches, workers=workers), strict=True):
-            near_of.update(zip((first_rows[f] for f in batch.tolist()), found, strict=True))
+        for batch, (queries, found, scores) in zip(batches, in_order(look_up, batches, workers=workers), strict=True):
+            lists = near_duplicate_lists(len(batch), queries, [ids[first_rows[f]] for f in found], scores)
+            near_of.update(zip((first_rows[f] for f in batch.tolist()), lists, strict=True))
     finally:
         _near_index = None
     del first_rows
@@ -142,8 +144,8 @@ def duplicate_groups(
 _near_index: FrozenBandIndex | None = None  # what forked processes look up in (``_near_batch``)
 
 
-def _near_batch(rows: np.ndarray, *, threshold: float) -> list:
-    return find_near_duplicates_before(rows, _near_index, threshold=threshold)
+def _near_batch(rows: np.ndarray, *, threshold: float) -> tuple[np.ndarray, list[int], np.ndarray]:
+    return _near_index.near_pairs_before(rows, threshold, ids=rows.tolist())
 
 
 def similarity_rows(vectors, dense=None, *, semantic_weight: float = SEMANTIC_WEIGHT, start: int, stop: int):

@@ -24,6 +24,7 @@ __all__ = [
     "find_near_duplicates",
     "find_near_duplicates_batch",
     "find_near_duplicates_before",
+    "near_duplicate_lists",
     "group_kind",
     "best_group_for",
 ]
@@ -88,7 +89,7 @@ def find_near_duplicates_batch(
     with the band look-ups and verifications done once for the whole batch in numpy.
     """
     signatures = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
-    found = _near_lists(len(item_ids), *index.near_pairs(signatures, threshold, ids=item_ids))
+    found = near_duplicate_lists(len(item_ids), *index.near_pairs(signatures, threshold, ids=item_ids))
     index.add_many(item_ids, signatures)
     return found
 
@@ -99,10 +100,13 @@ def find_near_duplicates_before(
     """``find_near_duplicates_batch`` for a batch of a collection's rows (in its order) whose signatures are all
     in ``index``: each row's near-duplicates among the rows before it, as if the rows had been added one by one."""
     item_ids = [index.id_of(row) for row in rows.tolist()]
-    return _near_lists(len(rows), *index.near_pairs_before(rows, threshold, ids=item_ids))
+    return near_duplicate_lists(len(rows), *index.near_pairs_before(rows, threshold, ids=item_ids))
 
 
-def _near_lists(count: int, queries: np.ndarray, ids: list[Hashable], scores: np.ndarray) -> list[list[NearDuplicate]]:
+def near_duplicate_lists(
+    count: int, queries: np.ndarray, ids: list[Hashable], scores: np.ndarray
+) -> list[list[NearDuplicate]]:
+    """Each of ``count`` queries' near-duplicates, best first, from a band index's ``near_pairs``."""
     found: list[list[NearDuplicate]] = [[] for _ in range(count)]
     for q, item_id, score in zip(queries.tolist(), ids, scores.tolist(), strict=True):
         found[q].append(NearDuplicate(item_id, score))
