@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from suggestions.analysis import display_form  # noqa: E402
-from suggestions.analysis.vectors import LexicalVectorizer  # noqa: E402
+from suggestions.analysis.vectors import list_vectorizer  # noqa: E402
 
 SHOWN = 5
 
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--cutoffs", default="0.2,0.25,0.3,0.35,0.4")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
-    vectors = LexicalVectorizer().fit_transform([display_form(row["text"]) for row in rows])
+    vectors = list_vectorizer().fit_transform([display_form(row["text"]) for row in rows])
     scores = (vectors @ vectors.T).toarray()
     themes, groups = [row["theme"] for row in rows], [row["dup_group"] for row in rows]
     print(f"{len(rows)} texts")

@@ -14,7 +14,7 @@ from .lsh import MemoryBandIndex, RedisBandIndex, rebuild_index
 from .minhash import estimated_jaccard, signature, signature_from_bytes, signature_to_bytes
 from .normalize import display_form, fingerprint, match_form
 from .themes import UNCLUSTERED, ThemeModel, cluster_themes, label_themes, match_themes, usable_rows
-from .vectors import LexicalVectorizer, main_clauses, semantic_available, semantic_vectors
+from .vectors import LexicalVectorizer, list_vectorizer, main_clauses, semantic_available, semantic_vectors
 
 __all__ = [
     "CAMPAIGN_MIN_SIZE",
@@ -37,6 +37,7 @@ __all__ = [
     "fingerprint",
     "group_kind",
     "label_themes",
+    "list_vectorizer",
     "main_clauses",
     "match_form",
     "match_themes",

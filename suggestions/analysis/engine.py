@@ -18,8 +18,8 @@ The rules both paths share, so they give the same answers:
   also close to that group's canonical text (``best_group_for``); a text with nothing left once normalised
   joins nothing and is listed nowhere;
 - a similar list holds the k texts with the highest score outside the text's own group, where the score is
-  the lexical cosine (in the vocabulary of the latest clustering; with e5 vectors, their mean with the e5
-  cosine) raised to the estimated shingle overlap of a near-copy, ties going to the earlier text;
+  the cosine of the content words' TF-IDF (in the vocabulary of the latest clustering; with e5 vectors, its mean
+  with the e5 cosine) raised to the estimated shingle overlap of a near-copy, ties going to the earlier text;
 - two duplicate groups form one idea when each is among the other's closest and close in meaning
   (``ideas.group_ideas``), and an idea always stays in one theme.
 """
@@ -51,7 +51,7 @@ from .minhash import estimated_jaccard, signature_of_match_form
 from .normalize import display_form, fingerprint, load_tables, match_form
 from .parallel import in_order
 from .themes import UNCLUSTERED, ThemeModel, cluster_themes
-from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, semantic_available, semantic_vectors
+from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, list_vectorizer, semantic_available, semantic_vectors
 
 __all__ = [
     "Analysis",
@@ -345,12 +345,12 @@ class Engine:
     ) -> tuple[np.ndarray, list[Hashable], Clustering]:
         """Themes of a collection whose ideas are known (one key per text, as ``group_ideas`` finds them): each
         text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its idea, and the clustering that
-        places later texts (``vectorizer``, the vocabulary of whole texts, is fitted here unless given). Themes
-        are clustered over ideas, so an idea always stays in one theme. The engine then places texts in this
-        clustering."""
+        places later texts (``vectorizer``, the words of whole texts, is fitted here unless given; ``chars``: themes
+        on character n-grams as well as words). Themes are clustered over ideas, so an idea always stays in one
+        theme. The engine then places texts in this clustering."""
         ideas = list(ideas)
         if vectorizer is None:
-            vectorizer = LexicalVectorizer(chars=chars)
+            vectorizer = list_vectorizer()
             vectorizer.fit_transform(list(displays))
         space = ThemeSpace(chars=chars)
         vectors = space.fit_transform(list(displays), dense)
@@ -380,7 +380,7 @@ class Engine:
         ``separate``: pairs of ids a reviewer said are not the same, never in one idea."""
         matches = [match_form(d) for d in displays] if matches is None else matches
         started = time.perf_counter()
-        vectorizer = LexicalVectorizer(chars=chars)
+        vectorizer = list_vectorizer()
         vectors = vectorizer.fit_transform(list(displays))
         logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
@@ -555,12 +555,12 @@ class MemoryIndex:
 
 
 def lexical_cosines(display: str, texts: Mapping[Hashable, str]) -> dict[Hashable, float]:
-    """Cosines of the character and word TF-IDF weighed across these texts and this one alone: the score of a
-    collection too small to have been clustered yet."""
+    """Cosines of the word TF-IDF (``list_vectorizer``) weighed across these texts and this one alone: the score of
+    a collection too small to have been clustered yet."""
     if not texts:
         return {}
     keys = list(texts)
-    vectorizer = LexicalVectorizer()
+    vectorizer = list_vectorizer()
     matrix = vectorizer.fit_transform([*(texts[key] for key in keys), display])
     cosines = (matrix[:-1] @ matrix[-1].T).toarray().ravel()
     return {key: float(cosine) for key, cosine in zip(keys, cosines, strict=True)}

