@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 
 from .corpus import centred_rows
 from .normalize import display_form, match_form
@@ -73,7 +73,7 @@ def group_ideas(
     *,
     ids: list,
     canonical: list,
-    similar: list[list[list]],
+    similar: Sequence[list[list]],
     separate: frozenset[frozenset] = frozenset(),
 ) -> list:
     """The idea key of each item (the id of the idea's first item in input order), given each item's duplicate-group
@@ -129,7 +129,7 @@ def group_ideas(
     return keys
 
 
-def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> list[list[list]]:
+def idea_similar(similar: Sequence[list[list]], ids: list, lexical, dense=None) -> Sequence[list[list]]:
     """Each similar list re-scored for ideas, best first: the mean of the lexical cosine and the cosine of the
     e5 vectors less the collection's mean (the lexical cosine alone without e5).
 
@@ -137,15 +137,20 @@ def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> l
     cannot say «the same idea»; centred, unrelated texts sit near 0 and a paraphrase stands out.  Only the
     listed pairs are scored: the cost is k products per text.  ``lexical`` (sparse, unit rows) and ``dense``
     (unit rows or None) are row-aligned with ``ids``; a dense row of zeros or NaN counts by its words alone.
+
+    The scores are kept in one array and each list is made when it is read: a copy of every list as Python
+    lists, beside the lists themselves, was most of the peak of a million texts' analysis.
     """
     import numpy as np
 
     row = {item_id: n for n, item_id in enumerate(ids)}
-    left = [n for n, sims in enumerate(similar) for _ in sims or ()]
-    right = [row[other] for sims in similar for other, _ in sims or ()]
-    if not left:
+    lengths = np.fromiter((len(sims or ()) for sims in similar), dtype=np.int64, count=len(similar))
+    total = int(lengths.sum())
+    if not total:
         return [[] for _ in similar]
-    left, right = np.asarray(left), np.asarray(right)
+    left = np.repeat(np.arange(len(similar), dtype=np.int64), lengths)
+    right = np.fromiter((row[other] for sims in similar for other, _ in sims or ()), dtype=np.int64, count=total)
+    del row
     scores = pair_dots(lexical, left, right)
     if dense is not None:
         centred, _ = centred_rows(dense)
@@ -154,12 +159,30 @@ def idea_similar(similar: list[list[list]], ids: list, lexical, dense=None) -> l
             both = present[left] & present[right]
             meaning = pair_dots(centred, left, right)
             scores = np.where(both, (scores + meaning) / 2, scores)
-    rescored, position = [], 0
-    for sims in similar:
-        pairs = [[other, round(float(scores[position + n]), 4)] for n, (other, _) in enumerate(sims or ())]
-        position += len(pairs)
-        rescored.append(sorted(pairs, key=lambda pair: -pair[1]))
-    return rescored
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    return _Rescored(similar, scores, starts)
+
+
+class _Rescored(Sequence):
+    """``idea_similar``'s lists, each made from the score array when it is read."""
+
+    def __init__(self, similar: Sequence[list[list]], scores, starts) -> None:
+        self._similar, self._scores, self._starts = similar, scores, starts
+
+    def __len__(self) -> int:
+        return len(self._similar)
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        n = range(len(self))[n]  # a negative index counts from the end; past the end raises IndexError
+        scores = self._scores[self._starts[n] : self._starts[n + 1]]
+        listed = self._similar[n] or ()
+        pairs = [[other, round(float(score), 4)] for (other, _), score in zip(listed, scores, strict=True)]
+        return sorted(pairs, key=lambda pair: -pair[1])
+
+    def __iter__(self) -> Iterator[list[list]]:
+        return (self[n] for n in range(len(self)))
 
 
 def _order(key: Hashable) -> tuple[str, str]:

@@ -88,3 +88,16 @@ def test_a_chain_of_close_pairs_is_not_one_idea_unless_every_pair_is_close():
     similar = [[["b", 0.9]], [["a", 0.9], ["c", 0.8]], [["b", 0.8]]]
     keys = group_ideas(ids=["a", "b", "c"], canonical=["a", "b", "c"], similar=similar)
     assert keys == ["a", "a", "c"]
+
+
+def test_re_scored_lists_read_in_order_by_index_or_from_the_end_are_the_same_lists():
+    import numpy as np
+    from scipy import sparse
+
+    lexical = sparse.csr_matrix(np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], dtype=np.float32))
+    rescored = idea_similar([[["c", 0.9], ["b", 0.89]], [], [["a", 0.5]]], ["a", "b", "c"], lexical)
+    assert len(rescored) == 3
+    assert list(rescored) == [rescored[0], rescored[1], rescored[2]] == rescored[0:3]
+    assert rescored[-1] == rescored[2] == [["a", 0.6]]
+    assert [other for other, _ in rescored[0]] == ["b", "c"]
+    assert rescored[1] == []
