@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lsh import FrozenBandIndex, MemoryBandIndex
+from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "NearDuplicate",
     "find_near_duplicates",
     "find_near_duplicates_batch",
-    "find_near_duplicates_before",
     "near_duplicate_lists",
     "group_kind",
     "best_group_for",
@@ -92,15 +91,6 @@ def find_near_duplicates_batch(
     found = near_duplicate_lists(len(item_ids), *index.near_pairs(signatures, threshold, ids=item_ids))
     index.add_many(item_ids, signatures)
     return found
-
-
-def find_near_duplicates_before(
-    rows: np.ndarray, index: FrozenBandIndex, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
-) -> list[list[NearDuplicate]]:
-    """``find_near_duplicates_batch`` for a batch of a collection's rows (in its order) whose signatures are all
-    in ``index``: each row's near-duplicates among the rows before it, as if the rows had been added one by one."""
-    item_ids = [index.id_of(row) for row in rows.tolist()]
-    return near_duplicate_lists(len(rows), *index.near_pairs_before(rows, threshold, ids=item_ids))
 
 
 def near_duplicate_lists(

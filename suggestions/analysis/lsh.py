@@ -339,9 +339,6 @@ class FrozenBandIndex(MemoryBandIndex):
     def add_many(self, item_ids: Iterable[Hashable], signatures: np.ndarray) -> None:
         raise TypeError("a frozen band index is built whole")
 
-    def id_of(self, row: int) -> Hashable:
-        return self._ids[row]
-
     def near_pairs_before(
         self, rows: np.ndarray, threshold: float, *, ids: list[Hashable]
     ) -> tuple[np.ndarray, list[Hashable], np.ndarray]:

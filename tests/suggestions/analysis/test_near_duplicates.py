@@ -272,7 +272,7 @@ BANDS_KEPT = 6  # two bands of three shared: a candidate, at 6 of 128 equal valu
 
 
 def test_a_frozen_index_answers_each_batch_as_an_index_fed_batch_after_batch(monkeypatch):
-    from suggestions.analysis.duplicates import find_near_duplicates_before
+    from suggestions.analysis.duplicates import NEAR_DUPLICATE_THRESHOLD, near_duplicate_lists
     from suggestions.analysis.lsh import FrozenBandIndex
 
     monkeypatch.setattr(MemoryBandIndex, "MAX_PER_KEY", 4)  # copies of one text fill a band key's share
@@ -288,6 +288,8 @@ def test_a_frozen_index_answers_each_batch_as_an_index_fed_batch_after_batch(mon
     frozen = FrozenBandIndex(ids, signatures, indexed)
     looked_up = []
     for start in range(0, len(indexed), 64):
-        looked_up += find_near_duplicates_before(indexed[start : start + 64], frozen)
+        rows = indexed[start : start + 64]  # as duplicate_groups looks a batch up, in whichever process
+        found = frozen.near_pairs_before(rows, NEAR_DUPLICATE_THRESHOLD, ids=[ids[r] for r in rows])
+        looked_up += near_duplicate_lists(len(rows), *found)
     assert looked_up == fed
     assert sum(len(near) for near in fed) > 30
