@@ -361,8 +361,12 @@ class StoredIndex:
 
     def active_themes(self, theme_ids) -> set[int]:
         """The active ones among these themes; their sizes are read with them, for the pool searched next."""
-        self.theme_sizes = dict(_rows(f"SELECT id, size FROM {_THEMES} WHERE is_active", []))
+        self.theme_sizes = _active_theme_sizes()
         return set(self.theme_sizes).intersection(theme_ids)
+
+
+def _active_theme_sizes() -> dict[int, int]:
+    return dict(_rows(f"SELECT id, size FROM {_THEMES} WHERE is_active", []))
 
 
 def one_text_at_a_time():
@@ -697,7 +701,7 @@ def make_theme_pools() -> int:
     process_caches.pools_made_for = snapshot.key
     if sum(snapshot.model.sizes) <= Engine.WHOLE_POOL:
         return 0  # a small collection is searched whole, in one pool that each analysis tops up
-    sizes = dict(_rows(f"SELECT id, size FROM {_THEMES} WHERE is_active", []))
+    sizes = _active_theme_sizes()
     themes = sorted((pk for pk in snapshot.model.theme_ids if pk in sizes), key=lambda pk: -sizes[pk])
     with one_text_at_a_time():
         for theme_id in themes[:POOLS_KEPT]:

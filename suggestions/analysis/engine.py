@@ -394,8 +394,8 @@ class Engine:
             similar=idea_similar(similar, list(ids), vectors, complete),
             separate=separate,
         )
-        # The whole texts' vectors are done with: let them go before the themes' own are fitted, which with
-        # character n-grams are as large (900 MB each at 200,000 texts).
+        # The whole texts' vectors are done with: let them go before the themes' own are fitted (words and, up to
+        # 200,000 texts, character n-grams: about 900 MB at 200,000).
         del vectors, complete, matches
         logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
         started = time.perf_counter()
