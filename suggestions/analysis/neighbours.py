@@ -9,12 +9,21 @@ every row is a candidate, so a small collection gets exactly what the full produ
 usearch rather than faiss-cpu (both install as wheels here): on 18,000 distinct noisy texts, 128
 dimensions, one thread, usearch built and searched in 1.5 + 1.7 s (int8) against faiss HNSW's 2.4 + 2.1 s
 at the same candidate recall, and its int8 graph keeps a million rows in about a quarter of float32's memory.
+
+Above ``SHARD_ABOVE`` rows the graph is split into shards of consecutive rows, each built on one thread, the
+shards side by side; a look-up asks every shard and keeps the closest.  One graph built by several threads
+depends on their timing, and the lists with it; shards built alone do not.  Measured on the projections of
+178,590 distinct forms: one graph built in 11.8 s, two shards side by side in 4.4 s, and two shards searched
+at expansion 48 found as many of the exact 17 nearest (0.880) as one searched at 64 (0.883).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
@@ -29,6 +38,11 @@ CANDIDATES = 16
 DIMENSIONS = 64
 _SVD_SAMPLE = 5_000
 _BLOCK = 50_000
+# Rows above which the graph is built in shards, and the most rows of one shard.
+SHARD_ABOVE = 100_000
+SHARD_ROWS = 500_000
+_EXPANSION = 64  # of a build, and of a search of one graph
+_SHARD_EXPANSION = 48  # of a search of each shard: the closest of all shards are as good as one graph's at 64
 
 
 class CandidateIndex:
@@ -49,6 +63,7 @@ class CandidateIndex:
         exact_limit: int = EXACT_LIMIT,
         seed: int = 0,
         threads: int = 0,
+        shard_above: int = SHARD_ABOVE,
     ) -> None:
         self.n_rows = vectors.shape[0]
         self.exact = self.n_rows <= exact_limit
@@ -73,18 +88,31 @@ class CandidateIndex:
         points[self.usable] /= norms[self.usable, None]
         self.points = points
 
+        keys = np.flatnonzero(self.usable).astype(np.uint64)
+        self.size = len(keys)
+        shards = 1 if len(keys) <= max(1, shard_above) else max(2, math.ceil(len(keys) / SHARD_ROWS))
+        started = time.perf_counter()
+        parts = np.array_split(keys, shards)
+        # Each shard is built on one thread: a graph that several threads build depends on their timing, and so
+        # did the similar lists (about 1,000 of 20,000 texts' lists differed between two runs on the same file).
+        # Shards are built side by side, as many at once as there are cores; a search only reads them.
+        with ThreadPoolExecutor(max_workers=max(1, min(shards, os.cpu_count() or 1))) as pool:
+            self.shards = list(pool.map(self._graph, parts))
+        logger.info(
+            "Candidate graph of %s rows built in %.1f s (%s shard%s)",
+            len(keys),
+            time.perf_counter() - started,
+            shards,
+            "s" if shards > 1 else "",
+        )
+
+    def _graph(self, keys: np.ndarray):
         from usearch.index import Index
 
-        self.index = Index(ndim=points.shape[1], metric="ip", dtype="i8", connectivity=16, expansion_add=64)
-        self.index.expansion_search = 64
-        keys = np.flatnonzero(self.usable).astype(np.uint64)
-        started = time.perf_counter()
+        index = Index(ndim=self.points.shape[1], metric="ip", dtype="i8", connectivity=16, expansion_add=_EXPANSION)
         if len(keys):
-            # Built on one thread: a graph that several threads build depends on their timing, and so did the
-            # similar lists (about 1,000 of 20,000 texts' lists differed between two runs on the same file).
-            # A search only reads the graph, so it may use more.
-            self.index.add(keys, points[self.usable], threads=1)
-        logger.info("Candidate graph of %s rows built in %.1f s", len(keys), time.perf_counter() - started)
+            index.add(keys, self.points[keys.astype(np.int64)], threads=1)
+        return index
 
     def _project(self, vectors, dimensions: int, seed: int) -> np.ndarray:
         """The rows on the main directions of a sample: most of a text's similarities lie along them."""
@@ -115,13 +143,40 @@ class CandidateIndex:
             return [everyone[everyone != row] for row in rows.tolist()]
         found: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(rows)
         searched = np.flatnonzero(self.usable[rows]) if len(rows) else np.empty(0, dtype=np.int64)
-        if not len(searched) or not len(self.index):
+        if not len(searched) or not self.size:
             return found
-        matches = self.index.search(self.points[rows[searched]], min(count + 1, len(self.index)), threads=self.threads)
-        keys = np.asarray(matches.keys).reshape(len(searched), -1).astype(np.int64)
-        # One query gives usearch's single Matches, which holds only what was found and has no counts.
-        counts = np.asarray(getattr(matches, "counts", [keys.shape[1]])).reshape(len(searched))
-        for n, position in enumerate(searched.tolist()):
-            row_keys = keys[n, : counts[n]]
-            found[position] = row_keys[row_keys != rows[position]][:count]
+        wanted = rows[searched]
+        keys, counts = self._search(self.points[wanted], count + 1)
+        # What was found, less the row itself, at most ``count`` of it: all rows at once.
+        kept = (np.arange(keys.shape[1])[None, :] < counts[:, None]) & (keys != wanted[:, None])
+        kept &= np.cumsum(kept, axis=1) <= count
+        for position, row_keys in zip(
+            searched.tolist(), np.split(keys[kept], np.cumsum(kept.sum(axis=1))[:-1]), strict=True
+        ):
+            found[position] = row_keys
         return found
+
+    def _search(self, queries: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each query's up to ``count`` closest keys (a row each) and how many of them there are."""
+        if len(self.shards) == 1:
+            index = self.shards[0]
+            index.expansion_search = _EXPANSION
+            matches = index.search(queries, min(count, len(index)), threads=self.threads)
+            keys = np.asarray(matches.keys).reshape(len(queries), -1).astype(np.int64)
+            # One query gives usearch's single Matches, which holds only what was found and has no counts.
+            return keys, np.asarray(getattr(matches, "counts", [keys.shape[1]])).reshape(len(queries))
+        keys, distances = [], []
+        for index in self.shards:
+            index.expansion_search = _SHARD_EXPANSION
+            matches = index.search(queries, min(count, len(index)), threads=self.threads)
+            shard_keys = np.asarray(matches.keys).reshape(len(queries), -1).astype(np.int64)
+            shard_distances = np.asarray(matches.distances, dtype=np.float64).reshape(len(queries), -1)
+            counts = np.asarray(getattr(matches, "counts", [shard_keys.shape[1]])).reshape(len(queries))
+            shard_distances[np.arange(shard_keys.shape[1])[None, :] >= counts[:, None]] = np.inf  # not found
+            keys.append(shard_keys)
+            distances.append(shard_distances)
+        keys, distances = np.hstack(keys), np.hstack(distances)
+        # Closest first across the shards; at equal distance the earlier row, whatever shard it lies in.
+        order = np.lexsort((keys, distances), axis=1)[:, :count]
+        keys, distances = np.take_along_axis(keys, order, 1), np.take_along_axis(distances, order, 1)
+        return keys, np.isfinite(distances).sum(axis=1)
