@@ -82,3 +82,54 @@ def test_a_collection_above_the_character_limit_is_vectorised_on_its_words_alone
     assert vectorizer.transform(texts[:3]).shape[1] == fitted.shape[1]
     with_chars = LexicalVectorizer(chars_limit=100).fit_transform(texts)
     assert with_chars.shape[1] > fitted.shape[1]
+
+
+def _exact_nearest(index: CandidateIndex, count: int) -> list[set]:
+    scores = index.points @ index.points.T
+    np.fill_diagonal(scores, -np.inf)
+    return [set(np.argsort(-row, kind="stable")[:count].tolist()) for row in scores]
+
+
+def test_a_graph_in_shards_finds_nearly_all_of_the_exact_nearest_rows_and_never_the_row_itself():
+    _, _, _, _, vectors = _collection(800)
+    index = CandidateIndex(vectors, exact_limit=0, shard_above=200)
+    assert len(index.shards) == 2
+    found = index.candidates(np.arange(vectors.shape[0]), 10)
+    exact = _exact_nearest(index, 10)
+    assert all(row not in f for row, f in enumerate(found))
+    assert all(len(f) == 10 for f in found)
+    recall = np.mean([len(set(f.tolist()) & e) / 10 for f, e in zip(found, exact, strict=True)])
+    assert recall >= 0.9
+
+
+def test_a_graph_in_shards_gives_the_same_candidates_every_time_it_is_built():
+    _, _, _, _, vectors = _collection(800)
+    first = CandidateIndex(vectors, exact_limit=0, shard_above=200).candidates(np.arange(800), 10)
+    second = CandidateIndex(vectors, exact_limit=0, shard_above=200).candidates(np.arange(800), 10)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_in_a_graph_in_shards_a_row_of_zeros_is_no_ones_candidate_and_one_usable_row_has_no_other():
+    rng = np.random.default_rng(0)
+    rows = rng.random((300, 40)).astype(np.float32)
+    rows[7] = 0
+    found = CandidateIndex(sparse.csr_matrix(rows), exact_limit=0, dimensions=16, shard_above=50).candidates(
+        np.arange(300), 10
+    )
+    assert len(found[7]) == 0
+    assert all(7 not in f for f in found)
+    lonely = np.zeros((60, 40), dtype=np.float32)
+    lonely[5, 3] = 1
+    index = CandidateIndex(sparse.csr_matrix(lonely), exact_limit=0, dimensions=16, shard_above=0)
+    assert len(index.shards) == 1
+    assert all(len(f) == 0 for f in index.candidates(np.arange(60), 5))
+
+
+def test_the_similar_lists_are_the_same_whether_the_forms_are_searched_a_few_or_many_at_a_time(monkeypatch):
+    ids, canonical, matches, signatures, vectors = _collection(700)
+    many = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    monkeypatch.setattr("suggestions.analysis.corpus._CHUNK", 7)
+    monkeypatch.setattr("suggestions.analysis.corpus._PAIR_BLOCK", 5)
+    few = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    assert sum(bool(lists) for lists in many) > 600
+    assert few == many
