@@ -15,7 +15,7 @@ from .lsh import FrozenBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
 from .parallel import in_order
-from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, pair_dots
+from .vectors import PAIR_BLOCK, SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, pair_dots
 
 __all__ = [
     "SEMANTIC_AUTO_LIMIT",
@@ -40,7 +40,6 @@ SEMANTIC_AUTO_LIMIT = 5_000
 SIMILAR_K = 5
 _CHUNK = 8_192
 _EXACT_CHUNK = 256
-_PAIR_BLOCK = 8_192
 _NEAR_BATCH = 2_048
 _SIGNATURE_CHUNK = 16_384
 _BLOCK = 65_536
@@ -236,18 +235,8 @@ def similar_lists(
             pair_scores = rows[np.repeat(np.arange(len(queries)), lengths), len(queries) + right]
         else:
             pair_scores = pair_similarities(vectors, dense, left, right)
-        _keep_best(
-            similar,
-            ids,
-            queries,
-            lengths,
-            right,
-            pair_scores,
-            form_members,
-            pool=pool,
-            k=k,
-            overlap=lambda items, of: _overlaps(signatures, empty_signature, rep, items, of),
-        )
+        overlap = functools.partial(_overlaps, signatures, empty_signature, rep)
+        _keep_best(similar, ids, queries, lengths, right, pair_scores, form_members, pool=pool, k=k, overlap=overlap)
     return similar
 
 
@@ -261,14 +250,12 @@ def _keep_best(similar, ids, queries, lengths, items, cosines, form_members, *, 
     """
     segment = np.repeat(np.arange(len(queries)), lengths)
     order = np.lexsort((items, -cosines, segment))
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    kept = order[np.arange(len(order)) - starts[segment[order]] < pool]
+    kept = order[_ranks(segment[order]) < pool]
     segment, items = segment[kept], items[kept]
     scores = np.maximum(cosines[kept], overlap(items, queries[segment]))
     order = np.lexsort((items, -scores, segment))
     segment, items, scores = segment[order], items[order], scores[order]
-    first = np.r_[0, np.flatnonzero(np.diff(segment)) + 1]
-    best = np.arange(len(segment)) - np.repeat(first, np.diff(np.r_[first, len(segment)])) < k
+    best = _ranks(segment) < k
     segment, items, scores = segment[best], items[best].tolist(), scores[best].tolist()
     bounds = np.r_[0, np.flatnonzero(np.diff(segment)) + 1, len(segment)].tolist()
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
@@ -277,13 +264,19 @@ def _keep_best(similar, ids, queries, lengths, items, cosines, form_members, *, 
             similar[member] = [list(pair) for pair in best_k]
 
 
+def _ranks(segment: np.ndarray) -> np.ndarray:
+    """Each position's rank within its run of equal values of ``segment`` (sorted): 0 for the first of a run."""
+    firsts = np.r_[0, np.flatnonzero(np.diff(segment)) + 1]
+    return np.arange(len(segment)) - np.repeat(firsts, np.diff(np.r_[firsts, len(segment)]))
+
+
 def _overlaps(
     signatures, empty_signature: np.ndarray, rep: np.ndarray, items: np.ndarray, of: np.ndarray
 ) -> np.ndarray:
     """The estimated shingle Jaccard of each item with its query's form (``of``); none for an empty form."""
     overlaps = np.empty(len(items))
-    for start in range(0, len(items), _PAIR_BLOCK):  # the signatures of a block of pairs at a time
-        block = slice(start, start + _PAIR_BLOCK)
+    for start in range(0, len(items), PAIR_BLOCK):  # the signatures of a block of pairs at a time
+        block = slice(start, start + PAIR_BLOCK)
         overlaps[block] = (signatures[items[block]] == signatures[rep[of[block]]]).sum(axis=1) / NUM_PERM
     overlaps[empty_signature[of]] = 0
     return overlaps

@@ -24,6 +24,7 @@ from .normalize import match_form
 __all__ = [
     "CHAR_NGRAMS_LIMIT",
     "CharNgramsByWord",
+    "PAIR_BLOCK",
     "LexicalVectorizer",
     "content_words",
     "is_finite_verb",
@@ -347,7 +348,7 @@ def list_vectorizer() -> LexicalVectorizer:
 
 
 # Pairs multiplied at once by ``pair_dots``: each pair gathers both its rows, some 570 stored values each.
-_PAIR_BLOCK = 8_192
+PAIR_BLOCK = 8_192
 
 
 def pair_dots(vectors: sparse.csr_matrix | np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -357,8 +358,8 @@ def pair_dots(vectors: sparse.csr_matrix | np.ndarray, left: np.ndarray, right: 
     and the 500,000 pairs of 100,000 e5 vectors 1.5 GB of dense ones.
     """
     scores = np.empty(len(left), dtype=np.float32)
-    for start in range(0, len(left), _PAIR_BLOCK):
-        a, b = left[start : start + _PAIR_BLOCK], right[start : start + _PAIR_BLOCK]
+    for start in range(0, len(left), PAIR_BLOCK):
+        a, b = left[start : start + PAIR_BLOCK], right[start : start + PAIR_BLOCK]
         if sparse.issparse(vectors):
             products = np.asarray(vectors[a].multiply(vectors[b]).sum(axis=1)).ravel()
         else:

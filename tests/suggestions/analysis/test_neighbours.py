@@ -129,7 +129,7 @@ def test_the_similar_lists_are_the_same_whether_the_forms_are_searched_a_few_or_
     ids, canonical, matches, signatures, vectors = _collection(700)
     many = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
     monkeypatch.setattr("suggestions.analysis.corpus._CHUNK", 7)
-    monkeypatch.setattr("suggestions.analysis.corpus._PAIR_BLOCK", 5)
+    monkeypatch.setattr("suggestions.analysis.corpus.PAIR_BLOCK", 5)
     few = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
     assert sum(bool(lists) for lists in many) > 600
     assert few == many

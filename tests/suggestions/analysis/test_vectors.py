@@ -92,7 +92,7 @@ def test_every_spelling_of_a_word_hazm_would_cut_to_one_letter_is_kept_as_the_sa
 def test_pair_dots_give_each_pairs_cosine_however_many_blocks_the_pairs_fill(monkeypatch):
     from suggestions.analysis import vectors
 
-    monkeypatch.setattr(vectors, "_PAIR_BLOCK", 3)
+    monkeypatch.setattr(vectors, "PAIR_BLOCK", 3)
     matrix = LexicalVectorizer().fit_transform([display_form(t) for t in TEXTS])
     left, right = np.array([0, 1, 2, 3, 4, 0, 3]), np.array([1, 1, 4, 0, 2, 3, 3])
     full = (matrix @ matrix.T).toarray()
@@ -102,11 +102,11 @@ def test_pair_dots_give_each_pairs_cosine_however_many_blocks_the_pairs_fill(mon
 def test_pair_dots_of_dense_rows_are_the_dot_products_of_each_pair_across_blocks():
     import numpy as np
 
-    from suggestions.analysis.vectors import _PAIR_BLOCK, pair_dots
+    from suggestions.analysis.vectors import PAIR_BLOCK, pair_dots
 
     rng = np.random.default_rng(7)
     rows = rng.standard_normal((50, 8)).astype(np.float32)
-    left = rng.integers(0, 50, size=_PAIR_BLOCK + 3)
-    right = rng.integers(0, 50, size=_PAIR_BLOCK + 3)
+    left = rng.integers(0, 50, size=PAIR_BLOCK + 3)
+    right = rng.integers(0, 50, size=PAIR_BLOCK + 3)
     expected = (rows[left] * rows[right]).sum(axis=1)
     assert np.allclose(pair_dots(rows, left, right), expected, atol=1e-5)
