@@ -288,9 +288,9 @@ class StoredIndex:
         self.excluded = {suggestion_id, *grouping.separated_from(suggestion_id)} if suggestion_id else set()
         self.snapshot = snapshot
         self.vector = None  # the analyzed text's lexical vector, once its similar texts were searched
-        # The earliest copy of the text's fingerprint and its group's canonical member, read together for `groups_of`.
-        self.canonical_of: int | None = None
-        self.canonical: dict[int, int] = {}
+        # The earliest copy of the text's fingerprint and its group's canonical member (None: in no group), read
+        # together, for `groups_of`.
+        self.earliest: tuple[int, int | None] | None = None
         self.theme_sizes: dict[int, int] = {}  # active themes' sizes read with them, for the pool's top-up
 
     def earliest_with_fingerprint(self, fingerprint: str) -> int | None:
@@ -305,10 +305,8 @@ class StoredIndex:
         )
         if not rows:
             return None
-        pk, canonical = rows[0]
-        self.canonical = {pk: canonical} if canonical is not None else {}
-        self.canonical_of = pk
-        return pk
+        self.earliest = tuple(rows[0])
+        return self.earliest[0]
 
     def near_duplicates(self, signature, threshold: float = analysis.NEAR_DUPLICATE_THRESHOLD):
         return analysis.find_near_duplicates(
@@ -319,8 +317,9 @@ class StoredIndex:
         ids = list(ids)
         if not ids:
             return {}
-        if ids == [self.canonical_of]:
-            return dict(self.canonical)
+        if self.earliest is not None and ids == [self.earliest[0]]:
+            pk, canonical = self.earliest
+            return {} if canonical is None else {pk: canonical}
         return dict(
             _rows(
                 f"SELECT s.id, g.canonical_id FROM {_SUGGESTIONS} s JOIN {_GROUPS} g ON g.id = s.duplicate_group_id "
