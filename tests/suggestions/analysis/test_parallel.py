@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 
 from suggestions.analysis import corpus, duplicate_groups, match_form
@@ -10,6 +12,15 @@ def _square(n):
 
 def test_results_come_back_in_the_order_of_the_tasks_from_forked_processes():
     assert list(in_order(_square, range(50), workers=2)) == [n * n for n in range(50)]
+
+
+def _process(_):
+    return os.getpid()
+
+
+def test_with_two_workers_the_tasks_run_in_other_processes_and_with_one_here():
+    assert os.getpid() not in set(in_order(_process, range(8), workers=2))
+    assert set(in_order(_process, range(8), workers=1)) == {os.getpid()}
 
 
 def test_no_task_gives_no_result():
