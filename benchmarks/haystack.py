@@ -86,11 +86,10 @@ def analyze_with_e5(source: Path, out: Path) -> None:
     """analyze_file's output lines for ``source``, from the engine with its e5 tier on whatever the size."""
     sys.path.insert(0, str(ROOT))
     from suggestions.analysis.corpus import iter_corpus
+    from suggestions.management.commands.analyze_file import read_records
 
-    with source.open(encoding="utf-8") as lines:
-        records = [(row["id"], row["text"]) for row in map(json.loads, lines)]
     with out.open("w", encoding="utf-8") as output:
-        for result in iter_corpus(records, semantic=True):
+        for result in iter_corpus(read_records(str(source)), semantic=True):
             output.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
