@@ -342,19 +342,23 @@ class Engine:
         n_themes: int | None = None,
         chars: bool = True,
         vectorizer: LexicalVectorizer | None = None,
+        workers: int = 1,
     ) -> tuple[np.ndarray, list[Hashable], Clustering]:
         """Themes of a collection whose ideas are known (one key per text, as ``group_ideas`` finds them): each
         text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its idea, and the clustering that
         places later texts (``vectorizer``, the words of whole texts, is fitted here unless given; ``chars``: themes
-        on character n-grams as well as words). Themes are clustered over ideas, so an idea always stays in one
-        theme. The engine then places texts in this clustering."""
+        on character n-grams as well as words; ``workers``: processes reading the themes' texts for their labels).
+        Themes are clustered over ideas, so an idea always stays in one theme. The engine then places texts in this
+        clustering."""
         ideas = list(ideas)
         if vectorizer is None:
             vectorizer = list_vectorizer()
             vectorizer.fit_transform(list(displays))
         space = ThemeSpace(chars=chars)
         vectors = space.fit_transform(list(displays), dense)
-        labels, model = cluster_themes(vectors, ideas, list(displays), n_themes=n_themes, copies=list(groups))
+        labels, model = cluster_themes(
+            vectors, ideas, list(displays), n_themes=n_themes, copies=list(groups), workers=workers
+        )
         self.clustering = Clustering(vectorizer=vectorizer, space=space, model=model)
         return labels, ideas, self.clustering
 
@@ -370,6 +374,7 @@ class Engine:
         chars: bool = True,
         matches: Sequence[str] | None = None,
         separate: frozenset[frozenset] = frozenset(),
+        workers: int = 1,
     ) -> Collection:
         """Similar lists, ideas and themes of a collection whose duplicate groups are known: the step the file's
         analysis and the portal's re-clustering share. The lists are searched in one vocabulary fitted on the whole
@@ -377,7 +382,8 @@ class Engine:
         is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says.
         ``matches``: the texts' match forms, when the caller has them already (made here otherwise), or any key per
         text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``).
-        ``separate``: pairs of ids a reviewer said are not the same, never in one idea."""
+        ``separate``: pairs of ids a reviewer said are not the same, never in one idea. ``workers``: processes
+        reading the themes' texts for their labels, with the labels of one."""
         matches = [match_form(d) for d in displays] if matches is None else matches
         started = time.perf_counter()
         vectorizer = list_vectorizer()
@@ -400,7 +406,15 @@ class Engine:
         logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
         started = time.perf_counter()
         themes, ideas, clustering = self.cluster(
-            ids, displays, groups, dense, ideas=ideas, n_themes=n_themes, chars=chars, vectorizer=vectorizer
+            ids,
+            displays,
+            groups,
+            dense,
+            ideas=ideas,
+            n_themes=n_themes,
+            chars=chars,
+            vectorizer=vectorizer,
+            workers=workers,
         )
         logger.info("Themes in %.1f s%s", time.perf_counter() - started, _peak())
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
@@ -433,7 +447,8 @@ class Engine:
     ) -> Iterator[dict]:
         """``analyze_many``'s results one at a time, all decided before the first is given: a caller that writes
         them out never holds them all (a million took about 400 MB as dicts). ``workers`` processes share the
-        per-text steps (forms, signatures, near-duplicates; ``parallel.in_order``), with the same results."""
+        per-text steps (forms, signatures, near-duplicates, the reading of themes for labels; ``parallel.in_order``),
+        with the same results."""
         # Only the display forms are kept, not the texts as given: a million of those took a gigabyte.
         ids: list[Hashable] = []
         displays: list[str] = []
@@ -468,7 +483,14 @@ class Engine:
             semantic = semantic_available() and len(ids) <= SEMANTIC_AUTO_LIMIT
         dense = semantic_vectors(displays) if semantic else None
         collection = self.analyze_collection(
-            ids, displays, canonical, signatures, dense, n_themes=n_themes, matches=signatures.form_keys()
+            ids,
+            displays,
+            canonical,
+            signatures,
+            dense,
+            n_themes=n_themes,
+            matches=signatures.form_keys(),
+            workers=workers,
         )
         themes, ideas, similar = collection.themes, collection.ideas, collection.similar
         skipped = [ids[i] for i in np.flatnonzero(themes == UNCLUSTERED)]

@@ -26,6 +26,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -38,6 +39,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from .ideas import idea_labels
 from .normalize import match_form
+from .parallel import in_order
 from .vectors import _stem, _verb_stems, is_finite_verb, main_clauses, surface_phrases
 
 __all__ = [
@@ -270,18 +272,20 @@ def cluster_themes(
     n_themes: int | None = None,
     seed: int = 0,
     copies: Sequence[Hashable] | None = None,
+    workers: int = 1,
 ) -> tuple[np.ndarray, ThemeModel]:
     """Theme number (0..k-1) of every item, and the model that places new items.
 
     ``vectors``: one row per item (sparse or dense); ``groups``: each item's duplicate
     group or idea unit, whose members always share a theme; ``displays``: display forms, for
-    labels; ``copies``: each item's duplicate group, for labels (``groups`` when not given).
+    labels; ``copies``: each item's duplicate group, for labels (``groups`` when not given); ``workers``: the
+    processes that read the themes' texts for their labels (``label_themes``).
     An item whose vector is zeros, NaN or infinite gets ``UNCLUSTERED`` (-1) and is left out of
     the clustering; the caller says so in its log, by the items' ids.
     """
     usable = usable_rows(vectors)
     if usable.all():
-        return _cluster_themes(vectors, groups, displays, n_themes=n_themes, seed=seed, copies=copies)
+        return _cluster_themes(vectors, groups, displays, n_themes=n_themes, seed=seed, copies=copies, workers=workers)
     labels = np.full(len(usable), UNCLUSTERED, dtype=int)
     kept = np.flatnonzero(usable)
     if not len(kept):
@@ -296,6 +300,7 @@ def cluster_themes(
         n_themes=n_themes,
         seed=seed,
         copies=[copies[i] for i in kept],
+        workers=workers,
     )
     return labels, model
 
@@ -308,6 +313,7 @@ def _cluster_themes(
     n_themes: int | None,
     seed: int,
     copies: Sequence[Hashable] | None,
+    workers: int = 1,
 ) -> tuple[np.ndarray, ThemeModel]:
     group_ids = {g: i for i, g in enumerate(dict.fromkeys(groups))}
     group_index = np.array([group_ids[g] for g in groups])
@@ -351,7 +357,7 @@ def _cluster_themes(
     item_labels = np.array([renumber[x] for x in item_labels.tolist()])
     group_labels = np.array([renumber[x] for x in group_labels.tolist()])
     centroids = np.asarray(_membership(group_labels, len(order)) @ points)
-    labels, keywords = label_themes(item_labels, displays, copies=groups if copies is None else copies)
+    labels, keywords = label_themes(item_labels, displays, copies=groups if copies is None else copies, workers=workers)
     model = ThemeModel(
         centroids=l2_normalize(centroids),
         labels=labels,
@@ -388,6 +394,7 @@ def label_themes(
     n_keywords: int = _KEYWORDS,
     *,
     copies: Sequence[Hashable] | None = None,
+    workers: int = 1,
 ):
     """Each theme's most distinctive words and phrases (class TF-IDF over themes), as written by people.
 
@@ -397,49 +404,116 @@ def label_themes(
     one text and its copies («رای‌دهنده دستکش») never make a phrase.
 
     Read from at most ``_LABEL_SAMPLE`` members of each theme, spread evenly over it: a word that
-    is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.
+    is distinctive for a theme of 50,000 texts is just as clear in 1,000 of them.  Each theme's texts
+    are read apart from the others' (``_read_themes``), in ``workers`` forked processes when above 1:
+    the same labels as one.
     """
     item_labels = np.asarray(item_labels, dtype=int)
     n_themes = int(item_labels.max()) + 1 if len(item_labels) else 0
     order = np.argsort(item_labels, kind="stable")
     bounds = np.searchsorted(item_labels[order], np.arange(n_themes + 1))
-    counts = [Counter() for _ in range(n_themes)]
-    sizes = Counter()
-    surfaces: dict[str, Counter] = defaultdict(Counter)
-    # The duplicate groups using each pair of words, per theme: a phrase must recur within its own theme.
-    holders: dict[tuple[int, str], set] = defaultdict(set)
+    samples = []
     for label in range(n_themes):
         members = order[bounds[label] : bounds[label + 1]]
         if len(members) > _LABEL_SAMPLE:
             members = members[np.linspace(0, len(members) - 1, _LABEL_SAMPLE).astype(int)]
-        sizes[label] = len(members)
-        for i in members.tolist():
-            seen = set()
-            # Conjugated verbs («بدهند», «شوند») are left out: a label names a topic, not an action.
-            for key, written in surface_phrases(displays[i]):
-                surfaces[key][written] += 1
-                if " " in key:
-                    holders[label, key].add(i if copies is None else copies[i])
-                if key not in seen:  # count texts, not repetitions
-                    counts[label][key] += 1
-                    seen.add(key)
-    themes_with = Counter(key for c in counts for key in c)
+        samples.append(members.tolist())
+    readings, surfaces, written = _read_all(samples, displays, copies, workers)
+    themes_with = Counter(key for reading in readings for key in reading.counts)
     labels, keywords = [], []
-    for theme, c in enumerate(counts):
-        size = max(sizes[theme], 1)
+    for reading in readings:
+        c, size = reading.counts, max(reading.size, 1)
 
         def weight(key: str, c=c, size=size) -> float:
             return (c[key] / size) * math.log(1 + n_themes / themes_with[key])
 
-        phrases = {key for key in c if " " in key and len(holders[theme, key]) >= _PHRASE_TEXTS}
+        phrases = {key for key, holders in reading.pairs.items() if holders >= _PHRASE_TEXTS}
         words = []
         for chain in _label_keys(c, phrases, weight, n_keywords):
-            written = [surfaces[key].most_common(1)[0][0] for key in chain]
+            shown = [surfaces[key].most_common(1)[0][0] for key in chain]
             # Overlapping pairs: the first as written, then the second word of each after it.
-            words.append(" ".join([written[0], *(pair.split()[1] for pair in written[1:])]))
+            words.append(" ".join([shown[0], *(pair.split()[1] for pair in shown[1:])]))
         keywords.append(words)
-    labels = _phrase_labels(order, bounds, displays, copies, keywords)
+    labels = _phrase_labels(readings, written, keywords)
     return labels, keywords
+
+
+class _Reading(NamedTuple):
+    """What a theme's sampled texts say, for its label: how many were read and how many of them are not copies of
+    one another; per word or pair of words (stems) the texts using it; per pair and per phrase of 2 to 5 words, the
+    duplicate groups using it."""
+
+    size: int
+    distinct: int
+    counts: Counter
+    pairs: dict[str, int]
+    phrases: dict[tuple, int]
+
+
+# Sampled texts read by one task of ``_read_all``: a few tasks a process, so that two processes end together.
+_READ_TASK = 2_000
+
+
+def _read_all(samples: list[list[int]], displays, copies, workers: int):
+    """Every theme's ``_Reading`` in theme order, and how each word or pair (``surfaces``) and each phrase
+    (``written``) is written, most often first and the first met first on a tie: the tallies of consecutive themes
+    merged in order, which is what reading all themes one after another gives."""
+    tasks, task, held = [], [], 0
+    for members in samples:
+        task.append(([displays[i] for i in members], [i if copies is None else copies[i] for i in members]))
+        held += len(members)
+        if held >= _READ_TASK:
+            tasks.append(task)
+            task, held = [], 0
+    if task:
+        tasks.append(task)
+    readings: list[_Reading] = []
+    surfaces: dict[str, Counter] = defaultdict(Counter)
+    written: dict[tuple, Counter] = defaultdict(Counter)
+    for part, part_surfaces, part_written in in_order(_read_themes, tasks, workers=workers):
+        readings += part
+        for key, forms in part_surfaces.items():
+            surfaces[key].update(forms)
+        for key, forms in part_written.items():
+            written[key].update(forms)
+    return readings, surfaces, written
+
+
+def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
+    """The ``_Reading`` of each of a few themes, given as (texts, each text's duplicate group), with how their
+    words, pairs and phrases are written."""
+    surfaces: dict[str, Counter] = defaultdict(Counter)
+    written: dict[tuple, Counter] = defaultdict(Counter)
+    readings = []
+    for texts, groups in themes:
+        counts: Counter = Counter()
+        # The duplicate groups using each pair of words: a phrase must recur within its own theme.
+        pairs: dict[str, set] = defaultdict(set)
+        phrases: dict[tuple, set] = defaultdict(set)
+        for display, group in zip(texts, groups, strict=True):
+            seen = set()
+            # Conjugated verbs («بدهند», «شوند») are left out: a label names a topic, not an action.
+            for key, as_written in surface_phrases(display):
+                surfaces[key][as_written] += 1
+                if " " in key:
+                    pairs[key].add(group)
+                if key not in seen:  # count texts, not repetitions
+                    counts[key] += 1
+                    seen.add(key)
+        for display, group in zip(texts, groups, strict=True):
+            for key, as_written in _phrases_of(display):
+                phrases[key].add(group)
+                written[key][as_written] += 1
+        readings.append(
+            _Reading(
+                size=len(texts),
+                distinct=len(set(groups)) or 1,
+                counts=counts,
+                pairs={key: len(holders) for key, holders in pairs.items()},
+                phrases={key: len(holders) for key, holders in phrases.items()},
+            )
+        )
+    return readings, dict(surfaces), dict(written)
 
 
 def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
@@ -491,50 +565,37 @@ def _participle(word: str) -> bool:
     return len(word) > 3 and word.endswith("ه") and word[:-1].removeprefix("ن") in _verb_stems()[1]
 
 
-def _phrase_labels(order, bounds, displays, copies, keywords) -> list[str]:
+def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], keywords) -> list[str]:
     """Each theme's label: the phrase of 2 to 5 words that most sets it apart, as its texts write it.
 
-    A phrase counts the texts that are not copies of one another using it (``copies``), and weighs as a
+    A phrase counts the texts that are not copies of one another using it (``_Reading.phrases``), and weighs as a
     keyword does (the share of the theme's texts, times how few themes use it).  The best phrase then grows
     into the longest phrase holding it that at least ``_PHRASE_SHARE`` of its texts use («عوامل اجرایی» ->
     «آموزش عوامل اجرایی»).  A theme with no phrase met twice takes its best phrase met once; one with none
     at all shows its keywords.
     """
-    n_themes = len(bounds) - 1
-    support: list[dict[tuple, set]] = []
-    written: dict[tuple, Counter] = defaultdict(Counter)
-    sizes = []
-    for label in range(n_themes):
-        members = order[bounds[label] : bounds[label + 1]]
-        if len(members) > _LABEL_SAMPLE:
-            members = members[np.linspace(0, len(members) - 1, _LABEL_SAMPLE).astype(int)]
-        holders: dict[tuple, set] = defaultdict(set)
-        for i in members.tolist():
-            for key, as_written in _phrases_of(displays[i]):
-                holders[key].add(i if copies is None else copies[i])
-                written[key][as_written] += 1
-        support.append(holders)
-        sizes.append(len({i if copies is None else copies[i] for i in members.tolist()}) or 1)
-    themes_with = Counter(key for holders in support for key in holders)
+    n_themes = len(readings)
+    themes_with = Counter(key for reading in readings for key in reading.phrases)
     labels = []
-    for theme, holders in enumerate(support):
+    for theme, reading in enumerate(readings):
+        holders = reading.phrases
         if not holders:
             labels.append("، ".join(keywords[theme]) or "متفرقه")
             continue
-        least = 2 if any(len(h) >= 2 for h in holders.values()) else 1
+        least = 2 if any(h >= 2 for h in holders.values()) else 1
 
-        def weight(key, holders=holders, size=sizes[theme]) -> float:
-            return len(holders[key]) / size * math.log(1 + n_themes / themes_with[key])
+        def weight(key, holders=holders, size=reading.distinct) -> float:
+            return holders[key] / size * math.log(1 + n_themes / themes_with[key])
 
-        candidates = [key for key, h in holders.items() if len(h) >= least]
+        candidates = [key for key, h in holders.items() if h >= least]
         best = min(candidates, key=lambda key: (-weight(key), len(key), key))
         longer = [
             key
             for key in candidates
-            if len(key) > len(best) and _contains(key, best) and len(holders[key]) >= _PHRASE_SHARE * len(holders[best])
+            if len(key) > len(best) and _contains(key, best) and holders[key] >= _PHRASE_SHARE * holders[best]
         ]
         if longer:
-            best = min(longer, key=lambda key: (-len(key), -len(holders[key]), key))
+            best = min(longer, key=lambda key: (-len(key), -holders[key], key))
         labels.append(written[best].most_common(1)[0][0])
     return labels
 

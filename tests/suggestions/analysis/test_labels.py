@@ -110,3 +110,23 @@ def test_a_theme_model_keeps_its_ideas_through_the_stored_format(dev_analysis):
     assert themes.ThemeModel.from_arrays(arrays, metadata).ideas == model.ideas
     del metadata["ideas"]  # a model stored before ideas had labels
     assert themes.ThemeModel.from_arrays(arrays, metadata).ideas == []
+
+
+def test_a_word_both_themes_use_is_shown_as_first_written_in_theme_order_when_read_in_two_processes(monkeypatch):
+    # Theme 0 writes «رأی» three times, theme 1 «رای» three times: on a tie the spelling met first is shown, for
+    # both themes, however the themes were shared out among processes.
+    displays = ["رأی زود", "رأی دیر", "رأی کم", "رای امن", "رای سالم", "رای ساده"]
+    alone = themes.label_themes([0, 0, 0, 1, 1, 1], displays)
+    monkeypatch.setattr(themes, "_READ_TASK", 1)  # one theme per task: theme 1 read in another task than theme 0
+    shared = themes.label_themes([0, 0, 0, 1, 1, 1], displays, workers=2)
+    assert alone[1][1][0] == "رأی"
+    assert shared == alone
+
+
+def test_the_dev_set_themes_read_a_few_at_a_time_in_two_processes_get_the_labels_and_keywords_of_one(
+    dev_analysis, monkeypatch
+):
+    _, displays, ideas, labels, _ = dev_analysis
+    alone = themes.label_themes(labels, displays, copies=ideas)
+    monkeypatch.setattr(themes, "_READ_TASK", 5)
+    assert themes.label_themes(labels, displays, copies=ideas, workers=2) == alone
