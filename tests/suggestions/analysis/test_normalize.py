@@ -145,3 +145,11 @@ def test_the_verbs_that_take_a_separated_mi_are_the_one_word_forms_hazms_lemmati
 
     listed = {form for form in Lemmatizer(joined_verb_parts=False).verbs if re.fullmatch("ن?می\u200c\\S+", form)}
     assert {form for form in _verbs() if re.fullmatch("ن?می\u200c\\S+", form)} == listed
+
+
+def test_the_words_repeated_letters_are_checked_against_are_those_of_hazms_word_list():
+    from hazm.utils import words_list
+
+    from suggestions.analysis.normalize import _known_words
+
+    assert _known_words() == frozenset(word for word, _, _ in words_list())
