@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 from collections import deque
@@ -38,14 +39,20 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
             yield function(second)
             yield from map(function, tasks)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending = deque([pool.apply_async(function, (first,)), pool.apply_async(function, (second,))])
-        for task in tasks:
-            pending.append(pool.apply_async(function, (task,)))
-            if len(pending) > 2 * workers:
+    # What this process holds is left out of the garbage collections of the processes forked here: a collection
+    # there would write to every object it goes over, and so copy, page by page, a heap they otherwise share.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = deque([pool.apply_async(function, (first,)), pool.apply_async(function, (second,))])
+            for task in tasks:
+                pending.append(pool.apply_async(function, (task,)))
+                if len(pending) > 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
                 yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    finally:
+        gc.unfreeze()
     _release_freed_memory()
 
 

@@ -23,6 +23,21 @@ def test_with_two_workers_the_tasks_run_in_other_processes_and_with_one_here():
     assert set(in_order(_process, range(8), workers=1)) == {os.getpid()}
 
 
+def _frozen(_):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_the_forked_processes_collect_none_of_what_this_one_held_and_this_one_collects_it_again_after():
+    import gc
+
+    held = [[n] for n in range(1_000)]  # containers the collector tracks, made before the fork
+    frozen = list(in_order(_frozen, [0, 1, 2], workers=2))
+    assert all(count >= len(held) for count in frozen)
+    assert gc.get_freeze_count() == 0
+
+
 def test_no_task_gives_no_result():
     assert list(in_order(_square, [], workers=2)) == []
 
