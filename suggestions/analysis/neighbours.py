@@ -159,19 +159,11 @@ class CandidateIndex:
     def _search(self, queries: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Each query's up to ``count`` closest keys (a row each) and how many of them there are."""
         if len(self.shards) == 1:
-            index = self.shards[0]
-            index.expansion_search = _EXPANSION
-            matches = index.search(queries, min(count, len(index)), threads=self.threads)
-            keys = np.asarray(matches.keys).reshape(len(queries), -1).astype(np.int64)
-            # One query gives usearch's single Matches, which holds only what was found and has no counts.
-            return keys, np.asarray(getattr(matches, "counts", [keys.shape[1]])).reshape(len(queries))
+            keys, _, counts = _matches(self.shards[0], queries, count, _EXPANSION, self.threads)
+            return keys, counts
         keys, distances = [], []
         for index in self.shards:
-            index.expansion_search = _SHARD_EXPANSION
-            matches = index.search(queries, min(count, len(index)), threads=self.threads)
-            shard_keys = np.asarray(matches.keys).reshape(len(queries), -1).astype(np.int64)
-            shard_distances = np.asarray(matches.distances, dtype=np.float64).reshape(len(queries), -1)
-            counts = np.asarray(getattr(matches, "counts", [shard_keys.shape[1]])).reshape(len(queries))
+            shard_keys, shard_distances, counts = _matches(index, queries, count, _SHARD_EXPANSION, self.threads)
             shard_distances[np.arange(shard_keys.shape[1])[None, :] >= counts[:, None]] = np.inf  # not found
             keys.append(shard_keys)
             distances.append(shard_distances)
@@ -180,3 +172,16 @@ class CandidateIndex:
         order = np.lexsort((keys, distances), axis=1)[:, :count]
         keys, distances = np.take_along_axis(keys, order, 1), np.take_along_axis(distances, order, 1)
         return keys, np.isfinite(distances).sum(axis=1)
+
+
+def _matches(
+    index, queries: np.ndarray, count: int, expansion: int, threads: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One graph's answer to the queries as arrays: keys and distances (a row per query) and how many were found."""
+    index.expansion_search = expansion
+    matches = index.search(queries, min(count, len(index)), threads=threads)
+    keys = np.asarray(matches.keys).reshape(len(queries), -1).astype(np.int64)
+    distances = np.asarray(matches.distances, dtype=np.float64).reshape(len(queries), -1)
+    # One query gives usearch's single Matches, which holds only what was found and has no counts.
+    counts = np.asarray(getattr(matches, "counts", [keys.shape[1]])).reshape(len(queries))
+    return keys, distances, counts
