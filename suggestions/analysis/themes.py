@@ -500,7 +500,6 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
                 if key not in seen:  # count texts, not repetitions
                     counts[key] += 1
                     seen.add(key)
-        for display, group in zip(texts, groups, strict=True):
             for key, as_written in _phrases_of(display):
                 phrases[key].add(group)
                 written[key][as_written] += 1
