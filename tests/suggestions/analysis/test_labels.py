@@ -61,6 +61,59 @@ def test_a_label_holds_no_conjugated_verb_and_no_courtesy():
     assert labels == ["آموزش عوامل اجرایی", "ماسک رایگان"]
 
 
+def test_two_themes_never_share_a_label_and_the_larger_keeps_the_phrase_both_use():
+    # Both themes are mostly «تعرفه‌های رای»: the larger (five texts) keeps it, the other shows its own phrase.
+    displays = [
+        "تعرفه‌های رای کم است",
+        "کاغذ مرغوب، تعرفه‌های رای",
+        "تعرفه‌های رای را زیاد چاپ کنید",
+        "کاغذ مرغوب برای تعرفه‌های رای",
+        "تعرفه‌های رای کافی نیست",
+        "صندوق سیار، تعرفه‌های رای",
+        "تعرفه‌های رای بد است",
+        "تعرفه‌های رای برای صندوق سیار",
+        "تعرفه‌های رای زود برسد",
+    ]
+    labels, _ = themes.label_themes([0, 0, 0, 0, 1, 1, 1, 1, 1], displays)
+    assert labels == ["کاغذ مرغوب", "تعرفه‌های رای"]
+
+
+def test_the_dev_set_themes_all_have_labels_of_their_own(dev_analysis):
+    _, _, _, _, model = dev_analysis
+    assert len(set(model.labels)) == len(model.labels)
+
+
+@pytest.mark.parametrize(
+    ("texts", "label"),
+    [
+        # «۸ نفر نیروی اضافی»: the label is what is counted, not «نفر» cut from its number.
+        (
+            ["حداقل ۸ نفر نیروی اضافی در هر شعبه مستقر شود", "حداقل ۵ نفر نیروی اضافی بیاورید", "۱۰ نفر نیروی اضافی"],
+            "نیروی اضافی",
+        ),
+        # «صورت مجازی» says nothing without «به»: a phrase starts at «به صورت», never at its second word.
+        (
+            ["آموزش عوامل به صورت مجازی برگزار شود", "شمارش آرا به صورت مجازی انجام شود", "ثبت نام به صورت مجازی"],
+            "به صورت مجازی",
+        ),
+    ],
+)
+def test_a_label_never_starts_with_a_word_cut_from_the_one_before_it(texts, label):
+    displays = [*texts, "ماسک رایگان در شعبه توزیع شود", "ماسک رایگان در ورودی بدهید"]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    assert labels[0] == label
+
+
+def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
+    phrases = [
+        written
+        for text in ("صندوق‌ها با ظرفیت کم در فضای باز برگزار شود", "تعرفه‌های رای در مراکز قرنطینه توزیع شود")
+        for _, written in themes._phrases_of(text)
+    ]
+    assert "تعرفه‌های رای در مراکز قرنطینه" in phrases
+    assert not [p for p in phrases if p.endswith("فضای") or p.startswith("رای") or p.endswith("تعرفه‌های")]
+
+
 def test_ideas_on_the_dev_set_join_few_different_ideas_and_most_paraphrases(dev_analysis):
     rows, _, ideas, _, _ = dev_analysis
     said = {(a, b) for a, b in combinations(range(len(rows)), 2) if ideas[a] == ideas[b]}
