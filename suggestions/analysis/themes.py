@@ -21,6 +21,7 @@ One such vector used to make every distance to it NaN and stop the whole cluster
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -657,25 +658,27 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
 
     No two themes share a label. Each phrase first goes to the largest theme whose best it is; a theme that lost
     its best shows its next phrase that is no other theme's (four themes of 20,000 texts were all «تعرفه‌های
-    رای»). Only when every phrase its texts repeat is taken does a theme share one.
+    رای»); if its texts repeat none that is free, the longest phrase it holds that none shows. Only a theme whose
+    every phrase is taken shares one.
     """
     n_themes = len(readings)
     themes_with = Counter(key for reading in readings for key in reading.phrases)
-    ranked: dict[int, list[tuple]] = {}  # per theme with phrases: those it may show, best first
+    ranked: dict[int, list[tuple]] = {}  # per theme with phrases: those it repeats, best first
+    spare: dict[int, list[tuple]] = {}  # ... and all it holds, for a theme whose repeated phrases are all taken
     for theme, reading in enumerate(readings):
         holders = reading.phrases
         if not holders:
             continue
         least = 2 if any(h >= 2 for h in holders.values()) else 1
 
-        def weight(key, holders=holders, size=reading.distinct) -> float:
-            return holders[key] / size * math.log(1 + n_themes / themes_with[key])
+        def order(key, holders=holders, size=reading.distinct) -> tuple:
+            return (-holders[key] / size * math.log(1 + n_themes / themes_with[key]), len(key), key)
 
-        candidates = [key for key, h in holders.items() if h >= least]
-        ranked[theme] = sorted(candidates, key=lambda key: (-weight(key), len(key), key))
+        ranked[theme] = sorted((key for key, h in holders.items() if h >= least), key=order)
+        spare[theme] = sorted(holders, key=order)
 
-    def grown(theme: int, best: tuple, taken: Set[tuple]) -> tuple:
-        return _grown(best, ranked[theme], readings[theme].phrases, taken)
+    def grown(theme: int, best: tuple, taken: Set[tuple], among: dict[int, list[tuple]] = ranked) -> tuple:
+        return _grown(best, among[theme], readings[theme].phrases, taken)
 
     largest_first = sorted(ranked, key=lambda theme: (-readings[theme].distinct, theme))
     chosen: dict[int, tuple] = {}
@@ -686,10 +689,16 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
             chosen[theme] = best
             taken.add(best)
     for theme in largest_first:  # the others: their best phrase no theme shows
-        if theme not in chosen:
-            free = (key for key in (grown(theme, key, taken) for key in ranked[theme]) if key not in taken)
-            chosen[theme] = next(free, None) or grown(theme, ranked[theme][0], frozenset())
-            taken.add(chosen[theme])
+        if theme in chosen:
+            continue
+        options = itertools.chain(
+            (grown(theme, key, taken) for key in ranked[theme]),
+            (grown(theme, key, taken, spare) for key in spare[theme]),
+        )
+        chosen[theme] = next((key for key in options if key not in taken), None) or grown(
+            theme, ranked[theme][0], frozenset()
+        )
+        taken.add(chosen[theme])
     return [
         written[chosen[theme]].most_common(1)[0][0] if theme in chosen else "، ".join(keywords[theme]) or "متفرقه"
         for theme in range(n_themes)

@@ -78,6 +78,18 @@ def test_two_themes_never_share_a_label_and_the_larger_keeps_the_phrase_both_use
     assert labels == ["کاغذ مرغوب", "تعرفه‌های رای"]
 
 
+def test_a_small_theme_whose_repeated_phrase_is_taken_shows_a_longer_one_it_holds():
+    displays = [
+        "شمارش آرا سریع باشد",
+        "شمارش آرا شفاف باشد",
+        "شمارش آرا با دوربین",
+        "شمارش آرا در مساجد انجام شود",
+        "شمارش آرا دیر نشود",
+    ]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    assert labels == ["شمارش آرا", "شمارش آرا در مساجد"]
+
+
 def test_the_dev_set_themes_all_have_labels_of_their_own(dev_analysis):
     _, _, _, _, model = dev_analysis
     assert len(set(model.labels)) == len(model.labels)
