@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,19 @@ def run(labels: Path, crowd: Path, n: int, scorer: Path, *, semantic: bool = Fal
             [sys.executable, str(scorer), str(labels), str(work / "out.jsonl")], capture_output=True, text=True
         )
         figures = json.loads(scored.stdout.strip().splitlines()[-1])
+        figures.update(label_figures(work / "out.jsonl"))
     return {"n": n, "texts": texts, "seconds": round(seconds, 1), **({"semantic": True} if semantic else {}), **figures}
+
+
+def label_figures(output: Path) -> dict:
+    """Over every theme of the whole collection: how many there are, and how many show a label another one shows."""
+    labels = {}
+    for line in output.open(encoding="utf-8"):
+        row = json.loads(line)
+        if row["cluster"] is not None:
+            labels[row["cluster"]] = row["cluster_label"]
+    counts = Counter(labels.values())
+    return {"themes": len(labels), "themes_sharing_a_label": sum(n for n in counts.values() if n > 1)}
 
 
 def analyze_with_e5(source: Path, out: Path) -> None:
