@@ -41,7 +41,17 @@ from sklearn.preprocessing import normalize as l2_normalize
 from .ideas import idea_labels
 from .normalize import match_form
 from .parallel import in_order
-from .vectors import ZWNJ, _lexicon_words, _stem, _verb_stems, is_finite_verb, main_clauses, surface_phrases
+from .vectors import (
+    ZWNJ,
+    _compound_preposition,
+    _folded,
+    _lexicon_words,
+    _stem,
+    _verb_stems,
+    is_finite_verb,
+    main_clauses,
+    surface_phrases,
+)
 
 __all__ = [
     "THEME_OUTLIER_Z",
@@ -71,25 +81,6 @@ _LABEL_WORDS = (2, 5)
 # Courtesies a label never holds: a phrase breaks at them as at punctuation, a number or a conjugated verb.
 _COURTESIES = frozenset(
     match_form(w) for w in ["خواهشمندم", "خواهشمندیم", "سپاس", "سپاسگزارم", "ممنونم", "ممنونیم", "امیدوارم"]
-)
-# Prepositions of two words, the second a noun that says nothing without the first: a phrase holding the noun
-# starts with the preposition.
-_COMPOUND_PREPOSITIONS = frozenset(
-    (match_form(first), match_form(second))
-    for first, second in (
-        ("به", "صورت"),
-        ("در", "صورت"),
-        ("به", "جای"),
-        ("بر", "اساس"),
-        ("از", "طریق"),
-        ("به", "دلیل"),
-        ("به", "منظور"),
-        ("به", "عنوان"),
-        ("به", "وسیله"),
-        ("به", "خاطر"),
-        ("در", "مورد"),
-        ("در", "زمینه"),
-    )
 )
 # Prepositions and conjunctions: a phrase may end on a word with an ezafe when one of these follows it.
 _LINKS = frozenset(
@@ -616,15 +607,6 @@ def _takes_ezafe(written: str) -> bool:
 
 def _is_number(written: str) -> bool:
     return any(ch.isdigit() for ch in written)
-
-
-def _compound_preposition(first: str, second: str) -> bool:
-    return (_folded(first), _folded(second)) in _COMPOUND_PREPOSITIONS
-
-
-@functools.lru_cache(maxsize=200_000)
-def _folded(written: str) -> str:
-    return match_form(written)
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -84,8 +84,9 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
 
     Only space may stand between a pair's words, and the pair may not stand right before a
     conjugated verb, whose object or first half its second word then is («برگزار شود», «ایجاد
-    نشود»).  For theme labels, which read better as the phrases people wrote than as their words
-    apart.
+    نشود»). What a number counts («نفر» in «۸ نفر نیروی») and the second word of a compound preposition
+    («صورت» in «به صورت مجازی») are neither words of their own there nor the start of a pair.  For theme
+    labels, which read better as the phrases people wrote than as their words apart.
     """
     # Words and what stands between them, one split: [before, word, gap, word, ..., after].
     parts = _WORD_SPLIT.split(display)
@@ -93,11 +94,19 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
     tight = [not gap.strip() for gap in parts[2:-1:2]]  # tight[n]: only space between words n and n + 1
     verbs, stems = zip(*map(_verb_and_stem, words), strict=True) if words else ((), ())
     units: list[tuple[str, str]] = []
+    # cut[n]: word n only completes the one before it, a number («نفر» of «۸ نفر») or a preposition («صورت» of
+    # «به صورت»): it is neither a word of its own here nor the start of a pair.
+    cut = [
+        bool(_NUMBER_GAP.match(parts[2 * n]))
+        or (n > 0 and tight[n - 1] and _compound_preposition(*words[n - 1 : n + 1]))
+        for n in range(len(words))
+    ]
     for n, word in enumerate(words):
         if not stems[n]:
             continue
-        units.append((stems[n], word))
-        if n == 0 or not stems[n - 1] or not tight[n - 1]:
+        if not cut[n]:
+            units.append((stems[n], word))
+        if n == 0 or not stems[n - 1] or not tight[n - 1] or cut[n - 1]:
             continue
         if n + 1 < len(words) and verbs[n + 1] and tight[n]:
             continue
@@ -106,6 +115,37 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
 
 
 _WORD_SPLIT = re.compile(f"({_WORD.pattern})")
+
+# Prepositions of two words, the second a noun that says nothing without the first: a phrase holding the noun
+# starts with the preposition.
+_COMPOUND_PREPOSITIONS = frozenset(
+    (match_form(first), match_form(second))
+    for first, second in (
+        ("به", "صورت"),
+        ("در", "صورت"),
+        ("به", "جای"),
+        ("بر", "اساس"),
+        ("از", "طریق"),
+        ("به", "دلیل"),
+        ("به", "منظور"),
+        ("به", "عنوان"),
+        ("به", "وسیله"),
+        ("به", "خاطر"),
+        ("در", "مورد"),
+        ("در", "زمینه"),
+    )
+)
+# A number alone between two words: the word after it is what the number counts («۸ نفر»).
+_NUMBER_GAP = re.compile(r"^\s*\d+(?:[٫.,/]\d+)*\s*$")
+
+
+def _compound_preposition(first: str, second: str) -> bool:
+    return (_folded(first), _folded(second)) in _COMPOUND_PREPOSITIONS
+
+
+@functools.lru_cache(maxsize=200_000)
+def _folded(written: str) -> str:
+    return match_form(written)
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -96,24 +96,27 @@ def test_the_dev_set_themes_all_have_labels_of_their_own(dev_analysis):
 
 
 @pytest.mark.parametrize(
-    ("texts", "label"),
+    ("texts", "label", "cut"),
     [
         # «۸ نفر نیروی اضافی»: the label is what is counted, not «نفر» cut from its number.
         (
             ["حداقل ۸ نفر نیروی اضافی در هر شعبه مستقر شود", "حداقل ۵ نفر نیروی اضافی بیاورید", "۱۰ نفر نیروی اضافی"],
             "نیروی اضافی",
+            "نفر",
         ),
         # «صورت مجازی» says nothing without «به»: a phrase starts at «به صورت», never at its second word.
         (
             ["آموزش عوامل به صورت مجازی برگزار شود", "شمارش آرا به صورت مجازی انجام شود", "ثبت نام به صورت مجازی"],
             "به صورت مجازی",
+            "صورت",
         ),
     ],
 )
-def test_a_label_never_starts_with_a_word_cut_from_the_one_before_it(texts, label):
+def test_neither_label_nor_keyword_starts_with_a_word_cut_from_the_one_before_it(texts, label, cut):
     displays = [*texts, "ماسک رایگان در شعبه توزیع شود", "ماسک رایگان در ورودی بدهید"]
-    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    labels, keywords = themes.label_themes([0, 0, 0, 1, 1], displays)
     assert labels[0] == label
+    assert keywords[0] and not [keyword for keyword in keywords[0] if keyword.split()[0] == cut]
 
 
 def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
