@@ -38,7 +38,7 @@ from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .ideas import idea_labels
+from .ideas import idea_labels, without_opening
 from .normalize import match_form
 from .parallel import in_order
 from .vectors import (
@@ -80,7 +80,8 @@ _LABEL_SAMPLE = 1_000
 _LABEL_WORDS = (2, 5)
 # Courtesies a label never holds: a phrase breaks at them as at punctuation, a number or a conjugated verb.
 _COURTESIES = frozenset(
-    match_form(w) for w in ["خواهشمندم", "خواهشمندیم", "سپاس", "سپاسگزارم", "ممنونم", "ممنونیم", "امیدوارم"]
+    match_form(w)
+    for w in ["خواهشمندم", "خواهشمندیم", "سپاس", "سپاسگزارم", "ممنونم", "ممنونیم", "امیدوارم", "لطفا", "لطفاً", "خواهشا"]
 )
 # Prepositions and conjunctions: a phrase may end on a word with an ezafe when one of these follows it.
 _LINKS = frozenset(
@@ -543,7 +544,12 @@ def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
     folded), so spellings of one phrase count together.
     """
     phrases = []
-    for piece in _PHRASE_BREAK.split(main_clauses(display)):
+    # Line by line: a suggestion's title and its body are two sentences, and a body's opening formula («پیشنهاد
+    # بنده این است که») is not what it says.
+    pieces = (
+        piece for line in display.splitlines() for piece in _PHRASE_BREAK.split(main_clauses(without_opening(line)))
+    )
+    for piece in pieces:
         written_words = piece.split()
         # (written, key word, is a content word) per word, ("", "", False) for a verb and for the end
         run = [_phrase_word(written) for written in written_words]

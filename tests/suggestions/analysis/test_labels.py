@@ -119,6 +119,18 @@ def test_neither_label_nor_keyword_starts_with_a_word_cut_from_the_one_before_it
     assert keywords[0] and not [keyword for keyword in keywords[0] if keyword.split()[0] == cut]
 
 
+def test_a_label_runs_neither_from_a_title_into_its_body_nor_through_an_opening_formula():
+    displays = [
+        display_form("تبلیغات مجازی\nلطفا تبلیغات نامزدها فقط در فضای مجازی انجام شود."),
+        display_form("تبلیغات مجازی\nلطفا تبلیغات نامزدها در تلویزیون باشد."),
+        display_form("تبلیغات مجازی\nپیشنهاد بنده این است که تبلیغات نامزدها آنلاین باشد."),
+        "ماسک رایگان در شعبه توزیع شود",
+        "ماسک رایگان در ورودی بدهید",
+    ]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    assert labels[0] in {"تبلیغات مجازی", "تبلیغات نامزدها"}
+
+
 def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
     phrases = [
         written
