@@ -540,10 +540,12 @@ def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
     شود»), nor on a word whose ezafe binds it to the word after it («فضای» in «فضای باز»). It never starts with
     what a number counts («نفر» in «۸ نفر نیروی اضافی»), the word an ezafe binds to the one before it («رای» in
     «تعرفه‌های رای») or the second word of a compound preposition, which starts with the first («به صورت
-    مجازی», never «صورت مجازی»). Its key is its words' stems (stop words
-    folded), so spellings of one phrase count together.
+    مجازی», never «صورت مجازی»). A line of 2 to 5 words with no verb or number in it, a suggestion's title, is
+    one whole, even where its last word is a stop word («خودکار شخصی»): its writer meant it as a title. A key is
+    its words' stems (stop words folded), so spellings of one phrase count together.
     """
-    phrases = []
+    titles = _titles_of(display)
+    phrases = list(titles)
     # Line by line: a suggestion's title and its body are two sentences, and a body's opening formula («پیشنهاد
     # بنده این است که») is not what it says.
     pieces = (
@@ -572,8 +574,23 @@ def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
                 if _compound_preposition(written_words[stop - 2], written_words[stop - 1]):
                     continue  # «از طریق» asks for what follows it
                 words = run[start:stop]
-                phrases.append((tuple(key for _, key, _ in words), " ".join(written for written, _, _ in words)))
+                phrase = (tuple(key for _, key, _ in words), " ".join(written for written, _, _ in words))
+                if phrase not in titles:
+                    phrases.append(phrase)
     return phrases
+
+
+def _titles_of(display: str) -> list[tuple[tuple[str, ...], str]]:
+    """(key, as written) of each line of 2 to 5 words holding a content word and no verb, number or courtesy."""
+    titles = []
+    for line in display.splitlines():
+        written_words = _PHRASE_BREAK.sub(" ", line).split()
+        if not _LABEL_WORDS[0] <= len(written_words) <= _LABEL_WORDS[1] or len(written_words) != len(line.split()):
+            continue  # punctuation inside a line splits it into more than a title
+        words = [_phrase_word(written) for written in written_words]
+        if all(written for written, _, _ in words) and any(content for _, _, content in words):
+            titles.append((tuple(key for _, key, _ in words), " ".join(written_words)))
+    return titles
 
 
 def _opening(written: list[str], run: list[tuple[str, str, bool]], start: int) -> int | None:

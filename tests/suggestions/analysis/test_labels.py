@@ -131,6 +131,19 @@ def test_a_label_runs_neither_from_a_title_into_its_body_nor_through_an_opening_
     assert labels[0] in {"تبلیغات مجازی", "تبلیغات نامزدها"}
 
 
+def test_a_title_the_theme_repeats_is_its_label_even_where_it_ends_on_a_stop_word():
+    # «شخصی» is a stop word: no phrase of the bodies ends on it, and the label was a list of words.
+    displays = [
+        display_form("خودکار شخصی\nلطفا از رأی‌دهندگان خواسته شود خودکار شخصی همراه داشته باشند."),
+        display_form("خودکار شخصی\nپیشنهاد بنده این است که هر رأی‌دهنده خودکار شخصی همراه بیاورد."),
+        display_form("خودکار شخصی\nخواهشمندم رأی‌دهندگان خودکار شخصی ببرند تا خطر کم شود."),
+        "ماسک رایگان در شعبه توزیع شود",
+        "ماسک رایگان در ورودی بدهید",
+    ]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    assert labels[0] == "خودکار شخصی"
+
+
 def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
     phrases = [
         written
