@@ -73,6 +73,8 @@ _KEYWORDS = 3
 _PHRASE_SHARE = 0.5
 # ... and when at least this many texts that are not copies of one another use it.
 _PHRASE_TEXTS = 2
+# A repeated title is a theme's label when it weighs at least this share of its best phrase.
+_TITLE_SHARE = 0.5
 # The longest phrase a label shows, in words.
 _PHRASE_WORDS = 4
 _LABEL_SAMPLE = 1_000
@@ -458,13 +460,14 @@ def label_themes(
 class _Reading(NamedTuple):
     """What a theme's sampled texts say, for its label: how many were read and how many of them are not copies of
     one another; per word or pair of words (stems) the texts using it; per pair and per phrase of 2 to 5 words, the
-    duplicate groups using it."""
+    duplicate groups using it; and which of those phrases are titles (``_titles_of``)."""
 
     size: int
     distinct: int
     counts: Counter
     pairs: dict[str, int]
     phrases: dict[tuple, int]
+    titles: frozenset[tuple]
 
 
 # Sampled texts read by one task of ``_read_all``: a few tasks a process, so that two processes end together.
@@ -507,6 +510,7 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
         # The duplicate groups using each pair of words: a phrase must recur within its own theme.
         pairs: dict[str, set] = defaultdict(set)
         phrases: dict[tuple, set] = defaultdict(set)
+        titles: set[tuple] = set()
         for display, group in zip(texts, groups, strict=True):
             seen = set()
             # Conjugated verbs («بدهند», «شوند») are left out: a label names a topic, not an action.
@@ -520,6 +524,7 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
             for key, as_written in _phrases_of(display):
                 phrases[key].add(group)
                 written[key][as_written] += 1
+            titles.update(key for key, _ in _titles_of(display))
         readings.append(
             _Reading(
                 size=len(texts),
@@ -527,6 +532,7 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
                 counts=counts,
                 pairs={key: len(holders) for key, holders in pairs.items()},
                 phrases={key: len(holders) for key, holders in phrases.items()},
+                titles=frozenset(titles),
             )
         )
     return readings, dict(surfaces), dict(written)
@@ -681,9 +687,15 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
 
         ranked[theme] = sorted((key for key, h in holders.items() if h >= least), key=order)
         spare[theme] = sorted(holders, key=order)
+        # A title the texts repeat goes first when it weighs at least half what the best phrase does: its writers
+        # meant it as what the rest says.
+        title = next((key for key in ranked[theme] if key in reading.titles), None)
+        if title is not None and order(title)[0] <= _TITLE_SHARE * order(ranked[theme][0])[0]:
+            ranked[theme].remove(title)
+            ranked[theme].insert(0, title)
 
     def grown(theme: int, best: tuple, taken: Set[tuple], among: dict[int, list[tuple]] = ranked) -> tuple:
-        return _grown(best, among[theme], readings[theme].phrases, taken)
+        return _grown(best, among[theme], readings[theme], taken)
 
     largest_first = sorted(ranked, key=lambda theme: (-readings[theme].distinct, theme))
     chosen: dict[int, tuple] = {}
@@ -710,9 +722,11 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
     ]
 
 
-def _grown(best: tuple, candidates: list[tuple], holders: Mapping[tuple, int], taken: Set[tuple]) -> tuple:
+def _grown(best: tuple, candidates: list[tuple], reading: _Reading, taken: Set[tuple]) -> tuple:
     """The longest phrase holding ``best`` that at least ``_PHRASE_SHARE`` of its texts use and no other theme
-    shows, or ``best`` itself."""
+    shows, a title first («آموزش پروتکل‌های بهداشتی» over «اجرایی درباره پروتکل‌های بهداشتی آموزش», run across an
+    ezafe no spelling shows); or ``best`` itself."""
+    holders = reading.phrases
     longer = [
         key
         for key in candidates
@@ -721,7 +735,7 @@ def _grown(best: tuple, candidates: list[tuple], holders: Mapping[tuple, int], t
         and _contains(key, best)
         and holders[key] >= _PHRASE_SHARE * holders[best]
     ]
-    return min(longer, key=lambda key: (-len(key), -holders[key], key)) if longer else best
+    return min(longer, key=lambda key: (key not in reading.titles, -len(key), -holders[key], key)) if longer else best
 
 
 def _contains(longer: tuple, shorter: tuple) -> bool:

@@ -144,6 +144,17 @@ def test_a_title_the_theme_repeats_is_its_label_even_where_it_ends_on_a_stop_wor
     assert labels[0] == "خودکار شخصی"
 
 
+def test_a_label_grows_into_the_title_its_texts_repeat_before_a_longer_run_of_their_bodies():
+    # «اجرایی درباره پروتکل‌های بهداشتی آموزش» is five words of the bodies, cut from «عوامل» by an ezafe no
+    # spelling shows; the title holding «پروتکل‌های بهداشتی» is what the writers meant.
+    displays = [
+        display_form(f"آموزش پروتکل‌های بهداشتی\nعوامل اجرایی درباره پروتکل‌های بهداشتی آموزش ویژه ببینند {why}.")
+        for why in ("تا خطر ابتلا کم شود", "چون صف‌ها طولانی بود", "تا مشارکت بیشتر شود")
+    ] + ["ماسک رایگان در شعبه توزیع شود", "ماسک رایگان در ورودی بدهید"]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1], displays)
+    assert labels[0] == "آموزش پروتکل‌های بهداشتی"
+
+
 def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
     phrases = [
         written
