@@ -590,9 +590,13 @@ def _titles_of(display: str) -> list[tuple[tuple[str, ...], str]]:
     """(key, as written) of each line of 2 to 5 words holding a content word and no verb, number or courtesy."""
     titles = []
     for line in display.splitlines():
-        written_words = _PHRASE_BREAK.sub(" ", line).split()
-        if not _LABEL_WORDS[0] <= len(written_words) <= _LABEL_WORDS[1] or len(written_words) != len(line.split()):
+        written_words = line.split()
+        if not _LABEL_WORDS[0] <= len(written_words) <= _LABEL_WORDS[1]:
+            continue
+        unbroken = _PHRASE_BREAK.sub(" ", line).split()
+        if len(unbroken) != len(written_words):
             continue  # punctuation inside a line splits it into more than a title
+        written_words = unbroken
         words = [_phrase_word(written) for written in written_words]
         if all(written for written, _, _ in words) and any(content for _, _, content in words):
             titles.append((tuple(key for _, key, _ in words), " ".join(written_words)))
@@ -603,12 +607,15 @@ def _opening(written: list[str], run: list[tuple[str, str, bool]], start: int) -
     """Whether a phrase may start at word ``start``: None if not, else the content words it starts with (1 for a
     content word, 0 for the preposition opening a compound one)."""
     if run[start][2]:
-        if start and (
-            _is_number(written[start - 1])
-            or _compound_preposition(written[start - 1], written[start])
-            or (run[start - 1][2] and _bound(written[start - 1], written[start]))
-        ):
-            return None
+        if start:
+            before = written[start - 1]
+            if not run[start - 1][0]:  # a verb or a number breaks the run before it
+                if _is_number(before):
+                    return None
+            elif _compound_preposition(before, written[start]) or (
+                run[start - 1][2] and _bound(before, written[start])
+            ):
+                return None
         return 1
     if run[start][0] and start + 1 < len(written) and _compound_preposition(written[start], written[start + 1]):
         return 0

@@ -94,21 +94,19 @@ def surface_phrases(display: str) -> list[tuple[str, str]]:
     tight = [not gap.strip() for gap in parts[2:-1:2]]  # tight[n]: only space between words n and n + 1
     verbs, stems = zip(*map(_verb_and_stem, words), strict=True) if words else ((), ())
     units: list[tuple[str, str]] = []
-    # cut[n]: word n only completes the one before it, a number («نفر» of «۸ نفر») or a preposition («صورت» of
-    # «به صورت»): it is neither a word of its own here nor the start of a pair.
-    cut = [
-        bool(_NUMBER_GAP.match(parts[2 * n]))
-        or (n > 0 and tight[n - 1] and _compound_preposition(*words[n - 1 : n + 1]))
-        for n in range(len(words))
-    ]
+    previous_cut = False  # whether the word before, when it has a stem, only completes the one before it
     for n, word in enumerate(words):
         if not stems[n]:
             continue
-        if not cut[n]:
+        # «نفر» of «۸ نفر», «صورت» of «به صورت»: neither a word of its own here nor the start of a pair.
+        cut = (parts[2 * n] != " " and _NUMBER_GAP.match(parts[2 * n]) is not None) or (
+            n > 0 and tight[n - 1] and _compound_preposition(words[n - 1], word)
+        )
+        if not cut:
             units.append((stems[n], word))
-        if n == 0 or not stems[n - 1] or not tight[n - 1] or cut[n - 1]:
-            continue
-        if n + 1 < len(words) and verbs[n + 1] and tight[n]:
+        joins = n > 0 and stems[n - 1] and tight[n - 1] and not previous_cut
+        previous_cut = cut
+        if not joins or (n + 1 < len(words) and verbs[n + 1] and tight[n]):
             continue
         units.append((f"{stems[n - 1]} {stems[n]}", f"{words[n - 1]} {word}"))
     return units
@@ -139,8 +137,12 @@ _COMPOUND_PREPOSITIONS = frozenset(
 _NUMBER_GAP = re.compile(r"^\s*\d+(?:[٫.,/]\d+)*\s*$")
 
 
+_COMPOUND_FIRSTS = frozenset(first for first, _ in _COMPOUND_PREPOSITIONS)
+
+
 def _compound_preposition(first: str, second: str) -> bool:
-    return (_folded(first), _folded(second)) in _COMPOUND_PREPOSITIONS
+    # Asked of every word a theme's label is read from: the first word's membership settles almost every case.
+    return first in _COMPOUND_FIRSTS and (_folded(first), _folded(second)) in _COMPOUND_PREPOSITIONS
 
 
 @functools.lru_cache(maxsize=200_000)
