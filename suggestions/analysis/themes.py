@@ -73,6 +73,8 @@ _KEYWORDS = 3
 _PHRASE_SHARE = 0.5
 # ... and when at least this many texts that are not copies of one another use it.
 _PHRASE_TEXTS = 2
+# From this many themes on, a title more than half of them use is no theme's label.
+_COMMON_FROM = 3
 # A repeated title is a theme's label when it weighs at least this share of its best phrase.
 _TITLE_SHARE = 0.5
 # The longest phrase a label shows, in words.
@@ -681,19 +683,25 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
     """
     n_themes = len(readings)
     themes_with = Counter(key for reading in readings for key in reading.phrases)
+    # A title more than half the themes use sets none of them apart: one many writers keep for any text
+    # («پیشنهاد برای انتخابات») would otherwise be the label of the theme whose own phrases are rarest. (Phrases of
+    # the texts themselves stay: in a crowded collection, whose texts each touch several subjects, most subjects
+    # are named in most themes.)
+    common = {key for key, n in themes_with.items() if n_themes >= _COMMON_FROM and n > n_themes / 2}
     ranked: dict[int, list[tuple]] = {}  # per theme with phrases: those it repeats, best first
     spare: dict[int, list[tuple]] = {}  # ... and all it holds, for a theme whose repeated phrases are all taken
     for theme, reading in enumerate(readings):
         holders = reading.phrases
         if not holders:
             continue
-        least = 2 if any(h >= 2 for h in holders.values()) else 1
+        own = [key for key in holders if key not in common or key not in reading.titles] or list(holders)
+        least = 2 if any(holders[key] >= 2 for key in own) else 1
 
         def order(key, holders=holders, size=reading.distinct) -> tuple:
             return (-holders[key] / size * math.log(1 + n_themes / themes_with[key]), len(key), key)
 
-        ranked[theme] = sorted((key for key, h in holders.items() if h >= least), key=order)
-        spare[theme] = sorted(holders, key=order)
+        ranked[theme] = sorted((key for key in own if holders[key] >= least), key=order)
+        spare[theme] = sorted(own, key=order)
         # A title the texts repeat goes first when it weighs at least half what the best phrase does: its writers
         # meant it as what the rest says.
         title = next((key for key in ranked[theme] if key in reading.titles), None)

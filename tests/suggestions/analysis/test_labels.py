@@ -155,6 +155,19 @@ def test_a_label_grows_into_the_title_its_texts_repeat_before_a_longer_run_of_th
     assert labels[0] == "آموزش پروتکل‌های بهداشتی"
 
 
+def test_a_title_most_themes_share_is_no_themes_label():
+    # Writers who keep one title for any text: it says nothing of the theme whose own phrases are rarest.
+    bodies = [
+        ["ساعت رأی‌گیری تا نیمه‌شب تمدید شود.", "لطفا زمان رای گیری را بیشتر کنید.", "رأی‌گیری در دو روز باشد."],
+        ["ماسک و دستکش رایگان داده شود.", "ماسک و دستکش مجانی بدهید.", "ماسک و دستکش در ورودی باشد."],
+        ["شمارش آرا زنده پخش شود.", "شمارش آرا با حضور ناظران باشد.", "شمارش آرا سریع اعلام شود."],
+    ]
+    displays = [display_form(f"پیشنهاد برای انتخابات\n{body}") for theme in bodies for body in theme]
+    labels, _ = themes.label_themes([0, 0, 0, 1, 1, 1, 2, 2, 2], displays)
+    assert "پیشنهاد برای انتخابات" not in labels
+    assert labels[1:] == ["ماسک و دستکش", "شمارش آرا"]
+
+
 def test_no_phrase_a_label_is_chosen_from_cuts_a_word_from_the_word_its_ezafe_binds_it_to():
     phrases = [
         written
