@@ -217,7 +217,8 @@ def _clause(text: str, *, displayed: bool = False) -> str:
     (28 s of 43 s at 100,000 suggestions)."""
     clause = main_clauses(without_opening(text if displayed else display_form(text))).strip()
     clause = re.split(r"(?<=[.!?؟؛])\s", clause, maxsplit=1)[0]
-    clause = _OPENINGS.sub("", clause).strip(" .،,!؟?؛:")
+    # An opening a leading reason («برای اینکه …،») stood before, which main_clauses has taken away.
+    clause = without_opening(clause).strip(" .،,!؟?؛:")
     words = clause.split()
     if len(words) > _LABEL_MAX_WORDS:
         clause = " ".join(words[:_LABEL_MAX_WORDS]) + " …"

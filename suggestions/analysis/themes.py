@@ -523,10 +523,11 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
                 if key not in seen:  # count texts, not repetitions
                     counts[key] += 1
                     seen.add(key)
-            for key, as_written in _phrases_of(display):
+            text_titles = _titles_of(display)
+            titles.update(key for key, _ in text_titles)
+            for key, as_written in _phrases_of(display, text_titles):
                 phrases[key].add(group)
                 written[key][as_written] += 1
-            titles.update(key for key, _ in _titles_of(display))
         readings.append(
             _Reading(
                 size=len(texts),
@@ -540,7 +541,9 @@ def _read_themes(themes: list[tuple[list[str], list[Hashable]]]):
     return readings, dict(surfaces), dict(written)
 
 
-def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
+def _phrases_of(
+    display: str, titles: list[tuple[tuple[str, ...], str]] | None = None
+) -> list[tuple[tuple[str, ...], str]]:
     """(key, as written) of each run of 2 to 5 words of a text's main clauses that could title it.
 
     A run stands between punctuation, numbers and conjugated verbs, starts and ends with a content word and
@@ -550,9 +553,10 @@ def _phrases_of(display: str) -> list[tuple[tuple[str, ...], str]]:
     «تعرفه‌های رای») or the second word of a compound preposition, which starts with the first («به صورت
     مجازی», never «صورت مجازی»). A line of 2 to 5 words with no verb or number in it, a suggestion's title, is
     one whole, even where its last word is a stop word («خودکار شخصی»): its writer meant it as a title. A key is
-    its words' stems (stop words folded), so spellings of one phrase count together.
+    its words' stems (stop words folded), so spellings of one phrase count together. ``titles``: the text's
+    ``_titles_of``, when the caller has them.
     """
-    titles = _titles_of(display)
+    titles = _titles_of(display) if titles is None else titles
     phrases = list(titles)
     # Line by line: a suggestion's title and its body are two sentences, and a body's opening formula («پیشنهاد
     # بنده این است که») is not what it says.
@@ -652,7 +656,7 @@ def _phrase_word(written: str) -> tuple[str, str, bool]:
     """A word as written, its key in a phrase and whether it is a content word; ("", "", False) where a phrase breaks
     (a conjugated verb or participle, a number, a courtesy). Once per distinct word: a collection repeats its
     words, and this was most of the labelling's time."""
-    if is_finite_verb(written) or _participle(written) or any(ch.isdigit() for ch in written):
+    if is_finite_verb(written) or _participle(written) or _is_number(written):
         return "", "", False
     folded = match_form(written)
     if folded in _COURTESIES:
@@ -713,13 +717,13 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
         return _grown(best, among[theme], readings[theme], taken)
 
     largest_first = sorted(ranked, key=lambda theme: (-readings[theme].distinct, theme))
+    firsts = {theme: grown(theme, ranked[theme][0], frozenset()) for theme in largest_first}
     chosen: dict[int, tuple] = {}
     taken: set[tuple] = set()
     for theme in largest_first:  # each theme's best, unless a larger theme's best is the same
-        best = grown(theme, ranked[theme][0], frozenset())
-        if best not in taken:
-            chosen[theme] = best
-            taken.add(best)
+        if firsts[theme] not in taken:
+            chosen[theme] = firsts[theme]
+            taken.add(firsts[theme])
     for theme in largest_first:  # the others: their best phrase no theme shows
         if theme in chosen:
             continue
@@ -727,9 +731,7 @@ def _phrase_labels(readings: list[_Reading], written: Mapping[tuple, Counter], k
             (grown(theme, key, taken) for key in ranked[theme]),
             (grown(theme, key, taken, spare) for key in spare[theme]),
         )
-        chosen[theme] = next((key for key in options if key not in taken), None) or grown(
-            theme, ranked[theme][0], frozenset()
-        )
+        chosen[theme] = next((key for key in options if key not in taken), firsts[theme])
         taken.add(chosen[theme])
     return [
         written[chosen[theme]].most_common(1)[0][0] if theme in chosen else "، ".join(keywords[theme]) or "متفرقه"

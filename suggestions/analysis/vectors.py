@@ -133,11 +133,9 @@ _COMPOUND_PREPOSITIONS = frozenset(
         ("در", "زمینه"),
     )
 )
+_COMPOUND_FIRSTS = frozenset(first for first, _ in _COMPOUND_PREPOSITIONS)
 # A number alone between two words: the word after it is what the number counts («۸ نفر»).
 _NUMBER_GAP = re.compile(r"^\s*\d+(?:[٫.,/]\d+)*\s*$")
-
-
-_COMPOUND_FIRSTS = frozenset(first for first, _ in _COMPOUND_PREPOSITIONS)
 
 
 def _compound_preposition(first: str, second: str) -> bool:
