@@ -42,6 +42,23 @@ def test_no_task_gives_no_result():
     assert list(in_order(_square, [], workers=2)) == []
 
 
+def test_a_few_thousand_texts_signatures_are_shared_among_the_processes(monkeypatch):
+    from benchmarks.harness.corpus import generate
+
+    chunks = []
+
+    def counted(function, tasks, *, workers):
+        tasks = list(tasks)
+        if function is corpus.signatures_of_match_forms:
+            chunks.extend(tasks)
+        return in_order(function, tasks, workers=workers)
+
+    monkeypatch.setattr(corpus, "in_order", counted)
+    matches = [match_form(item.text) for item in generate(5_000, seed=3)]
+    duplicate_groups([f"s{i}" for i in range(len(matches))], matches, workers=2)
+    assert len(chunks) >= 2
+
+
 def test_duplicate_groups_in_two_processes_are_those_of_one(monkeypatch):
     from benchmarks.harness.corpus import generate
 
