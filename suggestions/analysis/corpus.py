@@ -406,6 +406,14 @@ def _present(lexical: sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
     return np.isfinite(dense).all(axis=1) & np.any(dense != 0, axis=1) & (lexical.getnnz(axis=1) > 0)
 
 
+def fit_theme_space(
+    displays: list[str], dense: np.ndarray | None = None, *, chars: bool = True
+) -> tuple[ThemeSpace, sparse.csr_matrix]:
+    """A ThemeSpace fitted on a collection, and the collection's vectors in it."""
+    space = ThemeSpace(chars=chars)
+    return space, space.fit_transform(displays, dense)
+
+
 def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
     """The vectors of a collection in a ThemeSpace fitted on it."""
     return ThemeSpace().fit_transform(displays, dense)

@@ -42,14 +42,16 @@ from .corpus import (
     UNCLUSTERED_LABEL,
     ThemeSpace,
     duplicate_groups,
+    fit_theme_space,
     similar_lists,
 )
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
 from .ideas import group_ideas, idea_similar
 from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
+from .neighbours import SHARD_ABOVE
 from .normalize import display_form, fingerprint, load_tables, match_form
-from .parallel import in_order
+from .parallel import Aside, in_order
 from .themes import UNCLUSTERED, ThemeModel, cluster_themes
 from .vectors import SEMANTIC_WEIGHT, LexicalVectorizer, list_vectorizer, semantic_available, semantic_vectors
 
@@ -342,20 +344,21 @@ class Engine:
         n_themes: int | None = None,
         chars: bool = True,
         vectorizer: LexicalVectorizer | None = None,
+        fitted: tuple[ThemeSpace, sparse.csr_matrix] | None = None,
         workers: int = 1,
     ) -> tuple[np.ndarray, list[Hashable], Clustering]:
         """Themes of a collection whose ideas are known (one key per text, as ``group_ideas`` finds them): each
         text's theme number (``UNCLUSTERED`` for one with nothing to cluster), its idea, and the clustering that
         places later texts (``vectorizer``, the words of whole texts, is fitted here unless given; ``chars``: themes
-        on character n-grams as well as words; ``workers``: processes reading the themes' texts for their labels).
+        on character n-grams as well as words; ``fitted``: ``fit_theme_space`` of these texts, when the caller has
+        it already; ``workers``: processes reading the themes' texts for their labels).
         Themes are clustered over ideas, so an idea always stays in one theme. The engine then places texts in this
         clustering."""
         ideas = list(ideas)
         if vectorizer is None:
             vectorizer = list_vectorizer()
             vectorizer.fit_transform(list(displays))
-        space = ThemeSpace(chars=chars)
-        vectors = space.fit_transform(list(displays), dense)
+        space, vectors = fit_theme_space(list(displays), dense, chars=chars) if fitted is None else fitted
         labels, model = cluster_themes(
             vectors, ideas, list(displays), n_themes=n_themes, copies=list(groups), workers=workers
         )
@@ -385,38 +388,43 @@ class Engine:
         ``separate``: pairs of ids a reviewer said are not the same, never in one idea. ``workers``: processes
         reading the themes' texts for their labels, with the labels of one."""
         matches = [match_form(d) for d in displays] if matches is None else matches
-        started = time.perf_counter()
-        vectorizer = list_vectorizer()
-        vectors = vectorizer.fit_transform(list(displays))
-        logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
-        complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
-        started = time.perf_counter()
-        similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
-        logger.info("Similar lists of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
-        started = time.perf_counter()
-        ideas = group_ideas(
-            ids=list(ids),
-            canonical=list(groups),
-            similar=idea_similar(similar, list(ids), vectors, complete),
-            separate=separate,
-        )
-        # The whole texts' vectors are done with: let them go before the themes' own are fitted (words and, up to
-        # 200,000 texts, character n-grams: about 900 MB at 200,000).
-        del vectors, complete, matches
-        logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
-        started = time.perf_counter()
-        themes, ideas, clustering = self.cluster(
-            ids,
-            displays,
-            groups,
-            dense,
-            ideas=ideas,
-            n_themes=n_themes,
-            chars=chars,
-            vectorizer=vectorizer,
-            workers=workers,
-        )
-        logger.info("Themes in %.1f s%s", time.perf_counter() - started, _peak())
+        # The themes' vectors need nothing the lists and ideas find: up to SHARD_ABOVE texts, where the lists'
+        # candidate graph is built on one thread and the second core is otherwise idle, they are fitted beside.
+        beside = workers > 1 and len(ids) <= SHARD_ABOVE
+        with Aside(fit_theme_space, list(displays), dense, chars=chars, fork=beside) as fitting:
+            started = time.perf_counter()
+            vectorizer = list_vectorizer()
+            vectors = vectorizer.fit_transform(list(displays))
+            logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
+            complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
+            started = time.perf_counter()
+            similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
+            logger.info("Similar lists of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
+            started = time.perf_counter()
+            ideas = group_ideas(
+                ids=list(ids),
+                canonical=list(groups),
+                similar=idea_similar(similar, list(ids), vectors, complete),
+                separate=separate,
+            )
+            # The whole texts' vectors are done with: let them go before the themes' own are fitted here (words and,
+            # up to 200,000 texts, character n-grams: about 900 MB at 200,000).
+            del vectors, complete, matches
+            logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
+            started = time.perf_counter()
+            themes, ideas, clustering = self.cluster(
+                ids,
+                displays,
+                groups,
+                dense,
+                ideas=ideas,
+                n_themes=n_themes,
+                chars=chars,
+                vectorizer=vectorizer,
+                fitted=fitting.result(),
+                workers=workers,
+            )
+            logger.info("Themes in %.1f s%s", time.perf_counter() - started, _peak())
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
 
     # Many texts -----------------------------------------------------------------------------------------------

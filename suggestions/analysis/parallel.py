@@ -16,7 +16,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["in_order"]
+__all__ = ["Aside", "in_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,48 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
     finally:
         gc.unfreeze()
     _release_freed_memory()
+
+
+class Aside[R]:
+    """``function(*args, **kwargs)`` computed in one forked process while this one goes on with other work, when
+    ``fork`` and the platform allow; else here, when first asked for (``result``), so that what it makes is held
+    no earlier than the caller would have made it.  A context manager: leaving it ends the forked process,
+    whether or not the result was taken.  ``function`` must be a module's function, found by name."""
+
+    def __init__(self, function: Callable[..., R], *args, fork: bool, **kwargs) -> None:
+        self._call = (function, args, kwargs)
+        self._pool = None
+        self._pending = None
+        if fork and _can_fork():
+            # As for ``in_order``: the forked process leaves what this one holds out of its collections.
+            gc.freeze()
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(1)
+            finally:
+                gc.unfreeze()
+            self._pending = self._pool.apply_async(function, args, kwargs)
+
+    def result(self) -> R:
+        if self._pending is None:
+            function, args, kwargs = self._call
+            return function(*args, **kwargs)
+        try:
+            return self._pending.get()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = self._pending = None
+            _release_freed_memory()
+
+    def __enter__(self) -> Aside[R]:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
 
 
 def _release_freed_memory() -> None:

@@ -3,7 +3,7 @@ import os
 import numpy as np
 
 from suggestions.analysis import corpus, duplicate_groups, match_form
-from suggestions.analysis.parallel import in_order
+from suggestions.analysis.parallel import Aside, in_order
 
 
 def _square(n):
@@ -40,6 +40,32 @@ def test_the_forked_processes_collect_none_of_what_this_one_held_and_this_one_co
 
 def test_no_task_gives_no_result():
     assert list(in_order(_square, [], workers=2)) == []
+
+
+def _fails(message):
+    raise ValueError(message)
+
+
+def test_work_set_aside_runs_in_a_forked_process_when_it_may_fork_and_here_when_not():
+    with Aside(_process, None, fork=True) as aside:
+        assert aside.result() != os.getpid()
+    with Aside(_process, None, fork=False) as aside:
+        assert aside.result() == os.getpid()
+
+
+def test_work_set_aside_that_fails_raises_its_error_where_its_result_is_asked_for():
+    import pytest
+
+    with Aside(_fails, "خراب", fork=True) as aside, pytest.raises(ValueError, match="خراب"):
+        aside.result()
+
+
+def test_leaving_work_set_aside_untaken_ends_its_process():
+    import multiprocessing
+
+    with Aside(_square, 3, fork=True):
+        assert len(multiprocessing.active_children()) == 1
+    assert multiprocessing.active_children() == []
 
 
 def test_a_few_thousand_texts_signatures_are_shared_among_the_processes(monkeypatch):
