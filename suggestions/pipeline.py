@@ -885,7 +885,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         _replace_lists(ids, collection.similar)
     else:
         # The ideas first, from the stored lists, and the themes clustered over them: no idea straddles two themes.
-        idea_keys = idea_sync.stored_idea_keys(ids, groups)
+        idea_keys = idea_sync.stored_idea_keys(ids, groups, displays)
         report("clustering", 0, len(rows))
         labels, _, clustering = engine.cluster(
             ids, displays, groups, dense, ideas=idea_keys, n_themes=n_themes, chars=chars

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from array import array
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -46,7 +47,7 @@ from .corpus import (
     similar_lists,
 )
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
-from .ideas import group_ideas, idea_similar
+from .ideas import group_ideas, idea_similar, proposal_key
 from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
 from .neighbours import SHARD_ABOVE
@@ -376,6 +377,7 @@ class Engine:
         n_themes: int | None = None,
         chars: bool = True,
         matches: Sequence[str] | None = None,
+        proposals: Sequence[int] | None = None,
         separate: frozenset[frozenset] = frozenset(),
         workers: int = 1,
     ) -> Collection:
@@ -385,9 +387,11 @@ class Engine:
         is mixed into the lists only when every text has one, and into the themes as ``ThemeSpace`` says.
         ``matches``: the texts' match forms, when the caller has them already (made here otherwise), or any key per
         text that is equal for equal match forms and false for an empty one (``FormSignatures.form_keys``).
-        ``separate``: pairs of ids a reviewer said are not the same, never in one idea. ``workers``: processes
-        reading the themes' texts for their labels, with the labels of one."""
+        ``proposals``: the texts' ``proposal_key``, when the caller has them (made here otherwise). ``separate``:
+        pairs of ids a reviewer said are not the same, never in one idea. ``workers``: processes reading the themes'
+        texts for their labels, with the labels of one."""
         matches = [match_form(d) for d in displays] if matches is None else matches
+        proposals = [proposal_key(d) for d in displays] if proposals is None else proposals
         # The themes' vectors need nothing the lists and ideas find: up to SHARD_ABOVE texts, where the lists'
         # candidate graph is built on one thread and the second core is otherwise idle, they are fitted beside.
         beside = workers > 1 and len(ids) <= SHARD_ABOVE
@@ -406,6 +410,7 @@ class Engine:
                 canonical=list(groups),
                 similar=idea_similar(similar, list(ids), vectors, complete),
                 separate=separate,
+                proposals=proposals,
             )
             # The whole texts' vectors are done with: let them go before the themes' own are fitted here (words and,
             # up to 200,000 texts, character n-grams: about 900 MB at 200,000).
@@ -461,6 +466,7 @@ class Engine:
         ids: list[Hashable] = []
         displays: list[str] = []
         matches: list[str] = []
+        proposals = array("q")  # a million keys as numbers in 8 MB
 
         def texts() -> Iterator[list[str]]:
             for chunk in itertools.batched(records, _FORMS_CHUNK):
@@ -470,9 +476,10 @@ class Engine:
         started = time.perf_counter()
         if workers > 1:
             load_tables()  # once, here: forked processes share them
-        for chunk_displays, chunk_matches in in_order(_forms_of, texts(), workers=workers):
+        for chunk_displays, chunk_matches, chunk_proposals in in_order(_forms_of, texts(), workers=workers):
             displays += _split(*chunk_displays)
             matches += _split(*chunk_matches)
+            proposals.extend(chunk_proposals)
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         if not ids:
@@ -498,6 +505,7 @@ class Engine:
             dense,
             n_themes=n_themes,
             matches=signatures.form_keys(),
+            proposals=proposals,
             workers=workers,
         )
         themes, ideas, similar = collection.themes, collection.ideas, collection.similar
@@ -608,15 +616,17 @@ def _peak() -> str:
     return f", peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB so far"
 
 
-def _forms_of(texts: list[str]) -> tuple[tuple[str, list[int]], tuple[str, list[int]]]:
-    """The display and match forms of a chunk of texts (as given), each joined into one string with their lengths.
+def _forms_of(texts: list[str]) -> tuple[tuple[str, list[int]], tuple[str, list[int]], list[int]]:
+    """The display and match forms of a chunk of texts (as given), each joined into one string with their lengths,
+    and the texts' proposal keys (``proposal_key``).
 
     One string, not a list of them: another process's results are unpickled by one of the pool's threads, and
     300,000 texts' forms made there stayed in that thread's malloc arena (their run's peak was 125 MB higher);
     ``_split`` makes them here."""
     displays = [display_form(text or "") for text in texts]
     matches = [match_form(display) for display in displays]
-    return ("".join(displays), [len(d) for d in displays]), ("".join(matches), [len(m) for m in matches])
+    proposals = [proposal_key(display) for display in displays]
+    return ("".join(displays), [len(d) for d in displays]), ("".join(matches), [len(m) for m in matches]), proposals
 
 
 def _split(joined: str, lengths: list[int]) -> list[str]:

@@ -12,13 +12,14 @@ computes them, so grouping ideas costs time linear in the items (k look-ups each
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 
 from .corpus import centred_rows
 from .normalize import display_form, match_form
-from .vectors import content_words, main_clauses, pair_dots
+from .vectors import content_words, main_clauses, pair_dots, spaced_fold
 
 __all__ = [
     "IDEA_NEIGHBOURS",
@@ -27,6 +28,7 @@ __all__ = [
     "group_ideas",
     "idea_labels",
     "idea_similar",
+    "proposal_key",
     "without_opening",
 ]
 
@@ -36,6 +38,8 @@ IDEA_NEIGHBOURS = 2
 # Chosen on the development set alone (0.4 let two ideas on one subject join, 0.5 missed paraphrases) and
 # checked, unchanged, with the same texts hidden among 2,000 and 20,000 others.
 IDEA_SIMILARITY = 0.45
+# Words a text's proposal needs for texts with the same proposal to be one idea: fewer say too little.
+_PROPOSAL_MIN_WORDS = 3
 # At most this many members of one idea are read to choose its label: a campaign of thousands says one thing.
 _LABEL_SAMPLE = 200
 _LABEL_MAX_WORDS = 16
@@ -83,14 +87,24 @@ def group_ideas(
     canonical: list,
     similar: Sequence[list[list]],
     separate: frozenset[frozenset] = frozenset(),
+    proposals: Sequence[int] | None = None,
 ) -> list:
     """The idea key of each item (the id of the idea's first item in input order), given each item's duplicate-group
-    canonical id and its similar list [[id, score], ...] best first. Items of one duplicate group share an idea.
+    canonical id and its similar list [[id, score], ...] best first. Items of one duplicate group share an idea, and
+    so do duplicate groups whose first items have one ``proposals`` key (``proposal_key``, 0 for none).
     Pairs in `separate` (a reviewer said: not the same) are never in one idea."""
     if len(ids) != len(canonical) or len(ids) != len(similar):
         raise ValueError("ids, canonical and similar must be of the same length")
+    if proposals is not None and len(proposals) != len(ids):
+        raise ValueError("proposals must be of the same length as ids")
     group_of = dict(zip(ids, canonical, strict=True))
-    groups = list(dict.fromkeys(canonical))
+    apart = _apart(separate, group_of)
+    if proposals is not None:
+        # From here on, a «group» is the groups that propose one thing in one wording.
+        unit_of = _proposal_units(canonical, proposals, apart)
+        group_of = {item_id: unit_of[group] for item_id, group in group_of.items()}
+        apart = _apart(separate, group_of)
+    groups = list(dict.fromkeys(group_of.values()))
 
     # A group's neighbours: the best score with which any of its members lists a member of another group.
     neighbours: dict[Hashable, dict[Hashable, float]] = defaultdict(dict)
@@ -107,14 +121,6 @@ def group_ideas(
                 if seen > IDEA_NEIGHBOURS:
                     break
             best[other] = max(best.get(other, float("-inf")), float(score))
-
-    apart: dict[Hashable, set] = defaultdict(set)
-    for pair in separate:
-        a, b = tuple(pair) if len(pair) == 2 else (None, None)
-        ga, gb = group_of.get(a), group_of.get(b)
-        if ga is not None and gb is not None and ga != gb:
-            apart[ga].add(gb)
-            apart[gb].add(ga)
 
     edges = []
     for group, best in neighbours.items():
@@ -135,6 +141,55 @@ def group_ideas(
         root = components.find(group_of[item_id])
         keys.append(first_item.setdefault(root, item_id))
     return keys
+
+
+def _apart(separate: frozenset[frozenset], group_of: Mapping) -> dict[Hashable, set]:
+    """Per group, the groups a reviewer's separated pairs keep it apart from."""
+    apart: dict[Hashable, set] = defaultdict(set)
+    for pair in separate:
+        a, b = tuple(pair) if len(pair) == 2 else (None, None)
+        ga, gb = group_of.get(a), group_of.get(b)
+        if ga is not None and gb is not None and ga != gb:
+            apart[ga].add(gb)
+            apart[gb].add(ga)
+    return apart
+
+
+def _proposal_units(canonical: list, proposals: Sequence[int], apart: Mapping) -> dict:
+    """Each duplicate group's unit: the first group, in input order, whose first item has its proposal key, unless
+    a reviewer kept one of that unit's groups apart from it (then the next such unit, or its own)."""
+    unit_of: dict = {}
+    units: dict[int, list[tuple[Hashable, set]]] = defaultdict(list)  # key -> [(unit, its groups)]
+    for group, key in zip(canonical, proposals, strict=True):
+        if group in unit_of:  # a group's key is its first item's
+            continue
+        unit = group
+        if key:
+            kept_apart = apart.get(group, set())
+            for candidate, members in units[key]:
+                if not kept_apart & members:
+                    unit = candidate
+                    members.add(group)
+                    break
+            else:
+                units[key].append((group, {group}))
+        unit_of[group] = unit
+    return unit_of
+
+
+def proposal_key(display: str) -> int:
+    """What a display-form text proposes, as a number (0 when too little is left to tell): each line's main clauses
+    (``main_clauses``), without the greeting or opening, in match form.  Texts with one key ask for the same thing
+    in the same words and differ only in how they open and in the reason they give: one idea, however many of
+    them a campaign sends and whatever each adds of its own («… تعطیل رسمی اعلام شود تا همه بتوانند …»)."""
+    words = []
+    for line in display.split("\n"):
+        if line.strip():
+            words += spaced_fold(without_opening(main_clauses(without_opening(line)))).split()
+    if len(words) < _PROPOSAL_MIN_WORDS:
+        return 0
+    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True) or 1
 
 
 def idea_similar(similar: Sequence[list[list]], ids: list, lexical, dense=None) -> Sequence[list[list]]:
@@ -201,13 +256,15 @@ _OPENINGS = re.compile(
     r"^(?:(?:با\s*(?:عرض\s*)?سلام(?:\s*و\s*احترام)?|سلام|با\s*احترام|احتراما|ضمن\s*عرض\s*سلام)[\s،,.!]*)?"
     r"(?:به\s*نظر\s*(?:من|بنده)[\s،,]*)?"
     r"(?:(?:من\s*)?(?:پیشنهاد\s*(?:می|می\u200c)?\s*(?:کنم|دهم|کنیم|دهیم|دارم|داریم)|لطفا|لطفاً|خواهشا|خواهشمندم|"
+    r"بهتر\s*(?:است|هست)|"
     r"پیشنهاد\s*(?:من|بنده|ما)\s*(?:این\s*(?:است|هست)|اینست|اینه)|"
     r"درخواست\s*(?:دارم|داریم|می\s*\u200c?کنم))[\s،,:]*(?:که\s+)?)?"
 )
 
 
 def without_opening(text: str) -> str:
-    """A text without the greeting and the «پیشنهاد می‌کنم», «پیشنهاد بنده این است که» or «لطفا» it opens with."""
+    """A text without the greeting and the «پیشنهاد می‌کنم», «پیشنهاد بنده این است که», «بهتر است» or «لطفا» it
+    opens with."""
     return _OPENINGS.sub("", text.strip(), count=1)
 
 

@@ -251,7 +251,8 @@ def main_clauses(display: str) -> str:
     return " ".join(kept) or display
 
 
-def _spaced_fold(display: str) -> str:
+def spaced_fold(display: str) -> str:
+    """A text's words, each in match form, one space between them."""
     return " ".join(filter(None, map(_fold_word, display.split())))
 
 
@@ -359,14 +360,14 @@ class LexicalVectorizer:
         words = self.words.fit_transform([content_words(d) for d in displays])
         if not self.use_chars:
             return l2_normalize(words).astype(np.float32).tocsr()
-        chars = self.chars.fit_transform([_spaced_fold(d) for d in displays])
+        chars = self.chars.fit_transform([spaced_fold(d) for d in displays])
         return self._combine(words, chars)
 
     def transform(self, displays: list[str]) -> sparse.csr_matrix:
         words = self.words.transform([content_words(d) for d in displays])
         if not self.use_chars:
             return l2_normalize(words).astype(np.float32).tocsr()
-        chars = self.chars.transform([_spaced_fold(d) for d in displays])
+        chars = self.chars.transform([spaced_fold(d) for d in displays])
         return self._combine(words, chars)
 
     @staticmethod

@@ -65,6 +65,29 @@ def test_copies_of_one_text_are_one_idea_and_a_second_reclustering_keeps_the_ids
     assert dict(Suggestion.objects.values_list("pk", "idea_id")) == before
 
 
+@pytest.mark.parametrize("remade", [True, False], ids=["lists searched again", "stored lists"])
+def test_suggestions_that_propose_one_thing_and_give_their_own_reasons_are_one_idea_of_all_their_people(
+    monkeypatch, remade
+):
+    if not remade:
+        monkeypatch.setattr(pipeline, "LISTS_REMADE_LIMIT", 0)
+    proposal = "روز انتخابات تعطیل رسمی اعلام شود"
+    openings = ["پیشنهاد می‌کنم", "به نظر من بهتر است", "لطفاً", "خواهشمندم"]
+    reasons = ["تا خطر ابتلا به کرونا کم شود.", "چون صف‌ها طولانی بود.", "تا مشارکت بیشتر شود.", ""]
+    for bodies in IDEAS.values():
+        for body in bodies:
+            analyzed(body)
+    holiday = [
+        analyzed(f"{opening} {proposal} {reason}", title="تعطیلی روز انتخابات")
+        for opening, reason in zip(openings, reasons, strict=True)
+    ]
+    pipeline.recluster()
+
+    ideas = {_idea_of(suggestion) for suggestion in holiday}
+    assert len(ideas) == 1
+    assert Idea.objects.get(pk=ideas.pop()).size == len(holiday)
+
+
 def test_the_ids_of_ideas_carry_over_when_the_next_clustering_finds_them_again():
     theme = ThemeFactory()
     first, second = _suggestions(3), _suggestions(2)

@@ -1,4 +1,7 @@
-from suggestions.analysis.ideas import carry_ids, group_ideas, idea_labels, idea_similar
+from suggestions.analysis.ideas import carry_ids, group_ideas, idea_labels, idea_similar, proposal_key, without_opening
+from suggestions.analysis.normalize import display_form
+
+HOLIDAY = "تعطیلی روز انتخابات\n{} روز انتخابات تعطیل رسمی اعلام شود تا همه بتوانند رأی بدهند {}"
 
 
 def test_copies_share_an_idea_keyed_by_the_first_item():
@@ -101,3 +104,69 @@ def test_re_scored_lists_read_in_order_by_index_or_from_the_end_are_the_same_lis
     assert rescored[-1] == rescored[2] == [["a", 0.6]]
     assert [other for other, _ in rescored[0]] == ["b", "c"]
     assert rescored[1] == []
+
+
+def _proposals(*texts: str) -> list[int]:
+    return [proposal_key(display_form(text)) for text in texts]
+
+
+def test_texts_that_propose_one_thing_in_one_wording_but_open_and_reason_apart_are_one_idea():
+    texts = [
+        HOLIDAY.format("پیشنهاد می‌کنم", "تا خطر ابتلا به کرونا کم شود."),
+        HOLIDAY.format("به نظر من بهتر است", "چون در انتخابات گذشته صف‌ها بسیار طولانی بود."),
+        HOLIDAY.format("با سلام، لطفاً", "تا مشارکت مردم بیشتر شود."),
+    ]
+    keys = group_ideas(
+        ids=["a", "b", "c"], canonical=["a", "b", "c"], similar=[[], [], []], proposals=_proposals(*texts)
+    )
+    assert keys == ["a", "a", "a"]
+
+
+def test_texts_that_give_one_reason_for_different_proposals_are_not_one_idea_for_it():
+    texts = [
+        "پیشنهاد می‌کنم روز انتخابات تعطیل رسمی اعلام شود تا مشارکت مردم بیشتر شود.",
+        "پیشنهاد می‌کنم ساعت رأی‌گیری تا نیمه‌شب تمدید شود تا مشارکت مردم بیشتر شود.",
+    ]
+    keys = group_ideas(ids=["a", "b"], canonical=["a", "b"], similar=[[], []], proposals=_proposals(*texts))
+    assert keys == ["a", "b"]
+
+
+def test_a_pair_a_reviewer_separated_stays_apart_though_both_propose_one_thing_in_one_wording():
+    texts = [HOLIDAY.format("لطفاً", "تا مشارکت مردم بیشتر شود."), HOLIDAY.format("خواهشمندم", "")] * 2
+    keys = group_ideas(
+        ids=["a", "b", "c", "d"],
+        canonical=["a", "b", "c", "d"],
+        similar=[[], [], [], []],
+        separate=frozenset({frozenset({"a", "b"})}),
+        proposals=_proposals(*texts),
+    )
+    assert keys[0] != keys[1]
+    assert {keys[2], keys[3]} <= {keys[0], keys[1]}
+
+
+def test_a_proposal_of_fewer_than_three_words_joins_no_one():
+    assert _proposals("رای اینترنتی.", "لطفاً رای اینترنتی") == [0, 0]
+
+
+def test_a_duplicate_group_joins_by_its_first_items_proposal():
+    holiday, hours = HOLIDAY.format("لطفاً", ""), "ساعت رأی‌گیری تا نیمه‌شب تمدید شود."
+    ids, canonical, similar = ["a", "b", "c"], ["a", "b", "b"], [[], [], []]
+    assert group_ideas(
+        ids=ids, canonical=canonical, similar=similar, proposals=_proposals(holiday, holiday, hours)
+    ) == [
+        "a",
+        "a",
+        "a",
+    ]
+    assert group_ideas(
+        ids=ids, canonical=canonical, similar=similar, proposals=_proposals(holiday, hours, holiday)
+    ) == [
+        "a",
+        "b",
+        "b",
+    ]
+
+
+def test_an_opening_that_says_it_would_be_better_is_no_part_of_what_is_proposed():
+    assert without_opening("به نظر من بهتر است صندوق‌ها ضدعفونی شوند") == "صندوق‌ها ضدعفونی شوند"
+    assert without_opening("بهتر است که صندوق‌ها ضدعفونی شوند") == "صندوق‌ها ضدعفونی شوند"

@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from suggestions.analysis import LexicalVectorizer, ThemeSpace, cluster_themes, display_form, snapshot_format
-from suggestions.analysis.vectors import CharNgramsByWord, _spaced_fold, content_words, surface_phrases
+from suggestions.analysis.vectors import CharNgramsByWord, content_words, spaced_fold, surface_phrases
 
 TEXTS = [
     "ساعت رای‌گیری تا نیمه‌شب تمدید شود",
@@ -18,7 +18,7 @@ NEW = ["واژه‌ای تازه: پیامک نوبت‌دهی", "تمدید س�
 
 
 def _folded(texts):
-    return [_spaced_fold(display_form(t)) for t in texts]
+    return [spaced_fold(display_form(t)) for t in texts]
 
 
 def _char_wb(max_features=None):
