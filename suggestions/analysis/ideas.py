@@ -188,7 +188,8 @@ def proposal_key(display: str) -> int:
             words += spaced_fold(without_opening(main_clauses(without_opening(line)))).split()
     if len(words) < _PROPOSAL_MIN_WORDS:
         return 0
-    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+    # Without the spaces, as match forms are: «صف‌های», «صف های» and «صفهای» are one word written three ways.
+    digest = hashlib.blake2b("".join(words).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True) or 1
 
 

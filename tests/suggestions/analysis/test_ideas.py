@@ -144,6 +144,15 @@ def test_a_pair_a_reviewer_separated_stays_apart_though_both_propose_one_thing_i
     assert {keys[2], keys[3]} <= {keys[0], keys[1]}
 
 
+def test_a_proposal_written_with_a_space_a_zero_width_joiner_or_neither_is_one_proposal():
+    keys = _proposals(
+        "لطفاً صف‌های رأی‌دهندگان فاصله‌گذاری شود تا ازدحام نشود.",
+        "خواهشمندم صف های رأی دهندگان فاصله گذاری شود چون خطرناک است.",
+        "صفهای رأیدهندگان فاصلهگذاری شود.",
+    )
+    assert len(set(keys)) == 1 and keys[0]
+
+
 def test_a_proposal_of_fewer_than_three_words_joins_no_one():
     assert _proposals("رای اینترنتی.", "لطفاً رای اینترنتی") == [0, 0]
 
