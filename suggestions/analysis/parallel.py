@@ -15,8 +15,10 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["Aside", "in_order"]
+__all__ = ["Aside", "WorkerLost", "in_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +45,14 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
     # there would write to every object it goes over, and so copy, page by page, a heap they otherwise share.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending = deque([pool.apply_async(function, (first,)), pool.apply_async(function, (second,))])
+        with _forked(workers) as pool:
+            pending = deque([pool.submit(function, first), pool.submit(function, second)])
             for task in tasks:
-                pending.append(pool.apply_async(function, (task,)))
+                pending.append(pool.submit(function, task))
                 if len(pending) > 2 * workers:
-                    yield pending.popleft().get()
+                    yield _result_of(pending.popleft())
             while pending:
-                yield pending.popleft().get()
+                yield _result_of(pending.popleft())
     finally:
         gc.unfreeze()
     _release_freed_memory()
@@ -67,27 +69,27 @@ class Aside[R]:
         self._pool = None
         self._pending = None
         if fork and _can_fork():
-            # As for ``in_order``: the forked process leaves what this one holds out of its collections.
+            # As for ``in_order``: the forked process leaves what this one holds out of its collections. It is
+            # forked when the work is handed over, so the freeze lasts that long only.
             gc.freeze()
             try:
-                self._pool = multiprocessing.get_context("fork").Pool(1)
+                self._pool = _forked(1)
+                self._pending = self._pool.submit(function, *args, **kwargs)
             finally:
                 gc.unfreeze()
-            self._pending = self._pool.apply_async(function, args, kwargs)
 
     def result(self) -> R:
         if self._pending is None:
             function, args, kwargs = self._call
             return function(*args, **kwargs)
         try:
-            return self._pending.get()
+            return _result_of(self._pending)
         finally:
             self._close()
 
     def _close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = self._pending = None
             _release_freed_memory()
 
@@ -96,6 +98,25 @@ class Aside[R]:
 
     def __exit__(self, *exc) -> None:
         self._close()
+
+
+class WorkerLost(RuntimeError):
+    """A forked process ended before it gave back its work (killed by the system for memory, say)."""
+
+
+def _forked(workers: int) -> ProcessPoolExecutor:
+    # An executor, not a multiprocessing.Pool: when one of a Pool's processes is killed, the work it held is
+    # never given back and whoever waits for it waits for ever; an executor breaks, and says so.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _result_of[R](future: Future[R]) -> R:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise WorkerLost(
+            "a forked process of the analysis ended before it gave back its work (killed, perhaps for memory)"
+        ) from exc
 
 
 def _release_freed_memory() -> None:

@@ -1,8 +1,11 @@
 import json
+import os
+import signal
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from suggestions.analysis.engine import _forms_of
 from suggestions.models import Suggestion
 from tests.suggestions.ideas import IDEAS
 
@@ -30,6 +33,35 @@ def test_analyze_file_refuses_a_line_without_text_in_persian(tmp_path):
     source = write_lines(tmp_path / "in.jsonl", [{"id": "a"}])
     with pytest.raises(CommandError, match="سطر ۱|سطر 1"):
         call_command("analyze_file", str(source), out=str(tmp_path / "out.jsonl"))
+
+
+def test_analyze_file_that_refuses_its_input_leaves_an_earlier_output_as_it_was(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    rows = [{"id": "a", "text": IDEAS["hours"][0]}, {"id": "b"}]
+    with pytest.raises(CommandError):
+        call_command("analyze_file", str(write_lines(tmp_path / "in.jsonl", rows)), out=str(out))
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def _forms_of_a_process_killed_at_its_second_chunk(texts):
+    if any("کشته" in text for text in texts):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _forms_of(texts)
+
+
+def test_analyze_file_whose_worker_process_is_killed_says_so_in_persian_and_writes_no_output(tmp_path, monkeypatch):
+    from suggestions.analysis import engine
+
+    monkeypatch.setattr(engine, "_FORMS_CHUNK", 6)
+    monkeypatch.setattr(engine, "_forms_of", _forms_of_a_process_killed_at_its_second_chunk)
+    rows = [{"id": f"{name}-{i}", "text": text} for name, texts in IDEAS.items() for i, text in enumerate(texts)]
+    rows[8]["text"] += " کشته"
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(CommandError, match="از کار افتاد"):
+        call_command("analyze_file", str(write_lines(tmp_path / "in.jsonl", rows)), out=str(out), workers=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
 def test_import_brings_in_suggestions_and_queues_them(tmp_path, django_capture_on_commit_callbacks):

@@ -1,9 +1,11 @@
+import contextlib
 import json
 import os
 
 from django.core.management.base import BaseCommand, CommandError
 
 from suggestions.analysis.corpus import iter_corpus
+from suggestions.analysis.parallel import WorkerLost
 
 # Each process holds hazm's tables and a chunk of texts; beyond a few, the steps left to one process dominate.
 _MAX_WORKERS = 4
@@ -47,12 +49,28 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError("--workers باید دست‌کم ۱ باشد")
         clusters, merged, count = set(), 0, 0
-        results = iter_corpus(read_records(input), n_themes=themes, workers=workers)
-        with open(out, "w", encoding="utf-8") as output:
-            for result in results:
-                output.write(json.dumps(result, ensure_ascii=False) + "\n")
-                clusters.add(result["cluster"])
-                merged += result["duplicate_of"] is not None
-                count += 1
+        # Written beside the output and put in its place once whole: an analysis that fails leaves no half file,
+        # and an earlier output stays as it was.
+        partial = f"{out}.partial"
+        try:
+            # The analysis runs here, in full, before the first result is given.
+            results = iter_corpus(read_records(input), n_themes=themes, workers=workers)
+            with open(partial, "w", encoding="utf-8") as output:
+                for result in results:
+                    output.write(json.dumps(result, ensure_ascii=False) + "\n")
+                    clusters.add(result["cluster"])
+                    merged += result["duplicate_of"] is not None
+                    count += 1
+            os.replace(partial, out)
+        except WorkerLost as exc:
+            raise CommandError(
+                "یکی از پردازه‌های تحلیل پیش از پایان کارش از کار افتاد (شاید برای کمبود حافظه)؛ "
+                "پرونده خروجی نوشته نشد. با --workers 1 یا روی دستگاهی با حافظه بیشتر دوباره اجرا کنید."
+            ) from exc
+        except OSError as exc:
+            raise CommandError(f"پرونده خروجی نوشته نشد: {exc}") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
         clusters.discard(None)
         self.stdout.write(f"{count} suggestions, {merged} merged as duplicates, {len(clusters)} themes -> {out}")

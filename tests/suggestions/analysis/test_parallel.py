@@ -1,9 +1,10 @@
 import os
+import signal
 
 import numpy as np
 
 from suggestions.analysis import corpus, duplicate_groups, match_form
-from suggestions.analysis.parallel import Aside, in_order
+from suggestions.analysis.parallel import Aside, WorkerLost, in_order
 
 
 def _square(n):
@@ -66,6 +67,21 @@ def test_leaving_work_set_aside_untaken_ends_its_process():
     with Aside(_square, 3, fork=True):
         assert len(multiprocessing.active_children()) == 1
     assert multiprocessing.active_children() == []
+
+
+def _killed_at_three(n):
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+def test_a_forked_process_killed_midway_is_an_error_where_results_are_taken_not_a_wait_for_ever():
+    import pytest
+
+    with pytest.raises(WorkerLost):
+        list(in_order(_killed_at_three, range(8), workers=2))
+    with Aside(_killed_at_three, 3, fork=True) as aside, pytest.raises(WorkerLost):
+        aside.result()
 
 
 def test_a_few_thousand_texts_signatures_are_shared_among_the_processes(monkeypatch):
