@@ -6,7 +6,7 @@ placed in the theme its members are in."""
 from collections.abc import Iterable
 
 from suggestions import grouping
-from suggestions.analysis.ideas import group_ideas, idea_labels, proposal_key
+from suggestions.analysis.ideas import group_ideas, idea_labels
 from suggestions.models import SeparatePair, SimilarSuggestion
 
 # Members of one idea read to label it: a campaign of thousands says one thing.
@@ -31,16 +31,16 @@ def sync_ideas(rows: Iterable[tuple[int, str, int | None]], *, keys: list) -> di
     return {"ideas": sum(len(parts) for parts in written.values())}
 
 
-def stored_idea_keys(ids: list[int], canonical: list[int], displays: list[str]) -> list:
-    """Each suggestion's idea key (`group_ideas`), from its duplicate group's canonical id, what its display text
-    proposes, the stored similar lists and the pairs reviewers kept apart: how a collection too large to search its
-    lists again groups its ideas."""
+def stored_idea_keys(ids: list[int], canonical: list[int], proposals: list[int]) -> list:
+    """Each suggestion's idea key (`group_ideas`), from its duplicate group's canonical id, its proposal key, the
+    stored similar lists and the pairs reviewers kept apart: how a collection too large to search its lists again
+    groups its ideas."""
     return group_ideas(
         ids=ids,
         canonical=canonical,
         similar=similar_lists(ids),
         separate=separated_pairs(),
-        proposals=[proposal_key(display) for display in displays],
+        proposals=proposals,
     )
 
 

@@ -50,6 +50,9 @@ class Suggestion(models.Model):
     match_text = models.TextField("صورت مقایسه", blank=True, default="")
     fingerprint = models.CharField("اثر انگشت", max_length=32, blank=True, default="", db_index=True)
     signature = models.BinaryField("امضای MinHash", null=True, blank=True, editable=False)
+    # What the text proposes (``analysis.ideas.proposal_key``), made once when it is analyzed: texts with one key
+    # are one idea. Null for a text analyzed before it was stored; the re-clustering makes those from the text.
+    proposal_key = models.BigIntegerField("کلید پیشنهاد", null=True, blank=True, editable=False)
     duplicate_group = models.ForeignKey(
         "DuplicateGroup",
         null=True,

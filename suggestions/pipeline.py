@@ -29,6 +29,7 @@ from suggestions.analysis.engine import (
     offered_lists,
     rank_similar,
 )
+from suggestions.analysis.ideas import proposal_key
 from suggestions.analysis.minhash import NUM_PERM
 from suggestions.caches import process_caches
 from suggestions.choices import State
@@ -422,6 +423,7 @@ def _store_forms(suggestion: Suggestion, result) -> bool:
     signature = analysis.signature_to_bytes(result.signature) if result.signature is not None else None
     if signature is not None:
         suggestion.signature = signature
+    suggestion.proposal_key = result.proposal
     now = timezone.now()
     suggestion.updated_at = suggestion.analyzed_at = suggestion.state_changed_at = now
     suggestion.state, suggestion.last_error = State.ANALYZED, ""
@@ -429,13 +431,14 @@ def _store_forms(suggestion: Suggestion, result) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
-            "signature = COALESCE(%s, signature), updated_at = %s, state = %s, analyzed_at = %s, "
+            "signature = COALESCE(%s, signature), proposal_key = %s, updated_at = %s, state = %s, analyzed_at = %s, "
             "state_changed_at = %s, last_error = '' WHERE id = %s AND state = %s RETURNING id",
             [
                 suggestion.normalized_text,
                 suggestion.match_text,
                 suggestion.fingerprint,
                 signature,
+                suggestion.proposal_key,
                 moment,
                 State.ANALYZED,
                 moment,
@@ -845,11 +848,12 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         Suggestion.objects.analyzed()
         .order_by("pk")
         .annotate(match_length=Length("match_text"))
-        .values_list("pk", "normalized_text", "duplicate_group__canonical_id", "match_length")
+        .values_list("pk", "normalized_text", "duplicate_group__canonical_id", "match_length", "proposal_key")
     )
-    analyzed, has_words = [], []
-    for pk, text, canonical, match_length in stored:
+    analyzed, has_words, proposal_of = [], [], {}
+    for pk, text, canonical, match_length, proposal in stored:
         analyzed.append((pk, text, canonical))
+        proposal_of[pk] = proposal
         # A text with nothing left once normalised (one stored before the form refused it) has no words to
         # cluster. Its stored match form says so; only where none is stored is it made again (100,000: 1.5 s).
         has_words.append(bool(match_length) or bool(analysis.match_form(text or "")))
@@ -862,6 +866,9 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     ids = [pk for pk, _, _ in rows]
     displays = [text for _, text, _ in rows]
     groups = [canonical or pk for pk, _, canonical in rows]
+    # Made when each was analyzed; only a text analyzed before the key was stored has it made here.
+    proposals = [proposal_key(text) if proposal_of[pk] is None else proposal_of[pk] for pk, text, _ in rows]
+    del proposal_of
     dense = _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None
     chars = len(rows) <= CHAR_NGRAMS_LIMIT
     engine = Engine(k=SIMILAR_K)
@@ -877,6 +884,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
             dense,
             n_themes=n_themes,
             chars=chars,
+            proposals=proposals,
             separate=idea_sync.separated_pairs(),
         )
         report("clustering", 0, len(rows))
@@ -885,7 +893,7 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         _replace_lists(ids, collection.similar)
     else:
         # The ideas first, from the stored lists, and the themes clustered over them: no idea straddles two themes.
-        idea_keys = idea_sync.stored_idea_keys(ids, groups, displays)
+        idea_keys = idea_sync.stored_idea_keys(ids, groups, proposals)
         report("clustering", 0, len(rows))
         labels, _, clustering = engine.cluster(
             ids, displays, groups, dense, ideas=idea_keys, n_themes=n_themes, chars=chars

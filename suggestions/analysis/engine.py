@@ -138,6 +138,7 @@ class Analysis:
     match: str
     fingerprint: str = ""
     signature: np.ndarray | None = None
+    proposal: int = 0  # ``proposal_key``: texts with one key are one idea
     group: Hashable | None = None  # canonical id of the group it joins; None: it starts none
     near: list[NearDuplicate] = field(default_factory=list)
     similar: list[tuple[Hashable, float]] = field(default_factory=list)
@@ -240,13 +241,18 @@ class Engine:
     # One text ------------------------------------------------------------------------------------------------
 
     def forms(self, text: str) -> Analysis:
-        """The display and match forms, fingerprint and signature; ``refused`` set when nothing is left."""
+        """The display and match forms, fingerprint, signature and proposal key; ``refused`` set when nothing is
+        left."""
         display = display_form(text or "")
         match = match_form(display)
         if not match:
             return Analysis(display=display, match=match, refused="nothing is left of the text once normalised")
         return Analysis(
-            display=display, match=match, fingerprint=fingerprint(display), signature=signature_of_match_form(match)
+            display=display,
+            match=match,
+            fingerprint=fingerprint(display),
+            signature=signature_of_match_form(match),
+            proposal=proposal_key(display),
         )
 
     def analyze_one(self, text: str, *, index: Index) -> Analysis:

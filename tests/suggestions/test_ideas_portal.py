@@ -66,8 +66,9 @@ def test_copies_of_one_text_are_one_idea_and_a_second_reclustering_keeps_the_ids
 
 
 @pytest.mark.parametrize("remade", [True, False], ids=["lists searched again", "stored lists"])
+@pytest.mark.parametrize("stored", [True, False], ids=["keys stored", "analyzed before keys were stored"])
 def test_suggestions_that_propose_one_thing_and_give_their_own_reasons_are_one_idea_of_all_their_people(
-    monkeypatch, remade
+    monkeypatch, remade, stored
 ):
     if not remade:
         monkeypatch.setattr(pipeline, "LISTS_REMADE_LIMIT", 0)
@@ -81,6 +82,11 @@ def test_suggestions_that_propose_one_thing_and_give_their_own_reasons_are_one_i
         analyzed(f"{opening} {proposal} {reason}", title="تعطیلی روز انتخابات")
         for opening, reason in zip(openings, reasons, strict=True)
     ]
+    if stored:
+        keys = Suggestion.objects.filter(pk__in=[s.pk for s in holiday]).values_list("proposal_key", flat=True)
+        assert len(set(keys)) == 1 and None not in keys
+    else:
+        Suggestion.objects.update(proposal_key=None)
     pipeline.recluster()
 
     ideas = {_idea_of(suggestion) for suggestion in holiday}

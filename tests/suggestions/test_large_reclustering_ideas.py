@@ -27,12 +27,12 @@ def test_a_large_reclustering_clusters_its_themes_over_the_ideas_it_then_writes(
     monkeypatch.setattr(Engine, "cluster", cluster)
     pipeline.recluster()
 
-    rows = list(Suggestion.objects.order_by("pk").values_list("pk", "duplicate_group__canonical_id", "normalized_text"))
+    rows = list(Suggestion.objects.order_by("pk").values_list("pk", "duplicate_group__canonical_id", "proposal_key"))
     assert clustered_over == dict(
         zip(
             [pk for pk, _, _ in rows],
             idea_sync.stored_idea_keys(
-                [pk for pk, _, _ in rows], [group or pk for pk, group, _ in rows], [text for _, _, text in rows]
+                [pk for pk, _, _ in rows], [group or pk for pk, group, _ in rows], [key for _, _, key in rows]
             ),
             strict=True,
         )
