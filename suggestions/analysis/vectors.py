@@ -67,10 +67,65 @@ def _stem(word: str) -> tuple[str, str]:
     folded = match_form(word)
     if len(folded) < 2 or folded in stop_words():
         return "", ""
+    singular = _BROKEN_PLURALS.get(folded)
+    if singular is not None:
+        return _stem(singular)[0], folded
     stem = match_form(_stemmer().stem(word))
     # hazm takes «ای» off as a suffix even where it is the word («رای» -> «ر», «جای» -> «ج»), while «رأی»
     # keeps it: a stem of one letter is the word itself, so both spellings meet.
     return (stem if len(stem) >= 2 else folded), folded
+
+
+# Arabic plurals Persian writes as often as its own («شعب» and «شعبه‌ها», «آرا» and «رأی‌ها»), which hazm's stemmer
+# leaves whole (or cuts wrongly: «ساعات» is not «ساع» + «ات»): each stands for its singular's stem. Common words of
+# public administration only, none whose plural says more than many of its singular.
+_BROKEN_PLURALS = {
+    match_form(plural): singular
+    for plural, singular in (
+        ("شعب", "شعبه"),
+        ("آرا", "رأی"),
+        ("آراء", "رأی"),
+        ("مراکز", "مرکز"),
+        ("اماکن", "مکان"),
+        ("مدارس", "مدرسه"),
+        ("مساجد", "مسجد"),
+        ("ادارات", "اداره"),
+        ("مناطق", "منطقه"),
+        ("محلات", "محله"),
+        ("اشخاص", "شخص"),
+        ("اعضا", "عضو"),
+        ("اعضاء", "عضو"),
+        ("احزاب", "حزب"),
+        ("مسائل", "مسئله"),
+        ("موارد", "مورد"),
+        ("اوقات", "وقت"),
+        ("ساعات", "ساعت"),
+        ("دقایق", "دقیقه"),
+        ("جلسات", "جلسه"),
+        ("نقاط", "نقطه"),
+        ("وسایل", "وسیله"),
+        ("وسائل", "وسیله"),
+        ("مواد", "ماده"),
+        ("نتایج", "نتیجه"),
+        ("مراحل", "مرحله"),
+        ("قوانین", "قانون"),
+        ("اخبار", "خبر"),
+        ("عوامل", "عامل"),
+        ("اقشار", "قشر"),
+        ("طبقات", "طبقه"),
+        ("اسناد", "سند"),
+        ("مدارک", "مدرک"),
+        ("دلایل", "دلیل"),
+        ("دلائل", "دلیل"),
+        ("علل", "علت"),
+        ("اهداف", "هدف"),
+        ("مراجع", "مرجع"),
+        ("منابع", "منبع"),
+        ("مشاغل", "شغل"),
+        ("مجالس", "مجلس"),
+        ("اقوام", "قوم"),
+    )
+}
 
 
 def content_words(display: str) -> list[str]:

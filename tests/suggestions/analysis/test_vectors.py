@@ -110,3 +110,16 @@ def test_pair_dots_of_dense_rows_are_the_dot_products_of_each_pair_across_blocks
     right = rng.integers(0, 50, size=PAIR_BLOCK + 3)
     expected = (rows[left] * rows[right]).sum(axis=1)
     assert np.allclose(pair_dots(rows, left, right), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("شعب اخذ رای", "شعبه‌های اخذ رای"),
+        ("شمارش آرا", "شمارش رأی"),
+        ("ساعات کار", "ساعت کار"),
+        ("عوامل اجرایی", "عامل اجرایی"),
+    ],
+)
+def test_an_arabic_plural_has_the_stem_of_its_singular(plural, singular):
+    assert content_words(plural) == content_words(singular)
