@@ -159,21 +159,14 @@ def test_a_proposal_of_fewer_than_three_words_joins_no_one():
 
 def test_a_duplicate_group_joins_by_its_first_items_proposal():
     holiday, hours = HOLIDAY.format("لطفاً", ""), "ساعت رأی‌گیری تا نیمه‌شب تمدید شود."
-    ids, canonical, similar = ["a", "b", "c"], ["a", "b", "b"], [[], [], []]
-    assert group_ideas(
-        ids=ids, canonical=canonical, similar=similar, proposals=_proposals(holiday, holiday, hours)
-    ) == [
-        "a",
-        "a",
-        "a",
-    ]
-    assert group_ideas(
-        ids=ids, canonical=canonical, similar=similar, proposals=_proposals(holiday, hours, holiday)
-    ) == [
-        "a",
-        "b",
-        "b",
-    ]
+
+    def ideas(*texts):  # b and c are one duplicate group, b its first
+        return group_ideas(
+            ids=["a", "b", "c"], canonical=["a", "b", "b"], similar=[[]] * 3, proposals=_proposals(*texts)
+        )
+
+    assert ideas(holiday, holiday, hours) == ["a", "a", "a"]
+    assert ideas(holiday, hours, holiday) == ["a", "b", "b"]
 
 
 def test_an_opening_that_says_it_would_be_better_is_no_part_of_what_is_proposed():
