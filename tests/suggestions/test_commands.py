@@ -45,6 +45,17 @@ def test_analyze_file_that_refuses_its_input_leaves_an_earlier_output_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def test_analyze_file_refuses_an_output_it_cannot_write_in_persian_before_it_analyzes(tmp_path, monkeypatch):
+    from suggestions.management.commands import analyze_file
+
+    analyzed = []
+    monkeypatch.setattr(analyze_file, "iter_corpus", lambda *args, **kwargs: analyzed.append(args) or iter(()))
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "a", "text": IDEAS["hours"][0]}])
+    with pytest.raises(CommandError, match="پرونده خروجی نوشته نشد"):
+        call_command("analyze_file", str(source), out=str(tmp_path / "missing" / "out.jsonl"))
+    assert analyzed == []
+
+
 def _forms_of_a_process_killed_at_its_second_chunk(texts):
     if any("کشته" in text for text in texts):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -53,9 +53,10 @@ class Command(BaseCommand):
         # and an earlier output stays as it was.
         partial = f"{out}.partial"
         try:
-            # The analysis runs here, in full, before the first result is given.
-            results = iter_corpus(read_records(input), n_themes=themes, workers=workers)
+            # Opened first: an output that cannot be written is said before the analysis, not after it.
             with open(partial, "w", encoding="utf-8") as output:
+                # The analysis runs here, in full, before the first result is given.
+                results = iter_corpus(read_records(input), n_themes=themes, workers=workers)
                 for result in results:
                     output.write(json.dumps(result, ensure_ascii=False) + "\n")
                     clusters.add(result["cluster"])
