@@ -850,10 +850,10 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
         .annotate(match_length=Length("match_text"))
         .values_list("pk", "normalized_text", "duplicate_group__canonical_id", "match_length", "proposal_key")
     )
-    analyzed, has_words, proposal_of = [], [], {}
+    analyzed, has_words, stored_proposals = [], [], []
     for pk, text, canonical, match_length, proposal in stored:
         analyzed.append((pk, text, canonical))
-        proposal_of[pk] = proposal
+        stored_proposals.append(proposal)
         # A text with nothing left once normalised (one stored before the form refused it) has no words to
         # cluster. Its stored match form says so; only where none is stored is it made again (100,000: 1.5 s).
         has_words.append(bool(match_length) or bool(analysis.match_form(text or "")))
@@ -867,8 +867,12 @@ def recluster(*, n_themes: int | None = None, progress=None) -> dict:
     displays = [text for _, text, _ in rows]
     groups = [canonical or pk for pk, _, canonical in rows]
     # Made when each was analyzed; only a text analyzed before the key was stored has it made here.
-    proposals = [proposal_key(text) if proposal_of[pk] is None else proposal_of[pk] for pk, text, _ in rows]
-    del proposal_of
+    proposals = [
+        proposal_key(text) if proposal is None else proposal
+        for (_, text, _), proposal, ok in zip(analyzed, stored_proposals, has_words, strict=True)
+        if ok
+    ]
+    del stored_proposals
     dense = _stored_vectors(ids) if len(ids) <= SEMANTIC_THEMES_LIMIT else None
     chars = len(rows) <= CHAR_NGRAMS_LIMIT
     engine = Engine(k=SIMILAR_K)

@@ -416,7 +416,7 @@ def fit_theme_space(
 
 def theme_vectors(displays: list[str], dense: np.ndarray | None = None) -> sparse.csr_matrix:
     """The vectors of a collection in a ThemeSpace fitted on it."""
-    return ThemeSpace().fit_transform(displays, dense)
+    return fit_theme_space(displays, dense)[1]
 
 
 def analyze_corpus(
