@@ -402,26 +402,10 @@ class Engine:
         # candidate graph is built on one thread and the second core is otherwise idle, they are fitted beside.
         beside = workers > 1 and len(ids) <= SHARD_ABOVE
         with Aside(fit_theme_space, list(displays), dense, chars=chars, fork=beside) as fitting:
-            started = time.perf_counter()
-            vectorizer = list_vectorizer()
-            vectors = vectorizer.fit_transform(list(displays))
-            logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
-            complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
-            started = time.perf_counter()
-            similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
-            logger.info("Similar lists of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
-            started = time.perf_counter()
-            ideas = group_ideas(
-                ids=list(ids),
-                canonical=list(groups),
-                similar=idea_similar(similar, list(ids), vectors, complete),
-                separate=separate,
-                proposals=proposals,
+            vectorizer, similar, ideas = self._lists_and_ideas(
+                ids, displays, groups, signatures, dense, matches=matches, proposals=proposals, separate=separate
             )
-            # The whole texts' vectors are done with: let them go before the themes' own are fitted here (words and,
-            # up to 200,000 texts, character n-grams: about 900 MB at 200,000).
-            del vectors, complete, matches
-            logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
+            del matches  # read by the lists only
             started = time.perf_counter()
             themes, ideas, clustering = self.cluster(
                 ids,
@@ -437,6 +421,29 @@ class Engine:
             )
             logger.info("Themes in %.1f s%s", time.perf_counter() - started, _peak())
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
+
+    def _lists_and_ideas(self, ids, displays, groups, signatures, dense, *, matches, proposals, separate):
+        """``analyze_collection``'s similar lists and ideas, and the vocabulary the lists were searched in. The whole
+        texts' vectors go with the return, before the themes' own are fitted here (words and, up to 200,000 texts,
+        character n-grams: about 900 MB at 200,000)."""
+        started = time.perf_counter()
+        vectorizer = list_vectorizer()
+        vectors = vectorizer.fit_transform(list(displays))
+        logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
+        complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
+        started = time.perf_counter()
+        similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
+        logger.info("Similar lists of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
+        started = time.perf_counter()
+        ideas = group_ideas(
+            ids=list(ids),
+            canonical=list(groups),
+            similar=idea_similar(similar, list(ids), vectors, complete),
+            separate=separate,
+            proposals=proposals,
+        )
+        logger.info("Ideas in %.1f s%s", time.perf_counter() - started, _peak())
+        return vectorizer, similar, ideas
 
     # Many texts -----------------------------------------------------------------------------------------------
 
