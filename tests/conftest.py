@@ -1,5 +1,6 @@
 import contextlib
 import os
+import signal
 import socket
 from urllib.parse import urlparse
 
@@ -140,3 +141,17 @@ def _reset_producer_pool():
 
 
 REDIS_URL = os.environ.get("REDIS_URL") or settings.REDIS_URL
+
+
+@pytest.fixture
+def fails_rather_than_waits():
+    """For a test of something that once waited for ever: after 60 s it fails, instead of holding the whole run."""
+
+    def expired(signum, frame):
+        raise TimeoutError("still waiting after 60 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)

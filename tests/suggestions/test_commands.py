@@ -62,7 +62,9 @@ def _forms_of_a_process_killed_at_its_second_chunk(texts):
     return _forms_of(texts)
 
 
-def test_analyze_file_whose_worker_process_is_killed_says_so_in_persian_and_writes_no_output(tmp_path, monkeypatch):
+def test_analyze_file_whose_worker_process_is_killed_says_so_in_persian_and_writes_no_output(
+    tmp_path, monkeypatch, fails_rather_than_waits
+):
     from suggestions.analysis import engine
 
     monkeypatch.setattr(engine, "_FORMS_CHUNK", 6)

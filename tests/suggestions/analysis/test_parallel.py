@@ -75,7 +75,9 @@ def _killed_at_three(n):
     return n
 
 
-def test_a_forked_process_killed_midway_is_an_error_where_results_are_taken_not_a_wait_for_ever():
+def test_a_forked_process_killed_midway_is_an_error_where_results_are_taken_not_a_wait_for_ever(
+    fails_rather_than_waits,
+):
     import pytest
 
     with pytest.raises(WorkerLost):
