@@ -135,3 +135,42 @@ def test_a_similar_list_ranks_a_text_sharing_whole_words_above_one_sharing_parts
 def test_before_the_first_clustering_a_list_also_ranks_by_whole_words():
     _, _, lists = feed([SHARED_WORD, SHARED_FRAGMENTS, TYPED])
     assert [other for other, _ in lists[2]][0] == 0
+
+
+def analyzed_in_turns(texts: list[str], *, clustered: int, batch: int) -> list:
+    """(group, similar, theme) of each text after the first ``clustered``, which are analyzed one at a time and
+    then clustered: the rest one at a time (``batch`` 1) or ``batch`` at a time through ``analyze_batch``."""
+    engine, index, lists = feed(texts[:clustered])
+    if clustered:
+        recluster(engine, index, lists)
+    found = []
+    rest = list(enumerate(texts))[clustered:]
+    for start in range(0, len(rest), batch):
+        items = rest[start : start + batch]
+        if batch == 1:
+            results = [engine.analyze_one(items[0][1], index=index)]
+        else:
+            results = engine.analyze_batch(items, index=index)
+        for (number, _), result in zip(items, results, strict=True):
+            index.add(number, result)
+            found.append((result.group, result.similar, result.theme, result.refused))
+    return found
+
+
+@pytest.mark.parametrize("clustered", [0, 40], ids=["before-the-first-clustering", "clustered"])
+def test_texts_analyzed_together_get_what_each_gets_after_the_ones_before_it(dev_rows, clustered):
+    texts = [row["text"] for row in dev_rows]
+    texts[clustered + 3] = "\u200c\u200b"  # a text with nothing left in a batch
+    one_by_one = analyzed_in_turns(texts, clustered=clustered, batch=1)
+    assert analyzed_in_turns(texts, clustered=clustered, batch=16) == one_by_one
+    assert any(group is not None for group, *_ in one_by_one)
+
+
+def test_a_text_in_a_batch_meets_none_of_the_texts_it_was_kept_apart_from():
+    engine = Engine()
+    index = MemoryIndex(engine)
+    results = engine.analyze_batch(
+        [(0, HOURS), (1, IDEAS["masks"][0]), (2, HOURS)], index=index, focus=lambda i: {i, 0} if i == 2 else {i}
+    )
+    assert results[2].group is None
+    assert 0 not in dict(results[2].similar) and 1 in dict(results[2].similar)
