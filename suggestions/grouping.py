@@ -248,6 +248,26 @@ def separated_from(pk: int) -> set[int]:
         return {a if b == pk else b for a, b in cursor.fetchall()}
 
 
+def separated_from_each(pks: Iterable[int]) -> dict[int, set[int]]:
+    """`separated_from` of each of these suggestions, in one statement (a batch's analysis)."""
+    pks = list(pks)
+    apart: dict[int, set[int]] = {pk: set() for pk in pks}
+    if not pks:
+        return apart
+    table = SeparatePair._meta.db_table
+    marks = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT first_id, second_id FROM {table} WHERE first_id IN ({marks}) OR second_id IN ({marks})", pks * 2
+        )
+        for first, second in cursor.fetchall():
+            if first in apart:
+                apart[first].add(second)
+            if second in apart:
+                apart[second].add(first)
+    return apart
+
+
 def separated_among(pk: int, others: Iterable[int]) -> bool:
     """Whether a reviewer separated this suggestion from any of `others`."""
     others = [other for other in others if other != pk]

@@ -189,6 +189,42 @@ def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
     return Suggestion.from_db(connection.alias, _CLAIMED_FIELDS, row)
 
 
+def claim_waiting(*, besides: int, limit: int) -> list[Suggestion]:
+    """Up to `limit` more received suggestions, those waiting longest first, moved to analyzing and returned as
+    `claim_for_analysis` returns one: the rest of a batch for the worker that has just claimed `besides`. Their
+    own deliveries then find them taken and do nothing. On PostgreSQL a row another worker is claiming is
+    skipped, not waited for. A suggestion whose analysis failed before is left to its own delivery, so it never
+    fails a batch twice."""
+    if limit <= 0:
+        return []
+    table = Suggestion._meta.db_table
+    features = connection.features
+    lock = ""
+    if features.has_select_for_update:
+        lock = " FOR UPDATE SKIP LOCKED" if features.has_select_for_update_skip_locked else " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, attempts = attempts + 1, state_changed_at = %s WHERE id IN ("
+            f"SELECT id FROM {table} WHERE state = %s AND last_error = '' AND id <> %s "
+            f"ORDER BY state_changed_at, id LIMIT %s{lock}) RETURNING {', '.join(_CLAIMED_FIELDS)}",
+            [
+                State.ANALYZING,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                State.RECEIVED,
+                besides,
+                limit,
+            ],
+        )
+        rows = cursor.fetchall()
+    return [Suggestion.from_db(connection.alias, _CLAIMED_FIELDS, row) for row in rows]
+
+
+def do_analyze_batch(suggestions: list[Suggestion]) -> None:
+    """The whole analysis of claimed suggestions, in id order, written in one transaction
+    (`pipeline.analyze_suggestion_texts`); raises with nothing written when it cannot be."""
+    pipeline.analyze_suggestion_texts(sorted(suggestions, key=lambda s: s.pk))
+
+
 def do_analyze(*, suggestion_id: int, suggestion: Suggestion | None = None) -> None:
     """Run the whole analysis of a claimed suggestion (normalise, fingerprint, duplicates, similar, theme)
     and mark it analyzed; what it writes is written in one transaction. `suggestion` is the row the claim
@@ -251,20 +287,31 @@ def enqueue_embedding(suggestion_id: int) -> bool:
     """Send one message for the e5 vector of an analyzed suggestion, counted as an attempt. Sends nothing when a
     message already waits for it, it is being made or stored, or it was given up. A broker that is down leaves
     it pending for the sweeper."""
+    return enqueue_embeddings([suggestion_id]) == 1
+
+
+def enqueue_embeddings(suggestion_ids: list[int]) -> int:
+    """`enqueue_embedding` for the suggestions of an analyzed batch: their rows are written and marked queued in one
+    transaction (one commit where each suggestion took two, 4.9 ms of its analysis), then a message leaves for
+    each. The rows are recorded before the messages leave, so a worker that takes one at once finds it queued, and
+    two sweepers never both send it. Returns how many left."""
     from suggestions.tasks import embed_suggestion
 
-    SuggestionEmbedding.objects.bulk_create([SuggestionEmbedding(suggestion_id=suggestion_id)], ignore_conflicts=True)
-    # Recorded before the message leaves, so a worker that takes it at once finds it queued, and two sweepers
-    # never both send it.
-    marked = SuggestionEmbedding.objects.filter(
-        suggestion_id=suggestion_id,
-        state=SuggestionEmbedding.State.PENDING,
-        attempts__lt=settings.EMBEDDING_MAX_ATTEMPTS,
-    ).update(state=SuggestionEmbedding.State.QUEUED, attempts=F("attempts") + 1, state_changed_at=timezone.now())
-    if not marked:
-        return False
-    return enqueue_rollback_unsafe(
-        embed_suggestion, suggestion_id, on_failure=partial(_embedding_refused, suggestion_id)
+    with transaction.atomic():
+        SuggestionEmbedding.objects.bulk_create(
+            [SuggestionEmbedding(suggestion_id=pk) for pk in suggestion_ids], ignore_conflicts=True
+        )
+        waiting = SuggestionEmbedding.objects.filter(
+            suggestion_id__in=suggestion_ids,
+            state=SuggestionEmbedding.State.PENDING,
+            attempts__lt=settings.EMBEDDING_MAX_ATTEMPTS,
+        )
+        marked = sorted(waiting.select_for_update().values_list("suggestion_id", flat=True))
+        SuggestionEmbedding.objects.filter(suggestion_id__in=marked).update(
+            state=SuggestionEmbedding.State.QUEUED, attempts=F("attempts") + 1, state_changed_at=timezone.now()
+        )
+    return sum(
+        enqueue_rollback_unsafe(embed_suggestion, pk, on_failure=partial(_embedding_refused, pk)) for pk in marked
     )
 
 

@@ -1,8 +1,10 @@
 """Thin tasks: load by id, call the service. A claim makes every re-delivery harmless."""
 
 import logging
+from functools import partial
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -13,23 +15,44 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="suggestions.analyze_suggestion")
 def analyze_suggestion(suggestion_id: int) -> None:
+    """Analyze a suggestion, and with it those received and waiting (up to ANALYSIS_BATCH in all), as one batch:
+    under a burst of submissions one worker keeps pace, where one task per suggestion fell behind. If the batch
+    fails, nothing of it is written and each is analyzed alone, so one text that breaks the analysis fails only
+    its own attempt."""
     suggestion = services.claim_for_analysis(suggestion_id=suggestion_id)
     if suggestion is None:
         return
-    try:
-        services.do_analyze(suggestion_id=suggestion_id, suggestion=suggestion)
-    except Exception as exc:
-        state = services.release_after_failure(suggestion_id=suggestion_id, error=exc)
-        logger.exception("Analysis of suggestion %s failed; now %s", suggestion_id, state)
-        return
+    batch = [suggestion, *services.claim_waiting(besides=suggestion_id, limit=settings.ANALYSIS_BATCH - 1)]
+    analyzed = []
+    if len(batch) > 1:
+        try:
+            services.do_analyze_batch(batch)
+            analyzed = batch
+        except Exception:
+            logger.warning("A batch of %s suggestions failed; each is analyzed alone", len(batch), exc_info=True)
+    if not analyzed:
+        analyzed = [claimed for claimed in batch if _analyze_alone(claimed)]
     # The slow tier follows on its own queue; its claim ignores a suggestion another delivery analyzed.
-    transaction.on_commit(lambda: services.enqueue_embedding(suggestion_id))
+    if analyzed:
+        transaction.on_commit(partial(services.enqueue_embeddings, [claimed.pk for claimed in analyzed]))
     try:
         # Once the analysis is committed: the first after a start or a re-clustering makes the theme pools the
         # next ones search, so none of them waits for its theme's pool.
         pipeline.make_theme_pools()
     except Exception:
         logger.warning("The theme pools were not made ahead; each is made at its first look-up", exc_info=True)
+
+
+def _analyze_alone(suggestion) -> bool:
+    """One claimed suggestion's analysis; a failure gives it back to the sweeper (or fails it after its last
+    attempt). False when it failed."""
+    try:
+        services.do_analyze(suggestion_id=suggestion.pk, suggestion=suggestion)
+    except Exception as exc:
+        state = services.release_after_failure(suggestion_id=suggestion.pk, error=exc)
+        logger.exception("Analysis of suggestion %s failed; now %s", suggestion.pk, state)
+        return False
+    return True
 
 
 @shared_task(name="suggestions.embed_suggestion")

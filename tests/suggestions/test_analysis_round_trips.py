@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from suggestions.models import Suggestion, Theme, ThemeMembership
 from suggestions.tasks import analyze_suggestion
-from tests.factories import SuggestionFactory
+from tests.factories import AnalyzedSuggestionFactory, SuggestionFactory
 from tests.suggestions.ideas import IDEAS, clustered_corpus
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def grow_theme_of_masks_to(members: int) -> Theme:
     """The masks theme with `members` members, the corpus's own among them, as a long-lived theme holds."""
     theme = Suggestion.objects.get(body=IDEAS["masks"][0]).theme_membership.theme
     have = ThemeMembership.objects.filter(theme=theme).count()
-    extra = SuggestionFactory.create_batch(max(0, members - have))
+    extra = AnalyzedSuggestionFactory.create_batch(max(0, members - have))
     now = timezone.now()
     ThemeMembership.objects.bulk_create(
         ThemeMembership(suggestion=s, theme=theme, score=0.5, source=ThemeMembership.Source.MACHINE, assigned_at=now)
