@@ -3,7 +3,8 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import task_prerun, worker_process_init, worker_ready
+from django.db import close_old_connections
 from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -29,6 +30,15 @@ def _own_broker_engine_per_process(**kwargs):
     for engine, _session in embedded.EmbeddedChannel._engines.values():
         engine.dispose(close=False)
     embedded.EmbeddedChannel._engines.clear()
+
+
+@task_prerun.connect
+def _database_connection_as_for_a_request(sender=None, **kwargs):
+    # Before each task a worker runs, what Django does before each request: a connection past CONN_MAX_AGE, or one
+    # an error left unusable (a database restarted under it), is closed and the task connects anew; the others are
+    # kept (settings.CELERY_DB_REUSE_MAX). Never for a task run inline, which may be inside a caller's transaction.
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        close_old_connections()
 
 
 @worker_ready.connect
