@@ -752,30 +752,30 @@ def lexical_cosines(display: str, texts: Mapping[Hashable, str]) -> dict[Hashabl
     if not texts:
         return {}
     keys = list(texts)
-    counts = [Counter(_words_of(texts[key])) for key in keys]
-    own = Counter(_words_of(display))
-    documents = Counter(word for count in (*counts, own) for word in count)
+    theirs = [_counts_of(texts[key]) for key in keys]
+    own = _counts_of(display)
+    documents = Counter(word for counts in (*theirs, own) for word in counts)
     total = len(keys) + 1
     idf = {word: math.log((1 + total) / (1 + n)) + 1 for word, n in documents.items()}
 
-    def unit(count: Counter) -> dict[str, float]:
-        weights = {word: (1 + math.log(n)) * idf[word] for word, n in count.items()}
-        length = math.sqrt(sum(w * w for w in weights.values()))
-        return {word: w / length for word, w in weights.items()} if length else {}
+    def length(counts: dict[str, float]) -> float:
+        return math.sqrt(sum((tf * idf[word]) ** 2 for word, tf in counts.items()))
 
-    mine = unit(own)
+    own_length = length(own)
     cosines = {}
-    for key, count in zip(keys, counts, strict=True):
-        theirs = unit(count)
-        cosines[key] = float(sum(w * theirs[word] for word, w in mine.items() if word in theirs))
+    for key, counts in zip(keys, theirs, strict=True):
+        lengths = own_length * length(counts)
+        shared = sum(tf * counts[word] * idf[word] ** 2 for word, tf in own.items() if word in counts)
+        cosines[key] = shared / lengths if lengths else 0.0
     return cosines
 
 
 @functools.lru_cache(maxsize=1024)
-def _words_of(display: str) -> tuple[str, ...]:
-    """``content_words`` of a text, kept for the texts ``lexical_cosines`` meets again and again: each of a
-    collection's first texts is weighed against the same most recent ones."""
-    return tuple(content_words(display))
+def _counts_of(display: str) -> dict[str, float]:
+    """The sublinear count (1 + log n) of each content word of a text, kept for the texts ``lexical_cosines``
+    meets again and again: each of a collection's first texts is weighed against the same most recent ones.
+    Read only."""
+    return {word: 1 + math.log(n) for word, n in Counter(content_words(display)).items()}
 
 
 _FORMS_CHUNK = 2_000
