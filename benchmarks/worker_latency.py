@@ -171,7 +171,9 @@ def measure(args) -> None:
         result = recluster()
         print(f"re-clustered in {time.perf_counter() - started:.0f} s: {result}", flush=True)
 
-    services.enqueue_embedding = lambda suggestion_id: True  # the target is without the e5 tier
+    # The target is without the e5 tier: its messages are not recorded nor sent.
+    services.enqueue_embedding = lambda suggestion_id: True
+    services.enqueue_embeddings = lambda suggestion_ids: len(suggestion_ids)
     services.enqueue_analysis = lambda suggestion_id: True  # the task is run below, in this process
     topic = Topic.objects.order_by("pk").first()
     stored = Suggestion.objects.count()

@@ -169,24 +169,31 @@ _CLAIMED_FIELDS = ("id", "title", "body", "duplicate_group_id", "state", "attemp
 
 def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
     """Move a received suggestion to analyzing and return it, with the fields the analysis reads (the others are
-    read when asked for). None when another delivery already took it. One statement, written out in SQL: the
-    claim and the read of the row together, where a queryset's update and a second read cost three times as much."""
+    read when asked for), and `waited`: whether it was sent more than ANALYSIS_BATCH_AFTER_SECONDS ago, so that
+    others may be waiting behind it (`claim_waiting`). None when another delivery already took it. One statement,
+    written out in SQL: the claim and the read of the row together, where a queryset's update and a second read
+    cost three times as much."""
     table = Suggestion._meta.db_table
+    now = timezone.now()
+    waited_since = now - timezone.timedelta(seconds=settings.ANALYSIS_BATCH_AFTER_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET state = %s, attempts = attempts + 1, state_changed_at = %s "
-            f"WHERE id = %s AND state = %s RETURNING {', '.join(_CLAIMED_FIELDS)}",
+            f"WHERE id = %s AND state = %s RETURNING {', '.join(_CLAIMED_FIELDS)}, created_at < %s",
             [
                 State.ANALYZING,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
+                connection.ops.adapt_datetimefield_value(now),
                 suggestion_id,
                 State.RECEIVED,
+                connection.ops.adapt_datetimefield_value(waited_since),
             ],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    return Suggestion.from_db(connection.alias, _CLAIMED_FIELDS, row)
+    suggestion = Suggestion.from_db(connection.alias, _CLAIMED_FIELDS, row[:-1])
+    suggestion.waited = bool(row[-1])
+    return suggestion
 
 
 def claim_waiting(*, besides: int, limit: int) -> list[Suggestion]:

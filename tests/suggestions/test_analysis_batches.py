@@ -1,8 +1,11 @@
 """A worker analyzes the suggestions waiting behind the one it was sent for as one batch: what each gets is what it
 would get alone, all of it written in one transaction, and one text that breaks the batch fails only itself."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from suggestions import pipeline
 from suggestions.analysis import engine
@@ -19,7 +22,9 @@ BODIES = [text for texts in IDEAS.values() for text in texts]
 
 
 def waiting(bodies: list[str]) -> list[Suggestion]:
-    return [SuggestionFactory(title="پیشنهاد برای انتخابات", body=body) for body in bodies]
+    """Suggestions sent a minute ago, their messages still queued: a queue has formed."""
+    sent = timezone.now() - timedelta(minutes=1)
+    return [SuggestionFactory(title="پیشنهاد برای انتخابات", body=body, created_at=sent) for body in bodies]
 
 
 def delivered(suggestion: Suggestion) -> None:
@@ -37,6 +42,14 @@ def test_one_delivery_analyzes_the_suggestions_waiting_behind_it():
     # Each listed the others it is like, and earlier ones list the later ones offered to them.
     masks = Suggestion.objects.get(body=IDEAS["masks"][0])
     assert SimilarSuggestion.objects.filter(suggestion=masks, other__body=IDEAS["masks"][1]).exists()
+
+
+def test_a_suggestion_taken_as_soon_as_it_was_sent_is_analyzed_alone():
+    # No queue has formed: nothing is looked for behind it.
+    suggestions = [SuggestionFactory(body=body) for body in BODIES[:3]]
+    delivered(suggestions[0])
+    states = list(Suggestion.objects.order_by("pk").values_list("state", flat=True))
+    assert states == [State.ANALYZED, State.RECEIVED, State.RECEIVED]
 
 
 def test_the_later_deliveries_of_a_batch_find_their_suggestions_analyzed_and_do_nothing():
@@ -78,7 +91,9 @@ def test_a_text_that_breaks_the_batch_fails_only_its_own_attempt(monkeypatch):
 
 
 def test_a_suggestion_whose_analysis_failed_before_waits_for_its_own_delivery():
-    failed_before = SuggestionFactory(body=BODIES[5], last_error="ValueError: normaliser crashed", attempts=1)
+    failed_before = SuggestionFactory(
+        body=BODIES[5], last_error="ValueError: normaliser crashed", attempts=1, created_at=timezone.now()
+    )
     suggestions = waiting(BODIES[:2])
     delivered(suggestions[0])
     failed_before.refresh_from_db()

@@ -94,10 +94,11 @@ def groups_of(results: list[dict]) -> set[frozenset]:
 
 
 @pytest.mark.parametrize("burst", [1, BEAT_EVERY], ids=["one-at-a-time", "in-bursts"])
-def test_the_dev_set_through_the_tasks_gets_the_groups_and_scores_of_analyze_file(tmp_path, burst):
+def test_the_dev_set_through_the_tasks_gets_the_groups_and_scores_of_analyze_file(tmp_path, burst, settings):
     if not DEV_SET.exists() or not SCORER.exists():
         pytest.skip(f"the development set or its scorer is not beside the checkout ({DEV_SET}, {SCORER})")
     rows = [json.loads(line) for line in DEV_SET.open(encoding="utf-8")]
+    settings.ANALYSIS_BATCH_AFTER_SECONDS = 0  # a burst's first delivery finds the rest waiting, however soon
     batch = analyze_corpus([(r["id"], r["text"]) for r in rows], semantic=False)
     # The batch path's ideas are scored on their own; both paths are compared on what both write.
     batch = [{key: item[key] for key in ("id", "duplicate_of", "cluster", "similar")} for item in batch]
