@@ -242,10 +242,7 @@ def mark_separate(*, group: DuplicateGroup, suggestion: Suggestion) -> tuple[Dup
 def separated_from(pk: int) -> set[int]:
     """The suggestions a reviewer said are not duplicates of this one. In SQL, as the worker reads it for each
     analysis: a queryset compiled each time cost more than the statement."""
-    table = SeparatePair._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT first_id, second_id FROM {table} WHERE first_id = %s OR second_id = %s", [pk, pk])
-        return {a if b == pk else b for a, b in cursor.fetchall()}
+    return separated_from_each([pk])[pk]
 
 
 def separated_from_each(pks: Iterable[int]) -> dict[int, set[int]]:

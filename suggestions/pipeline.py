@@ -503,7 +503,7 @@ def analyze_suggestion_text(suggestion: Suggestion) -> bool:
         with grouping.sent_together():  # the list's writes go with the placement's first read
             store_similar(suggestion, result.similar)
             theme = place_in_theme(suggestion, result.display, nearest=(result.theme, result.theme_score))
-        transaction.on_commit(partial(_analyzed, suggestion.pk, result.signature, snapshot, theme, result.vector))
+        transaction.on_commit(partial(_analyzed, [(suggestion, result)], snapshot, {suggestion.pk: theme}))
     return True
 
 
@@ -525,7 +525,8 @@ def analyze_suggestion_texts(suggestions: list[Suggestion]) -> None:
         results = engine.analyze_batch(
             [(s.pk, f"{s.title}\n{s.body}") for s in suggestions], index=index, focus=lambda pk: {pk, *apart[pk]}
         )
-    placed: dict[int, int | None] = {}
+    # A refused text keeps its forms and is marked analyzed, like the others; it joins nothing and is listed nowhere.
+    done = [(s, r) for s, r in zip(suggestions, results, strict=True) if not r.refused]
     with transaction.atomic():
         if _claimed_of([s.pk for s in suggestions]) != {s.pk for s in suggestions}:
             raise ClaimLost
@@ -533,19 +534,13 @@ def analyze_suggestion_texts(suggestions: list[Suggestion]) -> None:
             for suggestion, result in zip(suggestions, results, strict=True):
                 _write_forms(suggestion, result)
             _delete_lists([s.pk for s in suggestions])
-        for suggestion, result in zip(suggestions, results, strict=True):
-            if not result.refused and result.group is not None:
+        for suggestion, result in done:
+            if result.group is not None:
                 _join_group(suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
-        listed = {s.pk: r.similar for s, r in zip(suggestions, results, strict=True) if not r.refused}
         with grouping.sent_together():
-            _create_lists(listed)
-        for suggestion, result in zip(suggestions, results, strict=True):
-            if not result.refused:
-                placed[suggestion.pk] = place_in_theme(
-                    suggestion, result.display, nearest=(result.theme, result.theme_score)
-                )
-        done = [(s, r) for s, r in zip(suggestions, results, strict=True) if not r.refused]
-        transaction.on_commit(partial(_batch_analyzed, done, snapshot, placed))
+            _create_lists({s.pk: r.similar for s, r in done})
+        placed = {s.pk: place_in_theme(s, r.display, nearest=(r.theme, r.theme_score)) for s, r in done}
+        transaction.on_commit(partial(_analyzed, done, snapshot, placed))
         transaction.on_commit(partial(offer_to_lists_of, [(s.pk, r.similar) for s, r in done]))
 
 
@@ -564,16 +559,13 @@ def _write_forms(suggestion: Suggestion, result) -> None:
     """A batch's `_store_forms`, whose claims `_claimed_of` checked and locked: no row count is read, so the
     statements go together (`sent_together`)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
-            "signature = COALESCE(%s, signature), proposal_key = %s, updated_at = %s, state = %s, analyzed_at = %s, "
-            "state_changed_at = %s, last_error = '' WHERE id = %s",
-            _forms_values(suggestion, result)[:-1],
-        )
+        cursor.execute(_FORMS_UPDATE, _forms_values(suggestion, result)[:-1])
 
 
-def _batch_analyzed(done: list, snapshot: Snapshot | None, placed: dict[int, int | None]) -> None:
-    """`_analyzed` for a batch: the signatures go into the band index together."""
+def _analyzed(done: list, snapshot: Snapshot | None, placed: dict[int, int | None]) -> None:
+    """Once analyses are committed ((suggestion, result) pairs, and the theme each was placed in): their signatures
+    go into the band index (together) and this process's signature cache, and their vectors into the theme pools
+    the process keeps."""
     band_index().add_many([s.pk for s, _ in done], [r.signature for _, r in done])
     for suggestion, result in done:
         signature_cache().keep(suggestion.pk, result.signature)
@@ -586,14 +578,17 @@ def _store_forms(suggestion: Suggestion, result) -> bool:
     (False: it was lost). Its row lock, held to the commit, keeps the sweeper from handing it to another delivery
     meanwhile: the sweeper's update waits and then finds it analyzed."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
-            "signature = COALESCE(%s, signature), proposal_key = %s, updated_at = %s, state = %s, analyzed_at = %s, "
-            "state_changed_at = %s, last_error = '' WHERE id = %s AND state = %s RETURNING id",
-            _forms_values(suggestion, result),
-        )
+        cursor.execute(f"{_FORMS_UPDATE} AND state = %s RETURNING id", _forms_values(suggestion, result))
         # RETURNING rather than the row count, which `sent_together` leaves unknown until its round trip ends.
         return cursor.fetchone() is not None
+
+
+# A suggestion's forms written and the suggestion marked analyzed (`_forms_values` gives its values).
+_FORMS_UPDATE = (
+    f"UPDATE {_SUGGESTIONS} SET normalized_text = %s, match_text = %s, fingerprint = %s, "
+    "signature = COALESCE(%s, signature), proposal_key = %s, updated_at = %s, state = %s, analyzed_at = %s, "
+    "state_changed_at = %s, last_error = '' WHERE id = %s"
+)
 
 
 def _forms_values(suggestion: Suggestion, result) -> list:
@@ -623,15 +618,6 @@ def _forms_values(suggestion: Suggestion, result) -> list:
         suggestion.pk,
         State.ANALYZING,
     ]
-
-
-def _analyzed(pk: int, signature, snapshot: Snapshot | None, theme: int | None, vector) -> None:
-    """Once an analysis is committed: its signature goes into the band index and this process's signature cache,
-    and its vector into the theme pools the process keeps."""
-    band_index().add(pk, signature)
-    signature_cache().keep(pk, signature)
-    if snapshot is not None and vector is not None:
-        _keep_in_pools(snapshot, theme, pk, vector)
 
 
 def _join_group(suggestion: Suggestion, other: Suggestion) -> None:

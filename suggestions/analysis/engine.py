@@ -312,12 +312,13 @@ class Engine:
         batch = _Overlay(self, index)
         for row, position in enumerate(usable):
             item_id, result = items[position][0], results[position]
-            batch.excluded = focus(item_id) if focus is not None else {item_id}
+            vector = None if vectors is None else vectors[row]
+            batch.focus(focus(item_id) if focus is not None else {item_id})
             result.group, result.near = self.duplicate_group(result, index=batch)
             result.theme, result.theme_score = themes[row]
-            result.similar = self.similar(result, index=batch, vector=None if vectors is None else vectors[row])
+            result.similar = self.similar(result, index=batch, vector=vector)
             result.idea = result.group
-            batch.add(item_id, result, None if vectors is None else vectors[row])
+            batch.add(item_id, result, vector)
         return results
 
     def duplicate_group(self, result: Analysis, *, index: Index) -> tuple[Hashable | None, list[NearDuplicate]]:
@@ -667,7 +668,7 @@ class MemoryIndex:
 
 class _Overlay:
     """The ``Index`` a batch's text meets: what the caller's index holds and, in a ``MemoryIndex``, the batch's
-    texts analyzed before it, as if those had been stored. ``excluded`` is what the text being analyzed must not
+    texts analyzed before it, as if those had been stored. ``focus`` names what the text being analyzed must not
     meet; the caller's index is told it through its own ``focus``, when it has one."""
 
     def __init__(self, engine: Engine, stored: Index) -> None:
@@ -677,13 +678,9 @@ class _Overlay:
         self._ids: list[Hashable] = []
         self._rows: list[sparse.csr_matrix] = []
 
-    @property
-    def excluded(self) -> set[Hashable]:
-        return self._excluded
-
-    @excluded.setter
-    def excluded(self, ids: set[Hashable]) -> None:
-        self._excluded = set(ids)
+    def focus(self, excluded: set[Hashable]) -> None:
+        """The next look-ups are the next text's, which meets none of ``excluded``."""
+        self._excluded = set(excluded)
         if hasattr(self.stored, "focus"):
             self.stored.focus(self._excluded)
 

@@ -497,6 +497,10 @@ class RedisBandIndex:
         self._add(keys=buckets, args=[*fields, _member(item_id)])
 
     def add_many(self, item_ids: Iterable[Hashable], signatures: Iterable[np.ndarray]) -> None:
+        item_ids, signatures = list(item_ids), list(signatures)
+        if len(item_ids) == 1 and not self.store_signatures:
+            self.add(item_ids[0], signatures[0])  # one round trip, where a pipeline of scripts takes two
+            return
         pipe = self.client.pipeline(transaction=False)
         for item_id, sig in zip(item_ids, signatures, strict=False):
             member = _member(item_id)
@@ -518,6 +522,10 @@ class RedisBandIndex:
     def joined_bands(self, signatures: Iterable[np.ndarray], *, built_key: str) -> list[bytes | None]:
         """For each signature, the ids under all its bands joined by commas (an id once per band it shares), in one
         round trip for them all; None for each when ``built_key`` is missing, as when Redis lost the index."""
+        signatures = list(signatures)
+        if len(signatures) == 1:  # the script called alone is one round trip; in a pipeline it first asks Redis
+            buckets, fields = self.slots(signatures[0])  # whether the script is loaded
+            return [self._lookup(keys=[built_key, *buckets], args=fields)]
         pipe = self.client.pipeline(transaction=False)
         for signature in signatures:
             buckets, fields = self.slots(signature)
