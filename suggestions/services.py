@@ -165,6 +165,8 @@ def do_support_idea(
 # What the analysis reads of the suggestion it claims, returned by the claim itself.
 # In the model's order of fields, as `Model.from_db` takes them.
 _CLAIMED_FIELDS = ("id", "title", "body", "duplicate_group_id", "state", "attempts")
+# A claim: the suggestion moves to analyzing, and the attempt is counted (its values: the state, the moment).
+_CLAIM = f"UPDATE {Suggestion._meta.db_table} SET state = %s, attempts = attempts + 1, state_changed_at = %s"
 
 
 def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
@@ -173,13 +175,11 @@ def claim_for_analysis(*, suggestion_id: int) -> Suggestion | None:
     others may be waiting behind it (`claim_waiting`). None when another delivery already took it. One statement,
     written out in SQL: the claim and the read of the row together, where a queryset's update and a second read
     cost three times as much."""
-    table = Suggestion._meta.db_table
     now = timezone.now()
     waited_since = now - timezone.timedelta(seconds=settings.ANALYSIS_BATCH_AFTER_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, attempts = attempts + 1, state_changed_at = %s "
-            f"WHERE id = %s AND state = %s RETURNING {', '.join(_CLAIMED_FIELDS)}, created_at < %s",
+            f"{_CLAIM} WHERE id = %s AND state = %s RETURNING {', '.join(_CLAIMED_FIELDS)}, created_at < %s",
             [
                 State.ANALYZING,
                 connection.ops.adapt_datetimefield_value(now),
@@ -211,8 +211,7 @@ def claim_waiting(*, besides: int, limit: int) -> list[Suggestion]:
         lock = " FOR UPDATE SKIP LOCKED" if features.has_select_for_update_skip_locked else " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, attempts = attempts + 1, state_changed_at = %s WHERE id IN ("
-            f"SELECT id FROM {table} WHERE state = %s AND last_error = '' AND id <> %s "
+            f"{_CLAIM} WHERE id IN (SELECT id FROM {table} WHERE state = %s AND last_error = '' AND id <> %s "
             f"ORDER BY state_changed_at, id LIMIT %s{lock}) RETURNING {', '.join(_CLAIMED_FIELDS)}",
             [
                 State.ANALYZING,
