@@ -1,6 +1,9 @@
 import json
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,6 +30,34 @@ def test_analyze_file_writes_one_result_line_per_input_and_nothing_to_the_databa
     assert results["copy"]["duplicate_of"] == "hours-0"
     assert set(results["hours-1"]) == {"id", "duplicate_of", "idea", "cluster", "cluster_label", "similar"}
     assert Suggestion.objects.count() == 0
+
+
+def run_manage(*argv):
+    root = Path(__file__).resolve().parents[2]
+    # Output buffered as on any machine: what the command says must reach a pipe without PYTHONUNBUFFERED's help.
+    dropped = ("REDIS_URL", "DATABASE_URL", "PYTHONUNBUFFERED")
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    return subprocess.run(
+        [sys.executable, "manage.py", *argv], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_analyze_file_from_the_command_line_ends_with_its_output_whole_and_its_summary_said(tmp_path):
+    rows = [{"id": f"{name}-{i}", "text": text} for name, texts in IDEAS.items() for i, text in enumerate(texts)]
+    out = tmp_path / "out.jsonl"
+    ended = run_manage("analyze_file", str(write_lines(tmp_path / "in.jsonl", rows)), "--out", str(out))
+    assert ended.returncode == 0, ended.stderr
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == [r["id"] for r in rows]
+    assert ended.stdout.strip().startswith(f"{len(rows)} suggestions, ")
+    assert not (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_analyze_file_from_the_command_line_refuses_bad_input_in_persian_with_status_1(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ended = run_manage("analyze_file", str(write_lines(tmp_path / "in.jsonl", [{"id": "a"}])), "--out", str(out))
+    assert ended.returncode == 1
+    assert "سطر" in ended.stderr
+    assert not out.exists()
 
 
 def test_analyze_file_refuses_a_line_without_text_in_persian(tmp_path):

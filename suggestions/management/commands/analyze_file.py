@@ -1,6 +1,8 @@
 import contextlib
 import json
+import logging
 import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -44,6 +46,17 @@ class Command(BaseCommand):
             default=min(os.cpu_count() or 1, _MAX_WORKERS),
             help="processes sharing the per-text steps (default: one per core, at most 4); the results are the same",
         )
+
+    def run_from_argv(self, argv):
+        """From the command line, the process ends once the output is in place and the summary said: unwinding a
+        large analysis object by object (hazm's tables, the collection's vectors and lists) took about 0.4 s at
+        20,000 texts and gives nothing the system's exit does not. A refusal ends as Django ends it, with its message
+        and status 1; ``call_command`` (the tests, other code) never comes here."""
+        super().run_from_argv(argv)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
     def handle(self, *args, input, out, themes, workers, **options):
         if workers < 1:
