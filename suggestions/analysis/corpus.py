@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Hashable, Iterable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -168,6 +169,7 @@ def similar_lists(
     k: int = SIMILAR_K,
     exact_limit: int = EXACT_LIMIT,
     candidates: int = CANDIDATES,
+    workers: int = 1,
 ) -> list[list[list]]:
     """Each item's k most similar items outside its duplicate group, as ``[[id, score], ...]`` best first.
 
@@ -181,7 +183,8 @@ def similar_lists(
     (``FormSignatures.form_keys``). Copies (one match form) are searched once and share one list; a text with
     an empty match form has none and is no one's.  Candidates come from a ``CandidateIndex`` over one row per
     match form and are re-scored exactly, so the cost grows with n, not n²; below ``exact_limit`` distinct forms
-    every form is a candidate, which gives what the full product gives.
+    every form is a candidate, which gives what the full product gives.  ``workers``: forked processes that search
+    the forms' chunks (``parallel.in_order``), with the same lists as one.
     """
     first_with_form: dict[Hashable, int] = {}
     members: dict[Hashable, list[int]] = {}
@@ -212,36 +215,87 @@ def similar_lists(
     )
     del lexical  # the index holds what it needs of it
     logger.debug("Similar texts: %s distinct forms searched for %s texts", len(forms), len(ids))
-    pool = 3 * k + 1
+    search = _ListSearch(
+        index=index,
+        vectors=vectors,
+        dense=dense,
+        signatures=signatures,
+        empty_signature=empty_signature,
+        rep=rep,
+        form_members=form_members,
+        group_of_form=group_of_form,
+        candidates=candidates,
+        pool=3 * k + 1,
+        k=k,
+    )
     # A graph answers many queries at a call for less than a few: 178,590 forms were searched in 12.0 s in chunks
     # of 256 and in 6.8 s in chunks of 8,192.  Every row is a product with the whole collection when exact.
-    chunk = _EXACT_CHUNK if index.exact else _CHUNK
-    for start in range(0, len(forms), chunk):
-        queries = np.arange(start, min(start + chunk, len(forms)))
-        items_of = _candidate_items(index, queries, candidates, form_members, group_of_form, pool=pool, k=k)
-        lengths = np.array([len(items) for items in items_of])
-        if not lengths.sum():
-            continue
-        # Only the pairs asked about are scored: a product of the chunk with its candidates' union cost as much
-        # as the whole collection's, since most texts share a few hundred character n-grams.
-        left, right = np.repeat(rep[queries], lengths), np.concatenate(items_of).astype(np.int64)
-        if index.exact:  # every item is a candidate: the chunk's product with all of them is the cheaper way
-            rows = similarity_rows(
-                vectors[np.r_[rep[queries], np.arange(len(ids))]],
-                _stacked(dense, rep[queries]),
-                start=0,
-                stop=len(queries),
-            )
-            pair_scores = rows[np.repeat(np.arange(len(queries)), lengths), len(queries) + right]
-        else:
-            pair_scores = pair_similarities(vectors, dense, left, right)
-        overlap = functools.partial(_overlaps, signatures, empty_signature, rep)
-        _keep_best(similar, ids, queries, lengths, right, pair_scores, form_members, pool=pool, k=k, overlap=overlap)
+    # With several processes, at least two chunks each, so that they end together.
+    chunk = _EXACT_CHUNK if index.exact else min(_CHUNK, max(_EXACT_CHUNK, -(-len(forms) // (2 * workers))))
+    starts = range(0, len(forms), chunk)
+    global _list_search
+    _list_search = search
+    try:
+        found = in_order(functools.partial(_best_of_chunk, chunk=chunk), starts, workers=workers)
+        for start, (segment, items, scores) in zip(starts, found, strict=True):
+            _give(similar, ids, start + segment, items, scores, form_members)
+    finally:
+        _list_search = None
     return similar
 
 
-def _keep_best(similar, ids, queries, lengths, items, cosines, form_members, *, pool: int, k: int, overlap) -> None:
-    """Give every member of each query's form the query's k best items, best score first, then the earliest item.
+class _ListSearch(NamedTuple):
+    """What every chunk of ``similar_lists``'s queries is searched with; read by forked processes (``in_order``)."""
+
+    index: CandidateIndex
+    vectors: object
+    dense: np.ndarray | None
+    signatures: object
+    empty_signature: np.ndarray
+    rep: np.ndarray
+    form_members: _Members
+    group_of_form: np.ndarray
+    candidates: int
+    pool: int
+    k: int
+
+
+_list_search: _ListSearch | None = None  # the search ``_best_of_chunk`` serves, here or in a forked process
+
+
+def _best_of_chunk(start: int, *, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best items of the forms ``start`` to ``start + chunk``: as ``_best``, with each query's position in the
+    chunk. Numbers only, so that a forked process hands back arrays and touches none of the caller's objects."""
+    search = _list_search
+    rep, k, pool = search.rep, search.k, search.pool
+    queries = np.arange(start, min(start + chunk, len(rep)))
+    items_of = _candidate_items(
+        search.index, queries, search.candidates, search.form_members, search.group_of_form, pool=pool, k=k
+    )
+    lengths = np.fromiter(map(len, items_of), dtype=np.int64, count=len(items_of))
+    if not lengths.sum():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    # Only the pairs asked about are scored: a product of the chunk with its candidates' union cost as much
+    # as the whole collection's, since most texts share a few hundred character n-grams.
+    left, right = np.repeat(rep[queries], lengths), np.concatenate(items_of).astype(np.int64)
+    vectors, dense = search.vectors, search.dense
+    if search.index.exact:  # every item is a candidate: the chunk's product with all of them is the cheaper way
+        rows = similarity_rows(
+            vectors[np.r_[rep[queries], np.arange(vectors.shape[0])]],
+            _stacked(dense, rep[queries]),
+            start=0,
+            stop=len(queries),
+        )
+        pair_scores = rows[np.repeat(np.arange(len(queries)), lengths), len(queries) + right]
+    else:
+        pair_scores = pair_similarities(vectors, dense, left, right)
+    overlap = functools.partial(_overlaps, search.signatures, search.empty_signature, rep)
+    return _best(queries, lengths, right, pair_scores, pool=pool, k=k, overlap=overlap)
+
+
+def _best(queries, lengths, items, cosines, *, pool: int, k: int, overlap) -> tuple[np.ndarray, ...]:
+    """Each query's k best items, best score first, then the earliest item: (the query's position in ``queries``,
+    item, score) of each, the queries' in order.
 
     Per query, its ``pool`` best items by cosine (then the earliest) are raised to their shingle overlap with the
     query (``overlap``), so that a near-copy outside the group still ranks by its overlap.  ``items`` and
@@ -256,11 +310,19 @@ def _keep_best(similar, ids, queries, lengths, items, cosines, form_members, *, 
     order = np.lexsort((items, -scores, segment))
     segment, items, scores = segment[order], items[order], scores[order]
     best = _ranks(segment) < k
-    segment, items, scores = segment[best], items[best].tolist(), scores[best].tolist()
-    bounds = np.r_[0, np.flatnonzero(np.diff(segment)) + 1, len(segment)].tolist()
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+    return segment[best], items[best], scores[best]
+
+
+def _give(similar, ids, forms: np.ndarray, items: np.ndarray, scores: np.ndarray, form_members: _Members) -> None:
+    """Give every member of each form its best items (``_best``'s, ``forms`` numbering each one's query) as
+    ``[[id, score], ...]``."""
+    forms, items, scores = forms.tolist(), items.tolist(), scores.tolist()
+    if not forms:
+        return
+    bounds = [n for n in range(1, len(forms)) if forms[n] != forms[n - 1]]
+    for start, stop in zip([0, *bounds], [*bounds, len(forms)], strict=True):
         best_k = [[ids[j], round(score, 4)] for j, score in zip(items[start:stop], scores[start:stop], strict=True)]
-        for member in form_members.of(queries[segment[start]]).tolist():
+        for member in form_members.of(forms[start]).tolist():
             similar[member] = [list(pair) for pair in best_k]
 
 

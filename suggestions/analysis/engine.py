@@ -464,7 +464,15 @@ class Engine:
         beside = workers > 1 and len(ids) <= SHARD_ABOVE
         with Aside(fit_theme_space, list(displays), dense, chars=chars, fork=beside) as fitting:
             vectorizer, similar, ideas = self._lists_and_ideas(
-                ids, displays, groups, signatures, dense, matches=matches, proposals=proposals, separate=separate
+                ids,
+                displays,
+                groups,
+                signatures,
+                dense,
+                matches=matches,
+                proposals=proposals,
+                separate=separate,
+                workers=workers,
             )
             del matches  # read by the lists only
             started = time.perf_counter()
@@ -483,7 +491,7 @@ class Engine:
             logger.info("Themes in %.1f s%s", time.perf_counter() - started, _peak())
         return Collection(similar=similar, themes=themes, ideas=ideas, clustering=clustering)
 
-    def _lists_and_ideas(self, ids, displays, groups, signatures, dense, *, matches, proposals, separate):
+    def _lists_and_ideas(self, ids, displays, groups, signatures, dense, *, matches, proposals, separate, workers):
         """``analyze_collection``'s similar lists and ideas, and the vocabulary the lists were searched in. The whole
         texts' vectors go with the return, before the themes' own are fitted here (words and, up to 200,000 texts,
         character n-grams: about 900 MB at 200,000)."""
@@ -493,7 +501,9 @@ class Engine:
         logger.info("Vectors of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
         complete = dense if dense is not None and bool(np.any(dense != 0, axis=1).all()) else None
         started = time.perf_counter()
-        similar = similar_lists(list(ids), list(groups), matches, signatures, vectors, complete, k=self.k)
+        similar = similar_lists(
+            list(ids), list(groups), matches, signatures, vectors, complete, k=self.k, workers=workers
+        )
         logger.info("Similar lists of %s texts in %.1f s%s", len(ids), time.perf_counter() - started, _peak())
         started = time.perf_counter()
         ideas = group_ideas(

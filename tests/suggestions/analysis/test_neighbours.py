@@ -1,12 +1,16 @@
 import logging
+import os
+import signal
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from benchmarks.harness.corpus import generate
-from suggestions.analysis import analyze_corpus, display_form, duplicate_groups, match_form
+from suggestions.analysis import analyze_corpus, corpus, display_form, duplicate_groups, match_form
 from suggestions.analysis.corpus import similar_lists
 from suggestions.analysis.neighbours import CandidateIndex
+from suggestions.analysis.parallel import WorkerLost
 from suggestions.analysis.vectors import LexicalVectorizer
 
 
@@ -133,3 +137,32 @@ def test_the_similar_lists_are_the_same_whether_the_forms_are_searched_a_few_or_
     few = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
     assert sum(bool(lists) for lists in many) > 600
     assert few == many
+
+
+def test_the_similar_lists_are_the_same_when_forked_processes_search_the_forms():
+    ids, canonical, matches, signatures, vectors = _collection(700)
+    alone = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    shared = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0, workers=3)
+    assert sum(bool(lists) for lists in alone) > 600
+    assert shared == alone
+    exact = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=10**9, workers=2)
+    assert exact == similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=10**9)
+
+
+def _search_killed_in_a_forked_process(start, **kwargs):
+    if os.getpid() != _PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return corpus._best_of_chunk(start, **kwargs)
+
+
+_PARENT = os.getpid()
+
+
+def test_the_similar_lists_of_a_killed_search_process_fail_rather_than_come_out_short(
+    monkeypatch, fails_rather_than_waits
+):
+    ids, canonical, matches, signatures, vectors = _collection(700)
+    monkeypatch.setattr(corpus, "_best_of_chunk", _search_killed_in_a_forked_process)
+    with pytest.raises(WorkerLost):
+        similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0, workers=2)
+    assert corpus._list_search is None
