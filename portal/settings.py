@@ -277,8 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hamandishi <no-reply@ham
 ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=5)
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", default=120)
 # A worker analyzes a suggestion together with up to this many waiting in all (`tasks.analyze_suggestion`), when
-# the suggestion itself was sent more than ANALYSIS_BATCH_AFTER_SECONDS before (a queue has formed).
-ANALYSIS_BATCH = env.int("ANALYSIS_BATCH", default=64)
+# the suggestion itself was sent more than ANALYSIS_BATCH_AFTER_SECONDS before (a queue has formed). A batch of 256
+# takes one or two seconds; a larger one spreads each batch's fixed costs (its look-ups, its transaction) wider.
+ANALYSIS_BATCH = env.int("ANALYSIS_BATCH", default=256)
 ANALYSIS_BATCH_AFTER_SECONDS = env.float("ANALYSIS_BATCH_AFTER_SECONDS", default=0.5)
 # A vector's message waits in the semantic queue, behind a backlog of hours after an import; only one older than
 # this is presumed lost and sent again, and after EMBEDDING_MAX_ATTEMPTS messages the vector is given up.
