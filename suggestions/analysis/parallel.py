@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 __all__ = ["Aside", "WorkerLost", "in_order"]
@@ -44,15 +44,16 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
     # What this process holds is left out of the garbage collections of the processes forked here: a collection
     # there would write to every object it goes over, and so copy, page by page, a heap they otherwise share.
     gc.freeze()
+    # A process killed meanwhile breaks the pool: a result taken, or a task handed over after it, says so.
     try:
-        with _forked(workers) as pool:
+        with _lost_says_so(), _forked(workers) as pool:
             pending = deque([pool.submit(function, first), pool.submit(function, second)])
             for task in tasks:
                 pending.append(pool.submit(function, task))
                 if len(pending) > 2 * workers:
-                    yield _result_of(pending.popleft())
+                    yield pending.popleft().result()
             while pending:
-                yield _result_of(pending.popleft())
+                yield pending.popleft().result()
     finally:
         gc.unfreeze()
     _release_freed_memory()
@@ -83,7 +84,8 @@ class Aside[R]:
             function, args, kwargs = self._call
             return function(*args, **kwargs)
         try:
-            return _result_of(self._pending)
+            with _lost_says_so():
+                return self._pending.result()
         finally:
             self._close()
 
@@ -110,9 +112,12 @@ def _forked(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
-def _result_of[R](future: Future[R]) -> R:
+@contextlib.contextmanager
+def _lost_says_so() -> Iterator[None]:
+    """A pool broken by a process that ended (``BrokenProcessPool``, from a result or from a task handed over) as
+    ``WorkerLost``."""
     try:
-        return future.result()
+        yield
     except BrokenProcessPool as exc:
         raise WorkerLost(
             "a forked process of the analysis ended before it gave back its work (killed, perhaps for memory)"

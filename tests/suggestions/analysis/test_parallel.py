@@ -1,5 +1,6 @@
 import os
 import signal
+import time
 
 import numpy as np
 
@@ -86,6 +87,19 @@ def test_a_forked_process_killed_midway_is_an_error_where_results_are_taken_not_
         aside.result()
 
 
+def _slow_after_three():
+    yield from range(4)
+    time.sleep(1)  # the process given task 3 is gone before the next task is handed over
+    yield from range(4, 8)
+
+
+def test_a_task_handed_over_after_a_forked_process_was_killed_is_the_same_error(fails_rather_than_waits):
+    import pytest
+
+    with pytest.raises(WorkerLost):
+        list(in_order(_killed_at_three, _slow_after_three(), workers=2))
+
+
 def test_a_few_thousand_texts_signatures_are_shared_among_the_processes(monkeypatch):
     from benchmarks.harness.corpus import generate
 
@@ -126,3 +140,4 @@ def test_a_collection_analyzed_in_two_processes_is_analyzed_as_in_one(monkeypatc
     records = [(f"s{i}", item.text) for i, item in enumerate(generate(300, seed=4))] + [("blank", "   ")]
     alone = list(iter_corpus(records, semantic=False, workers=1))
     assert list(iter_corpus(records, semantic=False, workers=2)) == alone
+
