@@ -141,3 +141,22 @@ def test_a_collection_analyzed_in_two_processes_is_analyzed_as_in_one(monkeypatc
     alone = list(iter_corpus(records, semantic=False, workers=1))
     assert list(iter_corpus(records, semantic=False, workers=2)) == alone
 
+
+def test_the_similar_lists_of_a_collection_above_the_shard_size_are_searched_in_this_process(monkeypatch):
+    from benchmarks.harness.corpus import generate
+    from suggestions.analysis import engine
+    from suggestions.analysis.corpus import iter_corpus
+
+    searched_by = []
+
+    def similar_lists(*args, workers, **kwargs):
+        searched_by.append(workers)
+        return corpus.similar_lists(*args, workers=workers, **kwargs)
+
+    monkeypatch.setattr(engine, "similar_lists", similar_lists)
+    records = [(f"s{i}", item.text) for i, item in enumerate(generate(120, seed=4))]
+    small = list(iter_corpus(records, semantic=False, workers=2))
+    monkeypatch.setattr(engine, "SHARD_ABOVE", 100)
+    large = list(iter_corpus(records, semantic=False, workers=2))
+    assert searched_by == [2, 1]
+    assert large == small
