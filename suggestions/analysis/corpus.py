@@ -316,11 +316,9 @@ def _best(queries, lengths, items, cosines, *, pool: int, k: int, overlap) -> tu
 def _give(similar, ids, forms: np.ndarray, items: np.ndarray, scores: np.ndarray, form_members: _Members) -> None:
     """Give every member of each form its best items (``_best``'s, ``forms`` numbering each one's query) as
     ``[[id, score], ...]``."""
+    bounds = np.r_[0, np.flatnonzero(np.diff(forms)) + 1, len(forms)].tolist() if len(forms) else []
     forms, items, scores = forms.tolist(), items.tolist(), scores.tolist()
-    if not forms:
-        return
-    bounds = [n for n in range(1, len(forms)) if forms[n] != forms[n - 1]]
-    for start, stop in zip([0, *bounds], [*bounds, len(forms)], strict=True):
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         best_k = [[ids[j], round(score, 4)] for j, score in zip(items[start:stop], scores[start:stop], strict=True)]
         for member in form_members.of(forms[start]).tolist():
             similar[member] = [list(pair) for pair in best_k]
