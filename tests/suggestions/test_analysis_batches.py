@@ -119,3 +119,11 @@ def test_a_claim_lost_while_the_batch_was_analyzed_writes_nothing_of_the_batch_f
     assert lost.state == State.RECEIVED and lost.normalized_text == ""
     others = Suggestion.objects.exclude(pk=lost.pk)
     assert set(others.values_list("state", flat=True)) == {State.ANALYZED}
+
+
+def test_lists_longer_than_one_statement_are_written_whole(monkeypatch):
+    monkeypatch.setattr(pipeline, "INSERT_ROWS", 3)
+    a, b, c = waiting(BODIES[:3])
+    pipeline._create_lists({a.pk: [(b.pk, 0.5), (c.pk, 0.4)], b.pk: [(a.pk, 0.5), (c.pk, 0.3)], c.pk: []})
+    written = set(SimilarSuggestion.objects.values_list("suggestion_id", "other_id", "rank"))
+    assert written == {(a.pk, b.pk, 0), (a.pk, c.pk, 1), (b.pk, a.pk, 0), (b.pk, c.pk, 1)}
