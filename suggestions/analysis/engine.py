@@ -309,7 +309,7 @@ class Engine:
         displays = [results[position].display for position in usable]
         themes = self.nearest_themes(displays, index=index)
         vectors = self.vectorize(displays) if self.clustering is not None else None
-        batch = _Overlay(self, index)
+        batch = _Overlay(self, index, vectors)
         for row, position in enumerate(usable):
             item_id, result = items[position][0], results[position]
             vector = None if vectors is None else vectors[row]
@@ -318,7 +318,7 @@ class Engine:
             result.theme, result.theme_score = themes[row]
             result.similar = self.similar(result, index=batch, vector=vector)
             result.idea = result.group
-            batch.add(item_id, result, vector)
+            batch.add(item_id, result)
         return results
 
     def duplicate_group(self, result: Analysis, *, index: Index) -> tuple[Hashable | None, list[NearDuplicate]]:
@@ -683,14 +683,16 @@ class MemoryIndex:
 class _Overlay:
     """The ``Index`` a batch's text meets: what the caller's index holds and, in a ``MemoryIndex``, the batch's
     texts analyzed before it, as if those had been stored. ``focus`` names what the text being analyzed must not
-    meet; the caller's index is told it through its own ``focus``, when it has one."""
+    meet; the caller's index is told it through its own ``focus``, when it has one. ``vectors``: the batch's usable
+    texts' rows of ``Engine.vectorize``, in their order (None before the first clustering), what later texts'
+    similar searches score the earlier ones by."""
 
-    def __init__(self, engine: Engine, stored: Index) -> None:
+    def __init__(self, engine: Engine, stored: Index, vectors: sparse.csr_matrix | None = None) -> None:
         self.stored = stored
         self.batch = MemoryIndex(engine)
         self._excluded: set[Hashable] = set()
-        self._ids: list[Hashable] = []
-        self._rows: list[sparse.csr_matrix] = []
+        self._vectors = vectors
+        self._ids: list[Hashable] = []  # the usable texts added, one per row of ``vectors``
 
     def focus(self, excluded: set[Hashable]) -> None:
         """The next look-ups are the next text's, which meets none of ``excluded``."""
@@ -698,13 +700,10 @@ class _Overlay:
         if hasattr(self.stored, "focus"):
             self.stored.focus(self._excluded)
 
-    def add(self, item_id: Hashable, result: Analysis, vector=None) -> None:
-        """A text of the batch, analyzed; ``vector``, its row of ``Engine.vectorize``, is what later texts' similar
-        searches score it by."""
+    def add(self, item_id: Hashable, result: Analysis) -> None:
+        """A usable text of the batch, analyzed (the next row of ``vectors``)."""
         self.batch.add(item_id, result)
-        if vector is not None:
-            self._ids.append(item_id)
-            self._rows.append(vector)
+        self._ids.append(item_id)
 
     def earliest_with_fingerprint(self, fingerprint: str) -> Hashable | None:
         earliest = self.stored.earliest_with_fingerprint(fingerprint)
@@ -739,8 +738,8 @@ class _Overlay:
             for row, item_id in enumerate(self._ids)
             if item_id not in self._excluded and (theme is None or self.batch.themes.get(item_id) == theme)
         ]
-        if rows:
-            values = (sparse.vstack([self._rows[row] for row in rows], format="csr") @ vector.T).toarray().ravel()
+        if rows and self._vectors is not None:
+            values = (self._vectors[rows] @ vector.T).toarray().ravel()
             scored = zip(rows, values.tolist(), strict=True)
             found += [Neighbour(self._ids[row], value) for row, value in scored if value > 0]
         return sorted(found, key=lambda n: -n.score)[:limit]
