@@ -17,9 +17,8 @@ logger = logging.getLogger(__name__)
 def analyze_suggestion(suggestion_id: int) -> None:
     """Analyze a suggestion, and with it those received and waiting (up to ANALYSIS_BATCH in all) when it waited
     itself, as one batch: under a burst of submissions one worker keeps pace, where one task per suggestion fell
-    behind. If the batch
-    fails, nothing of it is written and each is analyzed alone, so one text that breaks the analysis fails only
-    its own attempt."""
+    behind. If the batch fails, nothing of it is written and each is analyzed alone, so one text that breaks the
+    analysis fails only its own attempt."""
     suggestion = services.claim_for_analysis(suggestion_id=suggestion_id)
     if suggestion is None:
         return
