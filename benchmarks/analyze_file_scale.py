@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def whole_process(
     """Wall seconds, peak RSS (MB) of the command's process, peak memory (MB) of it with the processes it
     forks (``tree_mb``, sampled every half second), and how it ended, of one ``manage.py analyze_file`` run.
 
-    A run that passes ``stop_mb`` of RSS or ``stop_s`` seconds is stopped, so that a regression cannot
+    The wall time ends when the process does: this thread waits for it, and a watcher thread samples the
+    memory. A run that passes ``stop_mb`` of RSS or ``stop_s`` seconds is stopped, so that a regression cannot
     take a shared machine's memory: its figures are then lower bounds.
     """
     started = time.perf_counter()
@@ -71,26 +73,35 @@ def whole_process(
     child = subprocess.Popen(
         command + ([] if workers is None else ["--workers", str(workers)]), cwd=ROOT, stdout=subprocess.PIPE
     )
-    ended, peak_seen, tree_peak = "finished", 0.0, 0.0
-    # Reaped here with wait4 (not Popen.poll, which would reap it first and lose its rusage).
-    while (reaped := os.wait4(child.pid, os.WNOHANG))[0] == 0:
-        try:
-            status = Path(f"/proc/{child.pid}/status").read_text()
-            peak_seen = max(peak_seen, int(status.split("VmHWM:")[1].split()[0]) / 1024)
-            tree_peak = max(tree_peak, tree_mb(child.pid))
-        except (OSError, IndexError):
-            pass
-        if peak_seen > stop_mb or time.perf_counter() - started > stop_s:
-            ended = f"stopped above {stop_mb:,.0f} MB" if peak_seen > stop_mb else f"stopped after {stop_s:,.0f} s"
-            child.kill()
-            break
-        time.sleep(0.5)
-    _, status, usage = reaped if reaped[0] else os.wait4(child.pid, 0)
+    seen = {"peak": 0.0, "tree_peak": 0.0, "ended": "finished"}
+    reaped = threading.Event()
+
+    def watch() -> None:
+        while not reaped.wait(0.5):
+            try:
+                status = Path(f"/proc/{child.pid}/status").read_text()
+                seen["peak"] = max(seen["peak"], int(status.split("VmHWM:")[1].split()[0]) / 1024)
+                seen["tree_peak"] = max(seen["tree_peak"], tree_mb(child.pid))
+            except (OSError, IndexError):
+                continue
+            over_mb, over_s = seen["peak"] > stop_mb, time.perf_counter() - started > stop_s
+            if (over_mb or over_s) and not reaped.is_set():
+                seen["ended"] = f"stopped above {stop_mb:,.0f} MB" if over_mb else f"stopped after {stop_s:,.0f} s"
+                child.kill()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    # Reaped here with wait4 (not Popen.wait, which would reap it first and lose its rusage).
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
+    reaped.set()
+    watcher.join()
+    ended = seen["ended"]
     if ended == "finished" and os.waitstatus_to_exitcode(status):
         raise SystemExit(f"analyze_file failed on {path} ({os.waitstatus_to_exitcode(status)})")
     print("   ", child.stdout.read().decode().strip() or ended, flush=True)
-    return seconds, max(peak_seen, usage.ru_maxrss / 1024), tree_peak, ended
+    return seconds, max(seen["peak"], usage.ru_maxrss / 1024), seen["tree_peak"], ended
 
 
 def measure(size: int, workdir: Path, *, hazm: bool, stop_mb: float, stop_s: float, workers: int | None) -> dict:
