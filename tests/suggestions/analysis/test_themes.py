@@ -14,7 +14,7 @@ from suggestions.analysis import (
     theme_vectors,
     themes,
 )
-from suggestions.analysis.themes import significant_average_linkage
+from suggestions.analysis.themes import kmeans_plus_plus, significant_average_linkage
 from suggestions.analysis.vectors import is_finite_verb, stop_words
 from tests.shared_data import DEV_SET
 
@@ -95,6 +95,32 @@ def test_separate_topics_become_separate_themes_without_being_told_how_many():
     labels = significant_average_linkage(points)
     assert len(set(labels.tolist())) == 4
     assert all(len(set(labels[i * 12 : (i + 1) * 12].tolist())) == 1 for i in range(4))
+
+
+def test_kmeans_plus_plus_starts_one_centre_in_each_of_four_far_apart_topics():
+    points = _topics(4, 30).astype(np.float32)
+    starts = kmeans_plus_plus(points, 4, np.random.default_rng(3))
+    topic_of_start = (starts @ np.eye(4, points.shape[1], dtype=np.float32).T).argmax(axis=1)
+    assert sorted(topic_of_start.tolist()) == [0, 1, 2, 3]
+
+
+def test_kmeans_plus_plus_gives_the_same_centres_for_the_same_seed():
+    points = _topics(5, 20).astype(np.float32)
+    first = kmeans_plus_plus(points, 7, np.random.default_rng(11))
+    assert np.array_equal(first, kmeans_plus_plus(points, 7, np.random.default_rng(11)))
+
+
+def test_kmeans_plus_plus_asked_for_more_centres_than_rows_gives_each_row_once():
+    points = _topics(2, 3).astype(np.float32)
+    starts = kmeans_plus_plus(points, 10, np.random.default_rng(0))
+    assert sorted(map(tuple, starts.tolist())) == sorted(map(tuple, points.tolist()))
+
+
+def test_kmeans_plus_plus_among_copies_of_one_row_still_gives_k_centres():
+    points = np.tile(np.array([[0.6, 0.8]], dtype=np.float32), (9, 1))
+    starts = kmeans_plus_plus(points, 3, np.random.default_rng(0))
+    assert starts.shape == (3, 2)
+    assert np.allclose(starts, [0.6, 0.8])
 
 
 def test_a_collection_of_one_text_is_one_theme():
