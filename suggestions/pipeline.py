@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-import sklearn
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Length
@@ -468,6 +467,8 @@ def one_text_at_a_time():
     they took half of them (two vectorisations and a theme's scores, 4.7 ms against 2.0 with 100,000 stored),
     and change no figure. The texts' counts hold no NaN; the e5 vectors, which may, are checked where they are
     used (`ThemeModel.project`, `semantic.is_usable`). Thread-local, as scikit-learn's configuration is."""
+    import sklearn
+
     return sklearn.config_context(skip_parameter_validation=True, assume_finite=True)
 
 

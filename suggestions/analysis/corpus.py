@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
-from sklearn.preprocessing import normalize as l2_normalize
 
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, best_group_for, near_duplicate_lists
+from .learn import l2_normalize
 from .lsh import FrozenBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex

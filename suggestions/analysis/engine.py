@@ -51,6 +51,7 @@ from .corpus import (
 )
 from .duplicates import NEAR_DUPLICATE_THRESHOLD, NearDuplicate, best_group_for, find_near_duplicates
 from .ideas import group_ideas, idea_similar, proposal_key
+from .learn import import_now
 from .lsh import MemoryBandIndex
 from .minhash import estimated_jaccard, signature_of_match_form
 from .neighbours import SHARD_ABOVE
@@ -557,7 +558,11 @@ class Engine:
         proposals = array("q")  # a million keys as numbers in 8 MB
 
         def texts() -> Iterator[list[str]]:
-            for chunk in itertools.batched(records, _FORMS_CHUNK):
+            for n, chunk in enumerate(itertools.batched(records, _FORMS_CHUNK)):
+                if n == 2 * workers:
+                    # Two chunks are handed over to each forked process: scikit-learn is imported meanwhile, not
+                    # before they were forked (0.6 s of one core's start-up, the other idle).
+                    import_now()
                 ids.extend(item_id for item_id, _ in chunk)
                 yield [text for _, text in chunk]
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from .corpus import ThemeSpace
 from .themes import ThemeModel
@@ -120,8 +119,10 @@ def _take_lexical(arrays: Mapping[str, np.ndarray], prefix: str, metadata: Mappi
     return vectorizer
 
 
-def _fitted_tfidf(idf: np.ndarray, *, sublinear_tf: bool) -> TfidfTransformer:
+def _fitted_tfidf(idf: np.ndarray, *, sublinear_tf: bool):
     """A TfidfTransformer as fitting it would leave it, from its idf weights."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
     tfidf.idf_ = np.asarray(idf)
     tfidf.n_features_in_ = len(idf)

@@ -27,18 +27,16 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import pdist
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.preprocessing import normalize as l2_normalize
 
 from .ideas import idea_labels, without_opening
+from .learn import l2_normalize
 from .normalize import match_form
 from .parallel import in_order
 from .vectors import (
@@ -52,6 +50,9 @@ from .vectors import (
     main_clauses,
     surface_phrases,
 )
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import TruncatedSVD
 
 __all__ = [
     "THEME_OUTLIER_Z",
@@ -236,6 +237,8 @@ def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
 def _sampled_kmeans(points: np.ndarray, k: int, seed: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """k unit centres fitted on a sample of the rows, and every row's nearest centre: k-means on all of a large
     collection moves the centres little and costs most of the re-clustering time."""
+    from sklearn.cluster import MiniBatchKMeans
+
     sample = _sample_rows(points, _FIT_SAMPLE, rng)
     with _one_thread():
         starts = kmeans_plus_plus(_sample_rows(sample, _SEED_SAMPLE, rng), k, rng)
@@ -368,6 +371,9 @@ def _cluster_themes(
     copies: Sequence[Hashable] | None,
     workers: int = 1,
 ) -> tuple[np.ndarray, ThemeModel]:
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.decomposition import TruncatedSVD
+
     group_ids = {g: i for i, g in enumerate(dict.fromkeys(groups))}
     group_index = np.array([group_ids[g] for g in groups])
     n_groups = len(group_ids)

@@ -16,9 +16,8 @@ from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
+from .learn import l2_normalize
 from .normalize import match_form
 
 __all__ = [
@@ -334,6 +333,8 @@ class CharNgramsByWord:
 
     def __init__(self, *, ngram_range: tuple[int, int] = (2, 5), max_features: int | None = 200_000) -> None:
         self.ngram_range = ngram_range
+        from sklearn.feature_extraction.text import TfidfTransformer
+
         self.max_features = max_features
         self.tfidf = TfidfTransformer(sublinear_tf=True)
         self.vocabulary_: dict[str, int] = {}
@@ -379,6 +380,8 @@ class CharNgramsByWord:
 
     def _grams_of(self, words: Iterable[str], *, grow: bool) -> sparse.csr_matrix:
         """Words-by-n-grams counts; ``grow`` adds unseen n-grams to the vocabulary, otherwise they are left out."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         analyze = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range).build_analyzer()
         vocabulary = self.vocabulary_
         indptr, indices, n_words = [0], [], 0
@@ -401,6 +404,8 @@ class LexicalVectorizer:
     def __init__(
         self, *, max_features: int | None = 200_000, chars: bool = True, chars_limit: int = CHAR_NGRAMS_LIMIT
     ) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         # chars=False: words only, about 3x faster; what similar lists are scored on (``list_vectorizer``).
         self.use_chars = chars
         self.chars_limit = chars_limit
