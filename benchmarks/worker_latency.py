@@ -3,6 +3,7 @@
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/worker_latency.py                 # 100,000 stored
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/worker_latency.py --size 5000 --profile
     flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/worker_latency.py --keep           # reuse the rows
+    flock /tmp/hamandishi-bench.lock .venv/bin/python benchmarks/worker_latency.py --keep --waiting 256 --count 1280
 
 What it does, in order:
 1. drops and recreates a dedicated PostgreSQL database (default `hamandishi_bench_latency`, its name must contain
@@ -22,11 +23,16 @@ It prints the median, p90, p99 and maximum of the task's wall time in millisecon
 statements each task sent, by kind (the claim, the analysis's transaction and the offers after it). The intake
 keep-pace figure (one worker process at ≥ 150 accepted/s) is `benchmarks/intake.py --worker-concurrency 1`'s
 «drained» line; this script does not start gunicorn.
+
+With --waiting N (at most ANALYSIS_BATCH), N suggestions are submitted before each task, which analyzes them as one
+batch, as a worker does with a backlog; it prints the task's time over N, the cost per suggestion when a queue has
+formed, and the task's time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -50,6 +56,12 @@ def parse_args():
     parser.add_argument("--warmup", type=int, default=50, help="first analyses not counted")
     parser.add_argument("--keep", action="store_true", help="reuse the rows and snapshot of an earlier run")
     parser.add_argument("--profile", action="store_true", help="print where the analyses spent their time")
+    parser.add_argument(
+        "--waiting",
+        type=int,
+        default=1,
+        help="suggestions waiting when the task runs: above 1, each task analyzes them as one batch",
+    )
     parser.add_argument("--database", default="hamandishi_bench_latency")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
@@ -177,6 +189,9 @@ def measure(args) -> None:
     services.enqueue_analysis = lambda suggestion_id: True  # the task is run below, in this process
     topic = Topic.objects.order_by("pk").first()
     stored = Suggestion.objects.count()
+    if args.waiting > 1:
+        in_batches(args, topic, stored)
+        return
     seconds = []
     statements: list[list[str]] = []  # each profiled task's SQL, counted by kind below
     profiler = None
@@ -222,6 +237,57 @@ def measure(args) -> None:
         f"per-suggestion analysis with {stored:,} stored: median {figures['median_ms']} ms "
         f"(target ≤ {TARGET_MEDIAN_MS}), p99 {figures['p99_ms']} ms (target ≤ {TARGET_P99_MS}), "
         f"max {figures['max_ms']} ms"
+    )
+    print(json.dumps(figures))
+
+
+def in_batches(args, topic, stored: int) -> None:
+    """--waiting N: N suggestions submitted, then one task, which analyzes them as one batch (as a worker does with
+    a backlog), --count // N times after --warmup // N untimed (at least one); the cost per suggestion is the task's
+    time over N."""
+    from django.conf import settings
+
+    from suggestions import services
+    from suggestions.choices import Province, Role, State
+    from suggestions.models import Suggestion
+    from suggestions.tasks import analyze_suggestion
+
+    if args.waiting > settings.ANALYSIS_BATCH:
+        raise SystemExit(f"--waiting is at most ANALYSIS_BATCH ({settings.ANALYSIS_BATCH})")
+    settings.ANALYSIS_BATCH_AFTER_SECONDS = 0  # each of them has waited: the task takes the others with it
+    warmup, batches = max(1, args.warmup // args.waiting), args.count // args.waiting
+    texts = iter(new_texts(args, (warmup + batches) * args.waiting))
+    per_suggestion, batch_seconds = [], []
+    for number in range(warmup + batches):
+        pks = [
+            services.submit_suggestion(
+                role=Role.CITIZEN, province=Province.values[0], topic=topic, title=title, body=body
+            ).pk
+            for title, body in itertools.islice(texts, args.waiting)
+        ]
+        begun = time.perf_counter()
+        analyze_suggestion(pks[0])
+        elapsed = time.perf_counter() - begun
+        analyzed = Suggestion.objects.filter(pk__in=pks, state=State.ANALYZED).count()
+        if analyzed != len(pks):
+            raise SystemExit(f"a task analyzed {analyzed} of the {len(pks)} waiting suggestions")
+        if number >= warmup:
+            per_suggestion.append(1000 * elapsed / len(pks))
+            batch_seconds.append(elapsed)
+    ms = sorted(per_suggestion)
+    figures = {
+        "stored": stored,
+        "waiting": args.waiting,
+        "batches": len(ms),
+        "median_ms_per_suggestion": round(statistics.median(ms), 2),
+        "max_ms_per_suggestion": round(ms[-1], 2),
+        "median_batch_s": round(statistics.median(batch_seconds), 3),
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+    print(
+        f"a task with {args.waiting} suggestions waiting, {stored:,} stored: "
+        f"median {figures['median_ms_per_suggestion']} ms per suggestion (max {figures['max_ms_per_suggestion']}), "
+        f"{figures['median_batch_s']} s per task"
     )
     print(json.dumps(figures))
 
