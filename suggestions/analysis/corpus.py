@@ -15,7 +15,7 @@ from .learn import l2_normalize
 from .lsh import FrozenBandIndex
 from .minhash import _EMPTY, NUM_PERM, signatures_of_match_forms
 from .neighbours import CANDIDATES, EXACT_LIMIT, CandidateIndex
-from .parallel import in_order
+from .parallel import in_order, on_threads
 from .vectors import PAIR_BLOCK, SEMANTIC_WEIGHT, LexicalVectorizer, main_clauses, pair_dots
 
 __all__ = [
@@ -236,7 +236,13 @@ def similar_lists(
     global _list_search
     _list_search = search
     try:
-        found = in_order(functools.partial(_best_of_chunk, chunk=chunk), starts, workers=workers)
+        search_chunk = functools.partial(_best_of_chunk, chunk=chunk)
+        if workers > 1 or index.exact:
+            found = in_order(search_chunk, starts, workers=workers)
+        else:
+            # In this process (above SHARD_ABOVE forked searchers cost too much memory): one chunk's graph search
+            # runs while another's candidates are scored.
+            found = on_threads(search_chunk, starts)
         for start, (segment, items, scores) in zip(starts, found, strict=True):
             _give(similar, ids, start + segment, items, scores, form_members)
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -67,6 +68,9 @@ class CandidateIndex:
     ) -> None:
         self.n_rows = vectors.shape[0]
         self.exact = self.n_rows <= exact_limit
+        # One search at a time: usearch gives each of a search's threads a context of its own by number, and two
+        # searches at once (``parallel.on_threads``) would share them.
+        self._one_search = threading.Lock()
         self.threads = threads
         if self.exact:
             self.usable = np.ones(self.n_rows, dtype=bool)
@@ -159,11 +163,13 @@ class CandidateIndex:
     def _search(self, queries: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Each query's up to ``count`` closest keys (a row each) and how many of them there are."""
         if len(self.shards) == 1:
-            keys, _, counts = _matches(self.shards[0], queries, count, _EXPANSION, self.threads)
+            with self._one_search:
+                keys, _, counts = _matches(self.shards[0], queries, count, _EXPANSION, self.threads)
             return keys, counts
         keys, distances = [], []
         for index in self.shards:
-            shard_keys, shard_distances, counts = _matches(index, queries, count, _SHARD_EXPANSION, self.threads)
+            with self._one_search:
+                shard_keys, shard_distances, counts = _matches(index, queries, count, _SHARD_EXPANSION, self.threads)
             shard_distances[np.arange(shard_keys.shape[1])[None, :] >= counts[:, None]] = np.inf  # not found
             keys.append(shard_keys)
             distances.append(shard_distances)

@@ -15,10 +15,10 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["Aside", "WorkerLost", "in_order"]
+__all__ = ["Aside", "WorkerLost", "in_order", "on_threads"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,24 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
     finally:
         gc.unfreeze()
     _release_freed_memory()
+
+
+def on_threads[T, R](function: Callable[[T], R], tasks: Iterable[T], *, threads: int = 2) -> Iterator[R]:
+    """``function(task)`` for each task, in the tasks' order, on ``threads`` threads of this process, a few tasks
+    ahead of the results taken.
+
+    For work that spends much of its time outside the GIL, where forked processes would copy what this process
+    holds: while one task's graph search (usearch, on every core, the GIL released) runs, another's Python and
+    numpy steps go on.  The results are those of one thread, in the same order.
+    """
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque = deque()
+        for task in tasks:
+            pending.append(pool.submit(function, task))
+            if len(pending) > threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class Aside[R]:

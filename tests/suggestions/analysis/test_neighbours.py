@@ -139,6 +139,16 @@ def test_the_similar_lists_are_the_same_whether_the_forms_are_searched_a_few_or_
     assert few == many
 
 
+def test_the_similar_lists_are_the_same_when_two_threads_search_the_chunks_side_by_side(monkeypatch):
+    ids, canonical, matches, signatures, vectors = _collection(700)
+    monkeypatch.setattr("suggestions.analysis.corpus._CHUNK", 7)  # many chunks, two at a time
+    side_by_side = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    monkeypatch.setattr(corpus, "on_threads", lambda function, tasks: map(function, tasks))
+    one_after_another = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)
+    assert sum(bool(lists) for lists in side_by_side) > 600
+    assert side_by_side == one_after_another
+
+
 def test_the_similar_lists_are_the_same_when_forked_processes_search_the_forms():
     ids, canonical, matches, signatures, vectors = _collection(700)
     alone = similar_lists(ids, canonical, matches, signatures, vectors, exact_limit=0)

@@ -1,11 +1,12 @@
 import os
 import signal
+import threading
 import time
 
 import numpy as np
 
 from suggestions.analysis import corpus, duplicate_groups, match_form
-from suggestions.analysis.parallel import Aside, WorkerLost, in_order
+from suggestions.analysis.parallel import Aside, WorkerLost, in_order, on_threads
 
 
 def _square(n):
@@ -18,6 +19,17 @@ def test_results_come_back_in_the_order_of_the_tasks_from_forked_processes():
 
 def _process(_):
     return os.getpid()
+
+
+def _slower_first(n):
+    time.sleep(0.002 * (10 - n))  # the first tasks end last
+    return n, threading.get_ident()
+
+
+def test_results_come_back_in_the_order_of_the_tasks_from_threads_that_end_out_of_order():
+    results = list(on_threads(_slower_first, range(10), threads=3))
+    assert [n for n, _ in results] == list(range(10))
+    assert threading.get_ident() not in {thread for _, thread in results}
 
 
 def test_with_two_workers_the_tasks_run_in_other_processes_and_with_one_here():
