@@ -184,7 +184,8 @@ def similar_lists(
     an empty match form has none and is no one's.  Candidates come from a ``CandidateIndex`` over one row per
     match form and are re-scored exactly, so the cost grows with n, not n²; below ``exact_limit`` distinct forms
     every form is a candidate, which gives what the full product gives.  ``workers``: forked processes that search
-    the forms' chunks (``parallel.in_order``), with the same lists as one.
+    the forms' chunks (``parallel.in_order``); with one, two threads of this process search them side by side when
+    there is a graph (``parallel.on_threads``). The lists are the same either way.
     """
     first_with_form: dict[Hashable, int] = {}
     members: dict[Hashable, list[int]] = {}
@@ -251,7 +252,7 @@ def similar_lists(
 
 
 class _ListSearch(NamedTuple):
-    """What every chunk of ``similar_lists``'s queries is searched with; read by forked processes (``in_order``)."""
+    """What every chunk of ``similar_lists``'s queries is searched with; read by forked processes or threads."""
 
     index: CandidateIndex
     vectors: object

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 __all__ = ["Aside", "WorkerLost", "in_order", "on_threads"]
@@ -47,13 +48,7 @@ def in_order[T, R](function: Callable[[T], R], tasks: Iterable[T], *, workers: i
     # A process killed meanwhile breaks the pool: a result taken, or a task handed over after it, says so.
     try:
         with _lost_says_so(), _forked(workers) as pool:
-            pending = deque([pool.submit(function, first), pool.submit(function, second)])
-            for task in tasks:
-                pending.append(pool.submit(function, task))
-                if len(pending) > 2 * workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from _taken_in_order(pool, function, itertools.chain([first, second], tasks), ahead=2 * workers)
     finally:
         gc.unfreeze()
     _release_freed_memory()
@@ -68,13 +63,19 @@ def on_threads[T, R](function: Callable[[T], R], tasks: Iterable[T], *, threads:
     numpy steps go on.  The results are those of one thread, in the same order.
     """
     with ThreadPoolExecutor(threads) as pool:
-        pending: deque = deque()
-        for task in tasks:
-            pending.append(pool.submit(function, task))
-            if len(pending) > threads:
-                yield pending.popleft().result()
-        while pending:
+        yield from _taken_in_order(pool, function, tasks, ahead=threads)
+
+
+def _taken_in_order[T, R](pool: Executor, function: Callable[[T], R], tasks: Iterable[T], *, ahead: int) -> Iterator[R]:
+    """The results of the tasks handed to ``pool``, in the tasks' order, at most ``ahead`` of them handed over and not
+    yet taken: tasks are read only as results are taken."""
+    pending: deque = deque()
+    for task in tasks:
+        pending.append(pool.submit(function, task))
+        if len(pending) > ahead:
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 class Aside[R]:
