@@ -46,22 +46,27 @@ def find_near_duplicates(
     *,
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
     signatures_of: Callable[[list[Hashable]], Mapping[Hashable, np.ndarray]] | None = None,
+    signature_matrix: Callable[[list[Hashable]], tuple[list[Hashable], np.ndarray]] | None = None,
     exclude: Iterable[Hashable] = (),
 ) -> list[NearDuplicate]:
     """Indexed items whose estimated Jaccard with ``signature`` is at least ``threshold``, best first.
 
     ``signatures_of`` loads stored signatures for candidate ids (for a Redis index
-    whose signatures live in the database); by default the index's own is used.
+    whose signatures live in the database); ``signature_matrix``, where given, loads them
+    as the rows of one array with the ids found, as the index's own ``signature_matrix``
+    does; by default the index's own signatures are used.
     """
     excluded = set(exclude)
-    if signatures_of is None and hasattr(index, "near"):
+    if signatures_of is None and signature_matrix is None and hasattr(index, "near"):
         found = [NearDuplicate(i, s) for i, s in index.near(np.asarray(signature), threshold, excluded)]
         return sorted(found, key=lambda d: (-d.score, str(d.id)))
     candidates = [c for c in index.query(signature) if c not in excluded][:_MAX_VERIFIED]
     if not candidates:
         return []
-    if signatures_of is None and hasattr(index, "signature_matrix"):
-        candidates, matrix = index.signature_matrix(candidates)
+    if signature_matrix is None and signatures_of is None and hasattr(index, "signature_matrix"):
+        signature_matrix = index.signature_matrix
+    if signature_matrix is not None:
+        candidates, matrix = signature_matrix(candidates)
     else:
         stored = (signatures_of or index.signatures_of)(candidates)
         candidates = list(stored)

@@ -132,6 +132,25 @@ def test_redis_index_verifies_with_signatures_loaded_from_elsewhere(redis_index)
     assert [d.id for d in found] == ["7"]
 
 
+def test_a_look_up_given_stored_signatures_as_rows_of_a_matrix_answers_as_one_given_them_one_by_one():
+    index = MemoryBandIndex()
+    texts = {1: TEMPLATE, 2: CAMPAIGN_COPY, 3: OTHER_IDEA}
+    for pk, text in texts.items():
+        index.add(pk, signature(text))
+    stored = {pk: signature(text) for pk, text in texts.items() if pk != 2}  # 2 is in the index, not stored
+
+    def as_matrix(ids):
+        known = [i for i in ids if i in stored]
+        return known, np.array([stored[i] for i in known])
+
+    as_rows = find_near_duplicates(signature(CAMPAIGN_COPY), index, signature_matrix=as_matrix)
+    one_by_one = find_near_duplicates(
+        signature(CAMPAIGN_COPY), index, signatures_of=lambda ids: {i: stored[i] for i in ids if i in stored}
+    )
+    assert [d.id for d in as_rows] == [d.id for d in one_by_one] == [1]
+    assert as_rows == one_by_one
+
+
 def test_redis_index_refuses_an_id_with_a_comma_whichever_way_it_is_added(redis_index):
     for store_signatures in (True, False):
         redis_index.store_signatures = store_signatures
