@@ -18,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from common.errors import Refused
@@ -41,6 +41,7 @@ SNAPSHOTS_KEPT = 3
 _SUGGESTIONS = Suggestion._meta.db_table
 _GROUPS = DuplicateGroup._meta.db_table
 _IDEAS = Idea._meta.db_table
+_PAIRS = SeparatePair._meta.db_table
 
 
 class GroupingError(Refused):
@@ -151,17 +152,62 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
 
 
 # What joining a group needs to know of the newcomer and the canonical member: when each arrived, its fingerprint
-# and signature, its idea, and (for the newcomer) whether a reviewer ever separated it from anything.
+# and signature, its idea, and (for the newcomer) whether a reviewer ever separated it from anything. Read in SQL
+# written out (`_facts_of`): on a worker each analysis that joins a group reads them under locks, and a queryset
+# compiled for each cost more than the statement.
 _FACTS = ("pk", "duplicate_group_id", "created_at", "fingerprint", "signature", "idea_id", "idea_by_reviewer")
-_FACTS_JOINED = {
-    "idea_active": F("idea__is_active"),
-    "separated": Exists(SeparatePair.objects.filter(Q(first_id=OuterRef("pk")) | Q(second_id=OuterRef("pk")))),
-}
+_FACTS_READ = (
+    f"SELECT s.id, s.duplicate_group_id, s.created_at, s.fingerprint, s.signature, s.idea_id, s.idea_by_reviewer, "
+    f"i.is_active, EXISTS (SELECT 1 FROM {_PAIRS} p WHERE p.first_id = s.id OR p.second_id = s.id) "
+    f"FROM {_SUGGESTIONS} s LEFT JOIN {_IDEAS} i ON i.id = s.idea_id WHERE s.id IN ({{marks}}) ORDER BY s.id"
+)
 
 
 def _joining_facts(*pks: int) -> dict[int, dict]:
-    rows = Suggestion.objects.filter(pk__in=pks).values(*_FACTS, **_FACTS_JOINED)
-    return {row["pk"]: row for row in rows}
+    return _facts_of(pks)
+
+
+def _facts_of(pks, lock: str = "") -> dict[int, dict]:
+    """`_FACTS` of these suggestions and `idea_active`, `separated`, as the ORM would give them, by id; `lock`
+    ends the statement."""
+    fields = [Suggestion._meta.pk, *(Suggestion._meta.get_field(name) for name in _FACTS[1:])]
+    fields.append(Idea._meta.get_field("is_active"))
+    with connection.cursor() as cursor:
+        cursor.execute(_FACTS_READ.format(marks=_marks(pks)) + lock, list(pks))
+        rows = _as_read_by_the_orm(fields, cursor.fetchall())
+    names = (*_FACTS, "idea_active")
+    return {row[0]: {**dict(zip(names, row[:-1], strict=True)), "separated": bool(row[-1])} for row in rows}
+
+
+def _as_read_by_the_orm(fields, rows) -> list[list]:
+    """Rows of a statement written out in SQL, each value but the last ones converted as the ORM converts its
+    field's (`fields`, one per leading column): SQLite gives a moment as a time without its zone, a flag as 0 or 1."""
+    converters = []
+    for at, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        converters += [(at, converter, column) for converter in found]
+    converted = []
+    for row in rows:
+        row = list(row)
+        for at, converter, column in converters:
+            row[at] = converter(row[at], column, connection)
+        converted.append(row)
+    return converted
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _lock(*, of: str | None = None, no_key: bool = False) -> str:
+    """The end of a SELECT that locks the rows it reads, as `select_for_update` writes it on this database (nothing
+    where it has no row locks, as SQLite)."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    clause = " FOR NO KEY UPDATE" if no_key and features.has_select_for_no_key_update else " FOR UPDATE"
+    return f"{clause} OF {of}" if of and features.has_select_for_update_of else clause
 
 
 def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
@@ -285,20 +331,25 @@ def _locked_groups_of(
     changes until the transaction ends: the groups the suggestions are in are locked in one statement, then the
     suggestions, reading their groups again; a group changed between the two is locked too. The locked groups, as
     they were read with their locks, go into `rows` when it is given, and what `_joining_facts` reads of the
-    suggestions, read with their locks, into `facts`."""
+    suggestions, read with their locks, into `facts`. Written out in SQL: each analysis that joins a group comes
+    here."""
     kept = {} if rows is None else rows
-    in_groups = Suggestion.objects.filter(pk__in=pks).values("duplicate_group_id")
-    # FOR NO KEY UPDATE of the suggestions alone: the foreign-key checks of rows naming them never wait for it.
-    suggestions = Suggestion.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=pks).order_by("pk")
-    groups = DuplicateGroup.objects.select_for_update().filter(pk__in=in_groups).order_by("pk")
+    read = {} if facts is None else facts
+    fields = DuplicateGroup._meta.concrete_fields
+    groups = (
+        f"SELECT {', '.join(field.column for field in fields)} FROM {_GROUPS} WHERE id IN "
+        f"(SELECT duplicate_group_id FROM {_SUGGESTIONS} WHERE id IN ({_marks(pks)})) ORDER BY id{_lock()}"
+    )
+    names = [field.attname for field in fields]
     while True:
-        kept.update((group.pk, group) for group in groups.all())  # a fresh read each time round
-        if facts is None:
-            current = dict(suggestions.values_list("pk", "duplicate_group_id"))
-        else:
-            facts.clear()
-            facts.update((row["pk"], row) for row in suggestions.values(*_FACTS, **_FACTS_JOINED))
-            current = {pk: row["duplicate_group_id"] for pk, row in facts.items()}
+        with connection.cursor() as cursor:  # a fresh read each time round
+            cursor.execute(groups, list(pks))
+            found = _as_read_by_the_orm(fields, cursor.fetchall())
+        kept.update((row[0], DuplicateGroup.from_db(connection.alias, names, row)) for row in found)
+        read.clear()
+        # FOR NO KEY UPDATE of the suggestions alone: the foreign-key checks of rows naming them never wait for it.
+        read.update(_facts_of(pks, lock=_lock(of="s", no_key=True)))
+        current = {pk: row["duplicate_group_id"] for pk, row in read.items()}
         if {group_id for group_id in current.values() if group_id is not None} <= set(kept):
             return [current.get(pk) for pk in pks]
 
