@@ -134,7 +134,8 @@ class RedisIndex:
             if self.client.exists(self.built_key):
                 return
             self.index.clear()
-            rows = Suggestion.objects.filter(signature__isnull=False).values_list("pk", "signature")
+            # In id order: a look-up reads the earliest ids under each band key (`RedisBandIndex.MAX_PER_KEY`).
+            rows = Suggestion.objects.filter(signature__isnull=False).order_by("pk").values_list("pk", "signature")
             count = analysis.rebuild_index(self.index, rows.iterator(chunk_size=2000))
             self.client.set(self.built_key, timezone.now().isoformat())
             logger.info("Rebuilt the Redis band index from %s stored signatures", count)

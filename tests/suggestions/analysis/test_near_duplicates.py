@@ -17,6 +17,7 @@ from suggestions.analysis import (
     signature_from_bytes,
     signature_to_bytes,
 )
+from suggestions.analysis.lsh import BANDS
 from suggestions.analysis.minhash import signature_of_match_form, signatures_of_match_forms
 
 TEMPLATE = (
@@ -149,6 +150,17 @@ def test_a_look_up_given_stored_signatures_as_rows_of_a_matrix_answers_as_one_gi
     )
     assert [d.id for d in as_rows] == [d.id for d in one_by_one] == [1]
     assert as_rows == one_by_one
+
+
+def test_a_redis_look_up_reads_a_bounded_number_of_items_under_one_band_key_and_keeps_the_earliest(redis_index):
+    copies = [f"c{i}" for i in range(3 * MemoryBandIndex.MAX_PER_KEY)]
+    redis_index.add_many(copies, np.tile(signature(TEMPLATE), (len(copies), 1)))
+    earliest = copies[: MemoryBandIndex.MAX_PER_KEY]
+    assert redis_index.query(signature(TEMPLATE)) == earliest
+    built = f"{redis_index.prefix}:built"
+    redis_index.client.set(built, 1)
+    (joined,) = redis_index.joined_bands([signature(TEMPLATE)], built_key=built)
+    assert joined.decode().split(",") == earliest * BANDS
 
 
 def test_redis_index_refuses_an_id_with_a_comma_whichever_way_it_is_added(redis_index):
