@@ -411,14 +411,26 @@ def _agreement(left, left_rows: np.ndarray, right, right_rows: np.ndarray, thres
     return scores
 
 
+# A member added under each band key (KEYS[i] ARGV[i]) that holds fewer than ARGV[#ARGV - 1] ids and not it
+# already: a look-up reads no more than that many (the earliest), and the product never removes one, so a longer
+# list only cost each later add the copy of a string of thousands of ids.
 _ADD_SCRIPT = """
 local member = ARGV[#ARGV]
+local most = tonumber(ARGV[#ARGV - 1])
 for i = 1, #KEYS do
   local old = redis.call('HGET', KEYS[i], ARGV[i])
   if not old then
     redis.call('HSET', KEYS[i], ARGV[i], member)
-  elseif string.find(',' .. old .. ',', ',' .. member .. ',', 1, true) == nil then
-    redis.call('HSET', KEYS[i], ARGV[i], old .. ',' .. member)
+  else
+    local held, at = 1, 0
+    while held < most do
+      at = string.find(old, ',', at + 1, true)
+      if not at then break end
+      held = held + 1
+    end
+    if held < most and string.find(',' .. old .. ',', ',' .. member .. ',', 1, true) == nil then
+      redis.call('HSET', KEYS[i], ARGV[i], old .. ',' .. member)
+    end
   end
 end
 return #KEYS
@@ -483,7 +495,8 @@ class RedisBandIndex:
     ``store_signatures=True`` to keep them in Redis too (512 bytes each).
     """
 
-    # A look-up reads at most this many ids under one band key, the earliest added, as the in-memory index does.
+    # A look-up reads at most this many ids under one band key, the earliest added, as the in-memory index does;
+    # no more are kept.
     MAX_PER_KEY = MemoryBandIndex.MAX_PER_KEY
 
     def __init__(self, client, prefix: str = "hd:lsh", *, bucket_bits: int = 20, store_signatures: bool = False):
@@ -508,7 +521,7 @@ class RedisBandIndex:
             return
         # The script called alone is one round trip; in a pipeline it first asks Redis whether it is loaded.
         buckets, fields = self.slots(signature)
-        self._add(keys=buckets, args=[*fields, _member(item_id)])
+        self._add(keys=buckets, args=[*fields, self.MAX_PER_KEY, _member(item_id)])
 
     def add_many(self, item_ids: Iterable[Hashable], signatures: Iterable[np.ndarray]) -> None:
         item_ids, signatures = list(item_ids), list(signatures)
@@ -519,12 +532,14 @@ class RedisBandIndex:
         for item_id, sig in zip(item_ids, signatures, strict=False):
             member = _member(item_id)
             buckets, fields = self.slots(sig)
-            self._add(keys=buckets, args=[*fields, member], client=pipe)
+            self._add(keys=buckets, args=[*fields, self.MAX_PER_KEY, member], client=pipe)
             if self.store_signatures:
                 pipe.hset(f"{self.prefix}:sig", member, np.asarray(sig, dtype="<u4").tobytes())
         pipe.execute()
 
     def remove(self, item_id: Hashable, signature: np.ndarray) -> None:
+        """Forget an item. A band key that was full when later items came keeps one place fewer: those were not
+        kept, so a rebuild (``clear`` and ``rebuild_index``) gives it back. The portal never removes one."""
         buckets, fields = self.slots(signature)
         self._remove(keys=buckets, args=[*fields, str(item_id)])
         if self.store_signatures:

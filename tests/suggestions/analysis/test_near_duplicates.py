@@ -163,6 +163,17 @@ def test_a_redis_look_up_reads_a_bounded_number_of_items_under_one_band_key_and_
     assert joined.decode().split(",") == earliest * BANDS
 
 
+def test_the_redis_index_keeps_no_more_ids_under_one_band_key_than_a_look_up_reads(redis_index):
+    copies = [f"c{i}" for i in range(2 * MemoryBandIndex.MAX_PER_KEY)]
+    redis_index.add_many(copies[:10], np.tile(signature(TEMPLATE), (10, 1)))
+    for copy in copies[10:]:
+        redis_index.add(copy, signature(TEMPLATE))
+    redis_index.add(copies[0], signature(TEMPLATE))  # already there: not added twice
+    buckets, fields = redis_index.slots(signature(TEMPLATE))
+    for bucket, field in zip(buckets, fields, strict=True):
+        assert redis_index.client.hget(bucket, field).decode().split(",") == copies[: MemoryBandIndex.MAX_PER_KEY]
+
+
 def test_redis_index_refuses_an_id_with_a_comma_whichever_way_it_is_added(redis_index):
     for store_signatures in (True, False):
         redis_index.store_signatures = store_signatures
