@@ -134,6 +134,13 @@ class ThemeModel:
     # Per theme, the label of the idea that best stands for it (its largest); empty for an older model.
     ideas: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if self.projection is not None:
+            # Held term by term (its transpose C-contiguous), the same array in another order: scipy multiplied a
+            # sparse row by the transpose of a C-ordered projection only after copying the whole of it, 0.3 ms
+            # of each placement with 100,000 stored, more with a larger vocabulary.
+            self.projection = np.ascontiguousarray(self.projection.T).T
+
     def assign(self, vector) -> tuple[Hashable, float]:
         """Nearest theme (id, cosine) for one item vector built like the clustered ones."""
         return self.assign_many(vector)[0]

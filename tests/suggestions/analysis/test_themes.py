@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 
 from suggestions.analysis import (
@@ -14,7 +15,7 @@ from suggestions.analysis import (
     theme_vectors,
     themes,
 )
-from suggestions.analysis.themes import kmeans_plus_plus, significant_average_linkage
+from suggestions.analysis.themes import ThemeModel, kmeans_plus_plus, significant_average_linkage
 from suggestions.analysis.vectors import is_finite_verb, stop_words
 from tests.shared_data import DEV_SET
 
@@ -285,3 +286,26 @@ def test_a_theme_space_fitted_without_any_e5_vector_is_lexical():
     vectors = space.fit_transform(displays, np.zeros_like(dense))
     assert space.mean is None
     assert vectors.shape == space.lexical.transform(displays).shape
+
+
+def test_a_model_holds_its_projection_term_by_term_and_places_a_sparse_row_as_the_product_says(tmp_path):
+    rng = np.random.default_rng(11)
+    projection = rng.normal(size=(6, 400)).astype(np.float32)
+    model = ThemeModel(
+        centroids=l2_normalize(rng.normal(size=(3, 6)).astype(np.float32)),
+        labels=["a", "b", "c"],
+        keywords=[[], [], []],
+        sizes=[1, 1, 1],
+        projection=projection.copy(),
+    )
+    row = sparse.random(1, 400, density=0.05, format="csr", dtype=np.float32, random_state=4)
+    expected = l2_normalize(row.toarray() @ projection.T)
+    assert np.allclose(model.project(row), expected, atol=1e-6)
+    arrays, metadata = model.to_arrays()
+    np.savez(tmp_path / "model.npz", **arrays)
+    with np.load(tmp_path / "model.npz") as stored:
+        read = ThemeModel.from_arrays(dict(stored), metadata)
+    for held in (model, read):
+        assert held.projection.T.flags.c_contiguous  # a product with a sparse row copies nothing
+        assert np.array_equal(held.projection, projection)
+    assert np.array_equal(read.project(row), model.project(row))
