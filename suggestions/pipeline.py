@@ -568,9 +568,17 @@ def analyze_suggestion_texts(suggestions: list[Suggestion]) -> None:
                 _join_group(suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
         with grouping.sent_together():
             _create_lists({s.pk: r.similar for s, r in done})
-        placed = {s.pk: place_in_theme(s, r.display, nearest=(r.theme, r.theme_score)) for s, r in done}
+        # Copies follow their canonical member's theme, as `place_in_theme` has them do.
+        placed = grouping.place_in_themes([(s.pk, _followed(s), r.theme, r.theme_score) for s, r in done])
         transaction.on_commit(partial(_analyzed, done, snapshot, placed))
         transaction.on_commit(partial(offer_to_lists_of, [(s.pk, r.similar) for s, r in done]))
+
+
+def _followed(suggestion: Suggestion) -> int | None:
+    """The canonical member of the suggestion's duplicate group, whose theme it takes; None for one in no group or
+    the canonical member itself."""
+    group = suggestion.duplicate_group
+    return group.canonical_id if group is not None and group.canonical_id != suggestion.pk else None
 
 
 def _claimed_of(pks: list[int]) -> set[int]:
@@ -984,11 +992,9 @@ def place_in_theme(
         if current is not None and current[1] == ThemeMembership.Source.REVIEWER:
             return None
     theme_id, score = None, 0.0
-    group = suggestion.duplicate_group
-    if group is not None and group.canonical_id != suggestion.pk:
-        canonical_theme = _rows(
-            f"SELECT theme_id, score FROM {_MEMBERSHIPS} WHERE suggestion_id = %s", [group.canonical_id]
-        )
+    followed = _followed(suggestion)
+    if followed is not None:
+        canonical_theme = _rows(f"SELECT theme_id, score FROM {_MEMBERSHIPS} WHERE suggestion_id = %s", [followed])
         if canonical_theme:
             theme_id, score = canonical_theme[0]
     if theme_id is None:

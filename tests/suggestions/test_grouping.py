@@ -199,6 +199,55 @@ def test_the_analysis_never_overrides_a_reviewer_placement_nor_joins_a_retired_t
     assert ThemeMembership.objects.get(suggestion=members[1][0]).theme_id == machine.pk
 
 
+def _placed_one_at_a_time(placements):
+    """What `place_in_themes` must equal: each placement made alone after the ones before it, a follower taking the
+    theme of the suggestion it follows where that one has any (as `pipeline.place_in_theme` does)."""
+    joined = {}
+    for pk, followed, theme, score in placements:
+        leader = ThemeMembership.objects.filter(suggestion_id=followed).values_list("theme_id", "score").first()
+        if leader is not None:
+            theme, score = leader
+        if theme is not None and grouping.place_in_theme(suggestion=Suggestion(pk=pk), theme_id=theme, score=score):
+            joined[pk] = theme
+    return joined
+
+
+def _placements_and_sizes():
+    memberships = ThemeMembership.objects.order_by("suggestion_id").values_list("suggestion_id", "theme_id", "source")
+    return list(memberships), dict(Theme.objects.values_list("pk", "size"))
+
+
+def test_a_batch_is_placed_in_themes_as_its_suggestions_would_be_one_after_another():
+    (first, second, retired), members = _themes_with_members((2, 1, 1))
+    reviewer_placed, machine_placed = members[0]
+    grouping.move_to_theme(suggestion_ids=[reviewer_placed.pk], theme=first)
+    Theme.objects.filter(pk=retired.pk).update(is_active=False)
+    fresh = [SuggestionFactory(state=State.ANALYZED) for _ in range(5)]
+    placements = [
+        (reviewer_placed.pk, None, second.pk, 0.9),  # a reviewer's placement stands
+        (machine_placed.pk, None, second.pk, 0.8),  # moves from the first theme to the second
+        (members[1][0].pk, None, second.pk, 0.7),  # already there
+        (fresh[0].pk, None, first.pk, 0.6),
+        (fresh[1].pk, fresh[0].pk, second.pk, 0.5),  # follows fresh[0], placed earlier in the batch
+        (fresh[2].pk, machine_placed.pk, None, 0.0),  # follows one moved earlier in the batch
+        (fresh[3].pk, None, retired.pk, 0.4),  # a retired theme is not joined
+        (fresh[4].pk, fresh[3].pk, first.pk, 0.3),  # follows one with no theme: its own nearest
+    ]
+    with transaction.atomic():
+        alone = _placed_one_at_a_time(placements)
+        expected = _placements_and_sizes()
+        transaction.set_rollback(True)
+    batch = grouping.place_in_themes(placements)
+    assert batch == alone == {
+        machine_placed.pk: second.pk,
+        fresh[0].pk: first.pk,
+        fresh[1].pk: first.pk,
+        fresh[2].pk: second.pk,
+        fresh[4].pk: first.pk,
+    }
+    assert _placements_and_sizes() == expected
+
+
 # Two writers at once (PostgreSQL) -----------------------------------------------------------------------
 
 
