@@ -151,6 +151,91 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
     return group
 
 
+def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
+    """`join_duplicate_group` for an analyzed batch's copies, (suggestion, original) in the batch's order, each as it
+    would join after the ones before it, in a few statements however many: the groups of all and then all the
+    suggestions are locked once (`_locked_groups_of`), the groups made go in one INSERT and the suggestions', the
+    groups' and the ideas' figures in one round trip. Only the plain case: a newcomer in no group, never separated
+    by a reviewer, in no idea yet. False, with nothing written, when any pair is not; the caller then joins them one
+    at a time."""
+    if not pairs:
+        return True
+    locked: dict[int, DuplicateGroup] = {}
+    facts: dict[int, dict] = {}
+    pks = sorted({pk for suggestion, original in pairs for pk in (suggestion.pk, original.pk)})
+    group_of = dict(zip(pks, _locked_groups_of(*pks, rows=locked, facts=facts), strict=True))
+    for suggestion, original in pairs:
+        joined = facts[suggestion.pk]
+        if suggestion.pk == original.pk or group_of[suggestion.pk] is not None or joined["separated"]:
+            return False
+        if joined["idea_id"] is not None:
+            return False
+    groups: dict[int, DuplicateGroup] = {}  # by canonical member: those locked and those made here
+    for group in locked.values():
+        groups[group.canonical_id] = group
+    missing = [canonical for canonical in groups if canonical not in facts]
+    if missing:
+        facts.update(_joining_facts(*missing))
+    canonical_of = {pk: locked[group_id].canonical_id for pk, group_id in group_of.items() if group_id is not None}
+    made: list[DuplicateGroup] = []
+    joins: list[tuple[Suggestion, Suggestion, DuplicateGroup, float, int | None]] = []
+    for suggestion, original in pairs:
+        joined = facts[suggestion.pk]
+        canonical_id = canonical_of.get(original.pk)
+        if canonical_id is None:
+            # Made with its final figures below, in one insert.
+            arrived = facts[original.pk]["created_at"]
+            group = DuplicateGroup(canonical_id=original.pk, first_seen=arrived, last_seen=arrived, size=1)
+            groups[original.pk] = group
+            made.append(group)
+            canonical_of[original.pk] = canonical_id = original.pk
+        group = groups[canonical_id]
+        canonical = facts[canonical_id]
+        score = _score_against(joined, canonical)
+        idea = _idea_of_group(joined, canonical)
+        _count_joined(group, joined, canonical, score)
+        canonical_of[suggestion.pk] = canonical_id
+        joins.append((suggestion, original, group, score, idea))
+    if made:
+        DuplicateGroup.objects.bulk_create(made)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    grown = Counter(idea for *_, idea in joins if idea)
+    with sent_together(), connection.cursor() as cursor:
+        for group in made:
+            cursor.execute(
+                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
+                [group.pk, group.canonical_id],
+            )
+        for suggestion, _, group, score, idea in joins:
+            cursor.execute(
+                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = %s, updated_at = %s"
+                + (", idea_id = %s" if idea else "")
+                + " WHERE id = %s",
+                [group.pk, score, now, *([idea] if idea else []), suggestion.pk],
+            )
+        for idea, count in sorted(grown.items()):
+            cursor.execute(f"UPDATE {_IDEAS} SET size = size + %s, updated_at = %s WHERE id = %s", [count, now, idea])
+        for group in sorted((g for g in groups.values() if g.pk in locked), key=lambda g: g.pk):
+            cursor.execute(
+                f"UPDATE {_GROUPS} SET size = %s, first_seen = %s, last_seen = %s, score = %s, kind = %s WHERE id = %s",
+                [
+                    group.size,
+                    connection.ops.adapt_datetimefield_value(group.first_seen),
+                    connection.ops.adapt_datetimefield_value(group.last_seen),
+                    group.score,
+                    group.kind,
+                    group.pk,
+                ],
+            )
+    for suggestion, original, group, score, idea in joins:
+        suggestion.duplicate_group, suggestion.duplicate_score = group, score
+        if idea:
+            suggestion.idea_id = idea
+        if original.pk == group.canonical_id:
+            original.duplicate_group, original.duplicate_score = group, 1.0
+    return True
+
+
 # What joining a group needs to know of the newcomer and the canonical member: when each arrived, its fingerprint
 # and signature, its idea, and (for the newcomer) whether a reviewer ever separated it from anything. Read in SQL
 # written out (`_facts_of`): on a worker each analysis that joins a group reads them under locks, and a queryset

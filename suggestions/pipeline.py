@@ -563,9 +563,14 @@ def analyze_suggestion_texts(suggestions: list[Suggestion]) -> None:
             for suggestion, result in zip(suggestions, results, strict=True):
                 _write_forms(suggestion, result)
             _delete_lists([s.pk for s in suggestions])
-        for suggestion, result in done:
-            if result.group is not None:
-                _join_group(suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
+        copies = [
+            (suggestion, Suggestion.from_db(connection.alias, ["id"], [result.group]))
+            for suggestion, result in done
+            if result.group is not None
+        ]
+        if not grouping.join_new_copies(copies):  # one of them is not a plain newcomer: one at a time
+            for suggestion, original in copies:
+                _join_group(suggestion, original)
         with grouping.sent_together():
             _create_lists({s.pk: r.similar for s, r in done})
         # Copies follow their canonical member's theme, as `place_in_theme` has them do.

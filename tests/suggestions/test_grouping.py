@@ -15,9 +15,9 @@ from review.models import AuditEntry, Review, ReviewStatus
 from review.services import ReviewError, mark_duplicate
 from suggestions import grouping
 from suggestions.choices import State
-from suggestions.models import DuplicateGroup, SeparatePair, Suggestion, Theme, ThemeMembership
+from suggestions.models import DuplicateGroup, Idea, SeparatePair, Suggestion, Theme, ThemeMembership
 from suggestions.tasks import analyze_suggestion
-from tests.factories import IdeaFactory, SuggestionFactory, ThemeFactory
+from tests.factories import AnalyzedSuggestionFactory, IdeaFactory, SuggestionFactory, ThemeFactory
 from tests.suggestions.ideas import HOURS, IDEAS, analyzed
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +199,63 @@ def test_the_analysis_never_overrides_a_reviewer_placement_nor_joins_a_retired_t
     assert ThemeMembership.objects.get(suggestion=members[1][0]).theme_id == machine.pk
 
 
+def _groups_and_ideas(suggestions):
+    """Each suggestion's group (by its canonical member, with the group's figures), score and idea, and each
+    idea's size: what joining copies writes, whatever ids the groups got."""
+    rows = []
+    for suggestion in Suggestion.objects.filter(pk__in=[s.pk for s in suggestions]).order_by("pk"):
+        group = suggestion.duplicate_group
+        figures = None
+        if group is not None:
+            figures = (group.canonical_id, group.size, group.kind, group.score, group.first_seen, group.last_seen)
+        rows.append((suggestion.pk, figures, suggestion.duplicate_score, suggestion.idea_id))
+    return rows, dict(Idea.objects.values_list("pk", "size"))
+
+
+def test_a_batch_of_copies_joins_its_groups_as_its_copies_would_one_after_another():
+    original = AnalyzedSuggestionFactory(body=HOURS)
+    canonical, member = AnalyzedSuggestionFactory(body=IDEAS["masks"][0]), AnalyzedSuggestionFactory()
+    grouping.join_duplicate_group(suggestion=member, original=canonical)
+    IdeaFactory(members=[canonical, member])
+    newcomers = [
+        AnalyzedSuggestionFactory(body=HOURS),
+        AnalyzedSuggestionFactory(body=HOURS.replace("ساعت", "ساعات")),
+        AnalyzedSuggestionFactory(body=HOURS),
+        AnalyzedSuggestionFactory(body=IDEAS["masks"][0].replace("ماسک", "ماسک‌ها")),
+        AnalyzedSuggestionFactory(body=IDEAS["masks"][0]),
+    ]
+    pairs = [
+        (newcomers[0], original),  # makes a group of an original in none
+        (newcomers[1], original),  # joins the group the batch made
+        (newcomers[2], newcomers[0]),  # its original joined that group earlier in the batch
+        (newcomers[3], member),  # joins a stored group through one of its members, and the group's idea
+        (newcomers[4], canonical),
+    ]
+    everyone = [original, canonical, member, *newcomers]
+
+    def copies_of(pairs):
+        return [(Suggestion.objects.get(pk=s.pk), Suggestion.objects.get(pk=o.pk)) for s, o in pairs]
+
+    with transaction.atomic():
+        for suggestion, other in copies_of(pairs):
+            grouping.join_duplicate_group(suggestion=suggestion, original=other)
+        expected = _groups_and_ideas(everyone)
+        transaction.set_rollback(True)
+    batch = copies_of(pairs)
+    assert grouping.join_new_copies(batch)
+    assert _groups_and_ideas(everyone) == expected
+    assert batch[1][0].duplicate_group.canonical_id == original.pk  # the objects say what was written
+
+
+def test_a_batch_holding_a_copy_already_in_a_group_is_left_to_be_joined_one_at_a_time():
+    original, grouped, other = (AnalyzedSuggestionFactory() for _ in range(3))
+    grouping.join_duplicate_group(suggestion=grouped, original=other)
+    fresh = AnalyzedSuggestionFactory()
+    before = _groups_and_ideas([original, grouped, other, fresh])
+    assert not grouping.join_new_copies([(fresh, original), (grouped, original)])
+    assert _groups_and_ideas([original, grouped, other, fresh]) == before
+
+
 def _placed_one_at_a_time(placements):
     """What `place_in_themes` must equal: each placement made alone after the ones before it, a follower taking the
     theme of the suggestion it follows where that one has any (as `pipeline.place_in_theme` does)."""
@@ -238,13 +295,17 @@ def test_a_batch_is_placed_in_themes_as_its_suggestions_would_be_one_after_anoth
         expected = _placements_and_sizes()
         transaction.set_rollback(True)
     batch = grouping.place_in_themes(placements)
-    assert batch == alone == {
-        machine_placed.pk: second.pk,
-        fresh[0].pk: first.pk,
-        fresh[1].pk: first.pk,
-        fresh[2].pk: second.pk,
-        fresh[4].pk: first.pk,
-    }
+    assert (
+        batch
+        == alone
+        == {
+            machine_placed.pk: second.pk,
+            fresh[0].pk: first.pk,
+            fresh[1].pk: first.pk,
+            fresh[2].pk: second.pk,
+            fresh[4].pk: first.pk,
+        }
+    )
     assert _placements_and_sizes() == expected
 
 
