@@ -117,26 +117,11 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
                 f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
                 [group.pk, original.pk],
             )
-        cursor.execute(
-            f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = %s, updated_at = %s"
-            + (", idea_id = %s" if idea else "")
-            + " WHERE id = %s",
-            [group.pk, score, now, *([idea] if idea else []), suggestion.pk],
-        )
+        _write_member(cursor, suggestion.pk, group.pk, score, idea, now)
         if idea and joined["idea_id"] is None:  # a newcomer: the idea it joined grows by one, counted in place
             cursor.execute(f"UPDATE {_IDEAS} SET size = size + 1, updated_at = %s WHERE id = %s", [now, idea])
         if counted and target_id is not None:
-            cursor.execute(
-                f"UPDATE {_GROUPS} SET size = %s, first_seen = %s, last_seen = %s, score = %s, kind = %s WHERE id = %s",
-                [
-                    group.size,
-                    connection.ops.adapt_datetimefield_value(group.first_seen),
-                    connection.ops.adapt_datetimefield_value(group.last_seen),
-                    group.score,
-                    group.kind,
-                    group.pk,
-                ],
-            )
+            _write_figures(cursor, group)
     suggestion.duplicate_group, suggestion.duplicate_score = group, score
     if idea:
         suggestion.idea_id = idea
@@ -207,26 +192,11 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
                 [group.pk, group.canonical_id],
             )
         for suggestion, _, group, score, idea in joins:
-            cursor.execute(
-                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = %s, updated_at = %s"
-                + (", idea_id = %s" if idea else "")
-                + " WHERE id = %s",
-                [group.pk, score, now, *([idea] if idea else []), suggestion.pk],
-            )
+            _write_member(cursor, suggestion.pk, group.pk, score, idea, now)
         for idea, count in sorted(grown.items()):
             cursor.execute(f"UPDATE {_IDEAS} SET size = size + %s, updated_at = %s WHERE id = %s", [count, now, idea])
         for group in sorted((g for g in groups.values() if g.pk in locked), key=lambda g: g.pk):
-            cursor.execute(
-                f"UPDATE {_GROUPS} SET size = %s, first_seen = %s, last_seen = %s, score = %s, kind = %s WHERE id = %s",
-                [
-                    group.size,
-                    connection.ops.adapt_datetimefield_value(group.first_seen),
-                    connection.ops.adapt_datetimefield_value(group.last_seen),
-                    group.score,
-                    group.kind,
-                    group.pk,
-                ],
-            )
+            _write_figures(cursor, group)
     for suggestion, original, group, score, idea in joins:
         suggestion.duplicate_group, suggestion.duplicate_score = group, score
         if idea:
@@ -234,6 +204,31 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
         if original.pk == group.canonical_id:
             original.duplicate_group, original.duplicate_score = group, 1.0
     return True
+
+
+def _write_member(cursor, pk: int, group_id: int, score: float | None, idea: int | None, now) -> None:
+    """A suggestion's group, its score against the canonical member and, when given, the idea it takes."""
+    cursor.execute(
+        f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = %s, updated_at = %s"
+        + (", idea_id = %s" if idea else "")
+        + " WHERE id = %s",
+        [group_id, score, now, *([idea] if idea else []), pk],
+    )
+
+
+def _write_figures(cursor, group: DuplicateGroup) -> None:
+    """A group's figures as `_count_joined` moved them."""
+    cursor.execute(
+        f"UPDATE {_GROUPS} SET size = %s, first_seen = %s, last_seen = %s, score = %s, kind = %s WHERE id = %s",
+        [
+            group.size,
+            connection.ops.adapt_datetimefield_value(group.first_seen),
+            connection.ops.adapt_datetimefield_value(group.last_seen),
+            group.score,
+            group.kind,
+            group.pk,
+        ],
+    )
 
 
 # What joining a group needs to know of the newcomer and the canonical member: when each arrived, its fingerprint
