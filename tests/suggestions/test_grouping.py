@@ -315,18 +315,28 @@ def test_a_batch_is_placed_in_themes_as_its_suggestions_would_be_one_after_anoth
 # SQLite takes the write lock at BEGIN, so writers never overlap there: the races need PostgreSQL.
 
 
+def _join_one_at_a_time(copies, original):
+    for copy in copies:
+        grouping.join_duplicate_group(suggestion=copy, original=original)
+
+
+def _join_as_a_batch(copies, original):
+    assert grouping.join_new_copies([(copy, original) for copy in copies])
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seeded_topics):
+@pytest.mark.parametrize("join, each", [(_join_one_at_a_time, 1), (_join_as_a_batch, 2)])
+def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seeded_topics, join, each):
     original = SuggestionFactory(state=State.ANALYZED)
-    copies = [SuggestionFactory(state=State.ANALYZED) for _ in range(2)]
+    copies = [SuggestionFactory(state=State.ANALYZED) for _ in range(2 * each)]
     joined, second_done = threading.Event(), threading.Event()
     errors = []
 
     def first_worker():
         try:
             with transaction.atomic():
-                grouping.join_duplicate_group(suggestion=copies[0], original=original)
+                join(copies[:each], original)
                 joined.set()
                 # Hold the transaction open while the second worker tries: without a lock on the original it would
                 # see no group yet and make a second one.
@@ -340,7 +350,8 @@ def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seede
     def second_worker():
         try:
             joined.wait(timeout=10)
-            grouping.join_duplicate_group(suggestion=copies[1], original=original)
+            with transaction.atomic():
+                join(copies[each:], original)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -354,7 +365,7 @@ def test_two_workers_joining_copies_of_one_original_at_once_make_one_group(seede
         thread.join(timeout=30)
     assert errors == []
     group = DuplicateGroup.objects.get()
-    assert group.canonical_id == original.pk and group.size == 3
+    assert group.canonical_id == original.pk and group.size == 1 + len(copies)
     assert set(Suggestion.objects.filter(duplicate_group=group).values_list("pk", flat=True)) == {
         original.pk,
         *(copy.pk for copy in copies),
