@@ -35,6 +35,7 @@ from suggestions.models import (
     ThemeMembership,
     ThemeSnapshot,
 )
+from suggestions.sql import as_read_by_the_orm, locking, marks
 
 SNAPSHOTS_KEPT = 3
 
@@ -100,7 +101,7 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
     else:
         group = locked[target_id]
     if group.canonical_id not in facts:
-        facts.update(_joining_facts(group.canonical_id))
+        facts.update(_facts_of([group.canonical_id]))
     joined, canonical = facts[suggestion.pk], facts[group.canonical_id]
     score = None if by_reviewer else _score_against(joined, canonical)
     idea = _idea_of_group(joined, canonical)
@@ -151,16 +152,19 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
     group_of = dict(zip(pks, _locked_groups_of(*pks, rows=locked, facts=facts), strict=True))
     for suggestion, original in pairs:
         joined = facts[suggestion.pk]
-        if suggestion.pk == original.pk or group_of[suggestion.pk] is not None or joined["separated"]:
-            return False
-        if joined["idea_id"] is not None:
+        if (
+            suggestion.pk == original.pk
+            or group_of[suggestion.pk] is not None
+            or joined["separated"]
+            or joined["idea_id"] is not None
+        ):
             return False
     groups: dict[int, DuplicateGroup] = {}  # by canonical member: those locked and those made here
     for group in locked.values():
         groups[group.canonical_id] = group
     missing = [canonical for canonical in groups if canonical not in facts]
     if missing:
-        facts.update(_joining_facts(*missing))
+        facts.update(_facts_of(missing))
     canonical_of = {pk: locked[group_id].canonical_id for pk, group_id in group_of.items() if group_id is not None}
     made: list[DuplicateGroup] = []
     joins: list[tuple[Suggestion, Suggestion, DuplicateGroup, float, int | None]] = []
@@ -236,6 +240,11 @@ def _write_figures(cursor, group: DuplicateGroup) -> None:
 # written out (`_facts_of`): on a worker each analysis that joins a group reads them under locks, and a queryset
 # compiled for each cost more than the statement.
 _FACTS = ("pk", "duplicate_group_id", "created_at", "fingerprint", "signature", "idea_id", "idea_by_reviewer")
+_FACT_FIELDS = [
+    Suggestion._meta.pk,
+    *(Suggestion._meta.get_field(name) for name in _FACTS[1:]),
+    Idea._meta.get_field("is_active"),
+]
 _FACTS_READ = (
     f"SELECT s.id, s.duplicate_group_id, s.created_at, s.fingerprint, s.signature, s.idea_id, s.idea_by_reviewer, "
     f"i.is_active, EXISTS (SELECT 1 FROM {_PAIRS} p WHERE p.first_id = s.id OR p.second_id = s.id) "
@@ -243,51 +252,14 @@ _FACTS_READ = (
 )
 
 
-def _joining_facts(*pks: int) -> dict[int, dict]:
-    return _facts_of(pks)
-
-
 def _facts_of(pks, lock: str = "") -> dict[int, dict]:
     """`_FACTS` of these suggestions and `idea_active`, `separated`, as the ORM would give them, by id; `lock`
     ends the statement."""
-    fields = [Suggestion._meta.pk, *(Suggestion._meta.get_field(name) for name in _FACTS[1:])]
-    fields.append(Idea._meta.get_field("is_active"))
     with connection.cursor() as cursor:
-        cursor.execute(_FACTS_READ.format(marks=_marks(pks)) + lock, list(pks))
-        rows = _as_read_by_the_orm(fields, cursor.fetchall())
+        cursor.execute(_FACTS_READ.format(marks=marks(pks)) + lock, list(pks))
+        rows = as_read_by_the_orm(_FACT_FIELDS, cursor.fetchall())
     names = (*_FACTS, "idea_active")
     return {row[0]: {**dict(zip(names, row[:-1], strict=True)), "separated": bool(row[-1])} for row in rows}
-
-
-def _as_read_by_the_orm(fields, rows) -> list[list]:
-    """Rows of a statement written out in SQL, each value but the last ones converted as the ORM converts its
-    field's (`fields`, one per leading column): SQLite gives a moment as a time without its zone, a flag as 0 or 1."""
-    converters = []
-    for at, field in enumerate(fields):
-        column = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters += [(at, converter, column) for converter in found]
-    converted = []
-    for row in rows:
-        row = list(row)
-        for at, converter, column in converters:
-            row[at] = converter(row[at], column, connection)
-        converted.append(row)
-    return converted
-
-
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _lock(*, of: str | None = None, no_key: bool = False) -> str:
-    """The end of a SELECT that locks the rows it reads, as `select_for_update` writes it on this database (nothing
-    where it has no row locks, as SQLite)."""
-    features = connection.features
-    if not features.has_select_for_update:
-        return ""
-    clause = " FOR NO KEY UPDATE" if no_key and features.has_select_for_no_key_update else " FOR UPDATE"
-    return f"{clause} OF {of}" if of and features.has_select_for_update_of else clause
 
 
 def _separated_from_group(pk: int, group_id: int | None, alone: int) -> bool:
@@ -410,7 +382,7 @@ def _locked_groups_of(
     """Each suggestion's duplicate group id, read with the groups and then the suggestions locked, so neither
     changes until the transaction ends: the groups the suggestions are in are locked in one statement, then the
     suggestions, reading their groups again; a group changed between the two is locked too. The locked groups, as
-    they were read with their locks, go into `rows` when it is given, and what `_joining_facts` reads of the
+    they were read with their locks, go into `rows` when it is given, and what `_facts_of` reads of the
     suggestions, read with their locks, into `facts`. Written out in SQL: each analysis that joins a group comes
     here."""
     kept = {} if rows is None else rows
@@ -418,17 +390,17 @@ def _locked_groups_of(
     fields = DuplicateGroup._meta.concrete_fields
     groups = (
         f"SELECT {', '.join(field.column for field in fields)} FROM {_GROUPS} WHERE id IN "
-        f"(SELECT duplicate_group_id FROM {_SUGGESTIONS} WHERE id IN ({_marks(pks)})) ORDER BY id{_lock()}"
+        f"(SELECT duplicate_group_id FROM {_SUGGESTIONS} WHERE id IN ({marks(pks)})) ORDER BY id{locking()}"
     )
     names = [field.attname for field in fields]
     while True:
         with connection.cursor() as cursor:  # a fresh read each time round
             cursor.execute(groups, list(pks))
-            found = _as_read_by_the_orm(fields, cursor.fetchall())
+            found = as_read_by_the_orm(fields, cursor.fetchall())
         kept.update((row[0], DuplicateGroup.from_db(connection.alias, names, row)) for row in found)
         read.clear()
         # FOR NO KEY UPDATE of the suggestions alone: the foreign-key checks of rows naming them never wait for it.
-        read.update(_facts_of(pks, lock=_lock(of="s", no_key=True)))
+        read.update(_facts_of(pks, lock=locking(of="s", no_key=True)))
         current = {pk: row["duplicate_group_id"] for pk, row in read.items()}
         if {group_id for group_id in current.values() if group_id is not None} <= set(kept):
             return [current.get(pk) for pk in pks]
@@ -538,7 +510,7 @@ def place_in_theme(*, suggestion: Suggestion, theme_id: int, score: float) -> bo
     Written out in SQL, as each analysis places its suggestion: three querysets compiled cost more than the
     statements."""
     memberships, themes = ThemeMembership._meta.db_table, Theme._meta.db_table
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    lock = locking()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
@@ -583,21 +555,20 @@ def place_in_themes(placements: list[tuple[int, int | None, int | None, float]])
     if not placements:
         return {}
     memberships, themes = ThemeMembership._meta.db_table, Theme._meta.db_table
-    features = connection.features
-    lock = " FOR UPDATE" if features.has_select_for_update else ""
+    lock = locking()
     own = [pk for pk, *_ in placements]
     followed = sorted({leader for _, leader, *_ in placements if leader is not None} - set(own))
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT suggestion_id, id, theme_id, score, source FROM {memberships} WHERE suggestion_id IN "
-            f"({_marks(own)}) ORDER BY suggestion_id{lock}",
+            f"({marks(own)}) ORDER BY suggestion_id{lock}",
             own,
         )
         current = {pk: (row, theme, score, source) for pk, row, theme, score, source in cursor.fetchall()}
         if followed:
             cursor.execute(
-                f"SELECT suggestion_id, theme_id, score FROM {memberships} WHERE suggestion_id IN ({_marks(followed)})",
+                f"SELECT suggestion_id, theme_id, score FROM {memberships} WHERE suggestion_id IN ({marks(followed)})",
                 followed,
             )
             current.update((pk, (None, theme, score, None)) for pk, theme, score in cursor.fetchall())
@@ -607,7 +578,7 @@ def place_in_themes(placements: list[tuple[int, int | None, int | None, float]])
         if not involved:
             return {}
         cursor.execute(
-            f"SELECT id FROM {themes} WHERE id IN ({_marks(involved)}) AND is_active ORDER BY id{lock}", involved
+            f"SELECT id FROM {themes} WHERE id IN ({marks(involved)}) AND is_active ORDER BY id{lock}", involved
         )
         active = {pk for (pk,) in cursor.fetchall()}
     joined: dict[int, int] = {}

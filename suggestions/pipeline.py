@@ -44,6 +44,9 @@ from suggestions.models import (
     ThemeSnapshot,
 )
 from suggestions.similar_lists import one_per_group
+from suggestions.sql import locking
+from suggestions.sql import marks as _marks
+from suggestions.sql import rows as _rows
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +72,6 @@ _THEMES = Theme._meta.db_table
 _MEMBERSHIPS = ThemeMembership._meta.db_table
 _LISTS = SimilarSuggestion._meta.db_table
 _SNAPSHOTS = ThemeSnapshot._meta.db_table
-
-
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _rows(sql: str, params) -> list[tuple]:
-    """The rows of one statement. The reads of each analysis are written out in SQL: a queryset built and compiled
-    for each costs about 0.4 ms of a worker's CPU, the statement itself under 0.1 ms."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 # Band index ---------------------------------------------------------------------------------------------
@@ -589,9 +580,8 @@ def _followed(suggestion: Suggestion) -> int | None:
 def _claimed_of(pks: list[int]) -> set[int]:
     """Those of these suggestions still analyzing, their rows locked to the commit (in id order), so the sweeper
     cannot hand one to another delivery while its results are written."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     rows = _rows(
-        f"SELECT id FROM {_SUGGESTIONS} WHERE id IN ({_marks(pks)}) AND state = %s ORDER BY id{lock}",
+        f"SELECT id FROM {_SUGGESTIONS} WHERE id IN ({_marks(pks)}) AND state = %s ORDER BY id{locking()}",
         [*pks, State.ANALYZING],
     )
     return {pk for (pk,) in rows}
