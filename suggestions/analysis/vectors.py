@@ -320,6 +320,15 @@ def _identity(tokens):
     return tokens
 
 
+def trusted_input():
+    """scikit-learn without its checks of arguments and of finite values, for input this module made itself (counts
+    of words and n-grams): the same figures. The checks were most of the time a worker spent turning one suggestion
+    into its vectors (0.46 of 1.1 ms in the themes' vocabulary, 0.21 of 0.46 ms in the lists')."""
+    import sklearn
+
+    return sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
+
+
 class CharNgramsByWord:
     """TF-IDF of character 2-5-grams within words (scikit-learn's ``char_wb``), n-grams cut once per distinct word.
 
@@ -361,8 +370,14 @@ class CharNgramsByWord:
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         words, new_words = self._word_counts(texts)
-        grams = sparse.vstack([self._word_grams, self._grams_of(new_words, grow=False)], format="csr")
-        return self.tfidf.transform(words @ grams, copy=False).astype(np.float32, copy=False)
+        known = self._word_grams.shape[0]
+        # The known words' n-grams are not stacked with the new words': a stack copied them all at every call,
+        # one suggestion at a time on a worker. Counts are whole numbers, so the two sums add up exactly.
+        counts = words[:, :known] @ self._word_grams if new_words else words @ self._word_grams
+        if new_words:
+            counts = counts + words[:, known:] @ self._grams_of(new_words, grow=False)
+        with trusted_input():
+            return self.tfidf.transform(counts.tocsr(), copy=False).astype(np.float32, copy=False)
 
     def _word_counts(self, texts: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
         """Texts-by-words counts over the known words and, after them, the words seen here first."""
@@ -424,11 +439,12 @@ class LexicalVectorizer:
         return self._combine(words, chars)
 
     def transform(self, displays: list[str]) -> sparse.csr_matrix:
-        words = self.words.transform([content_words(d) for d in displays])
-        if not self.use_chars:
-            return l2_normalize(words).astype(np.float32).tocsr()
-        chars = self.chars.transform([spaced_fold(d) for d in displays])
-        return self._combine(words, chars)
+        with trusted_input():
+            words = self.words.transform([content_words(d) for d in displays])
+            if not self.use_chars:
+                return l2_normalize(words).astype(np.float32).tocsr()
+            chars = self.chars.transform([spaced_fold(d) for d in displays])
+            return self._combine(words, chars)
 
     @staticmethod
     def _combine(words, chars) -> sparse.csr_matrix:

@@ -38,6 +38,17 @@ def test_character_ngrams_cut_per_word_equal_scikit_learns_char_wb_tfidf_for_kno
     )
 
 
+@pytest.mark.parametrize("chars", [True, False])
+def test_a_text_turned_into_vectors_alone_gets_the_figures_of_a_batch_to_the_bit(chars):
+    vectorizer = LexicalVectorizer(chars=chars)
+    vectorizer.fit_transform([display_form(t) for t in TEXTS])
+    texts = [display_form(t) for t in NEW + TEXTS[:2]]  # new words, some known ones, only known ones
+    batch = vectorizer.transform(texts)
+    assert all(batch[row].nnz for row in range(1, len(texts)))
+    for row, text in enumerate(texts):
+        assert (vectorizer.transform([text]) != batch[row]).nnz == 0
+
+
 def test_character_ngrams_keep_the_most_frequent_when_capped():
     by_word = CharNgramsByWord(max_features=40)
     assert by_word.fit_transform(_folded(TEXTS)).shape == (len(TEXTS), 40)
