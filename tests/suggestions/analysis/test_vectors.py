@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from suggestions.analysis import LexicalVectorizer, ThemeSpace, cluster_themes, display_form, snapshot_format
-from suggestions.analysis.vectors import CharNgramsByWord, content_words, spaced_fold, surface_phrases
+from suggestions.analysis.vectors import CharNgramsByWord, content_words, spaced_fold, surface_phrases, unit_rows
 
 TEXTS = [
     "ساعت رای‌گیری تا نیمه‌شب تمدید شود",
@@ -47,6 +47,20 @@ def test_a_text_turned_into_vectors_alone_gets_the_figures_of_a_batch_to_the_bit
     assert all(batch[row].nnz for row in range(1, len(texts)))
     for row, text in enumerate(texts):
         assert (vectorizer.transform([text]) != batch[row]).nnz == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparse_rows_are_scaled_to_unit_length_as_scikit_learn_scales_them_to_the_bit(dtype):
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    rows = sparse.random(40, 300, density=0.2, format="csr", dtype=dtype, random_state=np.random.default_rng(3))
+    rows.data *= 1000
+    rows.data[rows.indptr[7] : rows.indptr[8]] = 0  # stored zeros: a row of zeros stays one
+    expected = normalize(rows, copy=True)
+    scaled = unit_rows(rows.copy())
+    assert scaled.dtype == dtype and not scaled[7].toarray().any()
+    assert np.array_equal(scaled.data, expected.data) and np.array_equal(scaled.indices, expected.indices)
 
 
 def test_character_ngrams_keep_the_most_frequent_when_capped():
