@@ -94,12 +94,7 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
         return None
     if own_id is not None:
         _leave(suggestion.pk, own_id)
-    if target_id is None:
-        # Made with its final figures below, in one insert.
-        arrived = facts[original.pk]["created_at"]
-        group = DuplicateGroup(canonical_id=original.pk, first_seen=arrived, last_seen=arrived, size=1)
-    else:
-        group = locked[target_id]
+    group = _new_group(facts[original.pk]) if target_id is None else locked[target_id]
     if group.canonical_id not in facts:
         facts.update(_facts_of([group.canonical_id]))
     joined, canonical = facts[suggestion.pk], facts[group.canonical_id]
@@ -114,22 +109,15 @@ def _join(suggestion: Suggestion, original: Suggestion, by_reviewer: bool) -> Du
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with sent_together(), connection.cursor() as cursor:
         if target_id is None:
-            cursor.execute(
-                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
-                [group.pk, original.pk],
-            )
+            _write_canonical(cursor, group)
         _write_member(cursor, suggestion.pk, group.pk, score, idea, now)
         if idea and joined["idea_id"] is None:  # a newcomer: the idea it joined grows by one, counted in place
             cursor.execute(f"UPDATE {_IDEAS} SET size = size + 1, updated_at = %s WHERE id = %s", [now, idea])
         if counted and target_id is not None:
             _write_figures(cursor, group)
-    suggestion.duplicate_group, suggestion.duplicate_score = group, score
-    if idea:
-        suggestion.idea_id = idea
-        if joined["idea_id"] is not None:
-            _recount_ideas({idea, joined["idea_id"]})
-    if original.pk == group.canonical_id:
-        original.duplicate_group, original.duplicate_score = group, 1.0
+    _mark_joined(suggestion, original, group, score, idea)
+    if idea and joined["idea_id"] is not None:
+        _recount_ideas({idea, joined["idea_id"]})
     if own_id is not None:
         # It left a group first, which may have been the target's: count every member again.
         _refresh_group(group.pk)
@@ -172,10 +160,7 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
         joined = facts[suggestion.pk]
         canonical_id = canonical_of.get(original.pk)
         if canonical_id is None:
-            # Made with its final figures below, in one insert.
-            arrived = facts[original.pk]["created_at"]
-            group = DuplicateGroup(canonical_id=original.pk, first_seen=arrived, last_seen=arrived, size=1)
-            groups[original.pk] = group
+            groups[original.pk] = group = _new_group(facts[original.pk])
             made.append(group)
             canonical_of[original.pk] = canonical_id = original.pk
         group = groups[canonical_id]
@@ -191,10 +176,7 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
     grown = Counter(idea for *_, idea in joins if idea)
     with sent_together(), connection.cursor() as cursor:
         for group in made:
-            cursor.execute(
-                f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
-                [group.pk, group.canonical_id],
-            )
+            _write_canonical(cursor, group)
         for suggestion, _, group, score, idea in joins:
             _write_member(cursor, suggestion.pk, group.pk, score, idea, now)
         for idea, count in sorted(grown.items()):
@@ -202,12 +184,32 @@ def join_new_copies(pairs: list[tuple[Suggestion, Suggestion]]) -> bool:
         for group in sorted((g for g in groups.values() if g.pk in locked), key=lambda g: g.pk):
             _write_figures(cursor, group)
     for suggestion, original, group, score, idea in joins:
-        suggestion.duplicate_group, suggestion.duplicate_score = group, score
-        if idea:
-            suggestion.idea_id = idea
-        if original.pk == group.canonical_id:
-            original.duplicate_group, original.duplicate_score = group, 1.0
+        _mark_joined(suggestion, original, group, score, idea)
     return True
+
+
+def _new_group(canonical: dict) -> DuplicateGroup:
+    """A group begun by the suggestion of these facts (`_facts_of`), not saved: made with its final figures, in
+    one insert."""
+    arrived = canonical["created_at"]
+    return DuplicateGroup(canonical_id=canonical["pk"], first_seen=arrived, last_seen=arrived, size=1)
+
+
+def _write_canonical(cursor, group: DuplicateGroup) -> None:
+    """A new group's canonical member put in it, with the score of the original."""
+    cursor.execute(
+        f"UPDATE {_SUGGESTIONS} SET duplicate_group_id = %s, duplicate_score = 1.0 WHERE id = %s",
+        [group.pk, group.canonical_id],
+    )
+
+
+def _mark_joined(suggestion: Suggestion, original: Suggestion, group: DuplicateGroup, score, idea) -> None:
+    """The objects in hand as the join left their rows."""
+    suggestion.duplicate_group, suggestion.duplicate_score = group, score
+    if idea:
+        suggestion.idea_id = idea
+    if original.pk == group.canonical_id:
+        original.duplicate_group, original.duplicate_score = group, 1.0
 
 
 def _write_member(cursor, pk: int, group_id: int, score: float | None, idea: int | None, now) -> None:

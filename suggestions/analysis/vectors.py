@@ -452,11 +452,10 @@ class LexicalVectorizer:
         self.use_chars = chars
         self.chars_limit = chars_limit
         self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1, max_features=max_features)
-        # Old pickled vectorizers hold a TfidfVectorizer here: both take the same texts in transform.
         self.chars = CharNgramsByWord(ngram_range=(2, 5), max_features=max_features)
 
     def fit_transform(self, displays: list[str]) -> sparse.csr_matrix:
-        if self.use_chars and len(displays) > getattr(self, "chars_limit", CHAR_NGRAMS_LIMIT):
+        if self.use_chars and len(displays) > self.chars_limit:
             logger.info("%s texts: vectors of words alone, without character n-grams", len(displays))
             self.use_chars = False
         words = self.words.fit_transform([content_words(d) for d in displays])
@@ -466,7 +465,7 @@ class LexicalVectorizer:
         return self._combine(words, chars)
 
     def transform(self, displays: list[str]) -> sparse.csr_matrix:
-        if len(displays) == 1 and isinstance(getattr(self, "chars", None), CharNgramsByWord):
+        if len(displays) == 1:
             return self._transform_one(displays[0])
         with trusted_input():
             words = self.words.transform([content_words(d) for d in displays])
